@@ -1,0 +1,24 @@
+"""netplay's compute engine: NumPy + Numba, no Streamlit. Import it from a notebook as well."""
+from __future__ import annotations
+
+__all__ = ["warmup"]
+
+
+def warmup() -> float:
+    """Compile (or load from cache) every kernel once for this process; returns seconds taken."""
+    import time
+
+    import numpy as np
+
+    from engine import activations, losses, neuron, optimizers
+
+    start = time.perf_counter()
+    x = np.linspace(-1, 1, 4)
+    for name in activations.ELEMENTWISE[:1]:
+        activations.activate_and_derivative(name, x)
+    activations.softmax(x)
+    losses.loss_and_gradient("mse", x, x)
+    opt = optimizers.Optimizer(optimizers.OptimizerConfig("adam"), 4)
+    opt.update(x.copy(), x)
+    neuron.Perceptron(neuron.PerceptronConfig()).step(1)
+    return time.perf_counter() - start

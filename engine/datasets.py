@@ -1,0 +1,149 @@
+"""Small teaching datasets: 2-D generators, logic-gate truth tables and the course's exam table.
+
+The 2-D generators follow TensorFlow Playground's (points in [-6, 6]^2, a ``noise`` level in
+[0, 1]) so its demos carry over. Classification labels are integers 0..k-1; regression targets
+are floats in [-1, 1]. Every generator takes a ``seed``: the same seed gives the same points.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import product
+
+import numpy as np
+
+CLASSIFICATION_2D = ("circle", "xor", "gaussians", "spiral", "blobs")
+REGRESSION_2D = ("plane", "multi_gaussian")
+DATASETS_2D = CLASSIFICATION_2D + REGRESSION_2D
+MAX_POINTS = 5000
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Points ``x`` (n, d) with labels or targets ``y`` (n,)."""
+    x: np.ndarray
+    y: np.ndarray
+    task: str  # "binary", "multiclass" or "regression"
+    feature_names: tuple[str, ...]
+    n_classes: int = 0
+
+
+def _check(n_points: int, noise: float) -> None:
+    if int(n_points) != n_points or not 2 <= n_points <= MAX_POINTS:
+        raise ValueError(f"number of points must be a whole number from 2 to {MAX_POINTS}, got {n_points!r}")
+    if not (np.isfinite(noise) and 0 <= noise <= 1):
+        raise ValueError(f"noise must be between 0 and 1, got {noise!r}")
+
+
+def make_2d(name: str, n_points: int = 200, noise: float = 0.0, seed: int = 0,
+            n_classes: int = 3) -> Dataset:
+    """One of the 2-D datasets by name (see ``DATASETS_2D``)."""
+    _check(n_points, noise)
+    rng = np.random.default_rng(seed)
+    n = int(n_points)
+    if name == "circle":
+        x, y = _circle(n, noise, rng)
+    elif name == "xor":
+        x, y = _xor(n, noise, rng)
+    elif name == "gaussians":
+        x, y = _gaussians(n, noise, rng)
+    elif name == "spiral":
+        x, y = _spiral(n, noise, rng)
+    elif name == "blobs":
+        if int(n_classes) != n_classes or not 3 <= n_classes <= 8:
+            raise ValueError(f"blobs needs 3 to 8 classes, got {n_classes!r}")
+        x, y = _blobs(n, int(n_classes), noise, rng)
+        return Dataset(x, y, "multiclass", ("x1", "x2"), int(n_classes))
+    elif name == "plane":
+        x = rng.uniform(-6, 6, (n, 2))
+        y = (x[:, 0] + x[:, 1]) / 12 + rng.uniform(-1, 1, n) * noise
+        return Dataset(x, np.clip(y, -1, 1), "regression", ("x1", "x2"))
+    elif name == "multi_gaussian":
+        x = rng.uniform(-6, 6, (n, 2))
+        y = _multi_gaussian_target(x) + rng.uniform(-1, 1, n) * noise * 0.5
+        return Dataset(x, np.clip(y, -1, 1), "regression", ("x1", "x2"))
+    else:
+        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS_2D)}")
+    return Dataset(x, y.astype(np.int64), "binary", ("x1", "x2"), 2)
+
+
+def _circle(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    radius = 5.0
+    inner = n // 2
+    r = np.concatenate([rng.uniform(0, radius * 0.5, inner), rng.uniform(radius * 0.7, radius, n - inner)])
+    angle = rng.uniform(0, 2 * np.pi, n)
+    x = np.column_stack([r * np.sin(angle), r * np.cos(angle)])
+    # the label is decided on a jittered copy, as in TF Playground: noise blurs the border
+    jitter = rng.uniform(-radius, radius, (n, 2)) * noise
+    label = (np.hypot(*(x + jitter).T) < radius * 0.5).astype(np.int64)
+    return x, label
+
+
+def _xor(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    x = rng.uniform(-5, 5, (n, 2))
+    x += np.where(x > 0, 0.3, -0.3)  # keep points off the axes so the clean set is separable
+    jitter = rng.uniform(-5, 5, (n, 2)) * noise
+    xn = x + jitter
+    return x, (xn[:, 0] * xn[:, 1] >= 0).astype(np.int64)
+
+
+def _gaussians(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    std = np.sqrt(0.5 + noise * 3.5)
+    half = n // 2
+    pos = rng.normal((2, 2), std, (half, 2))
+    neg = rng.normal((-2, -2), std, (n - half, 2))
+    return np.vstack([pos, neg]), np.concatenate([np.ones(half), np.zeros(n - half)]).astype(np.int64)
+
+
+def _spiral(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    half = n // 2
+    parts, labels = [], []
+    for label, delta, count in ((1, 0.0, half), (0, np.pi, n - half)):
+        i = np.arange(count)
+        r = i / count * 5
+        t = 1.75 * i / count * 2 * np.pi + delta
+        pts = np.column_stack([r * np.sin(t), r * np.cos(t)]) + rng.uniform(-1, 1, (count, 2)) * noise
+        parts.append(pts)
+        labels.append(np.full(count, label))
+    return np.vstack(parts), np.concatenate(labels).astype(np.int64)
+
+
+def _blobs(n: int, k: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    angles = 2 * np.pi * np.arange(k) / k + np.pi / 2
+    centers = 3.5 * np.column_stack([np.cos(angles), np.sin(angles)])
+    label = np.arange(n) % k
+    x = centers[label] + rng.normal(0, 0.6 + 1.6 * noise, (n, 2))
+    return x, label.astype(np.int64)
+
+
+def _multi_gaussian_target(x: np.ndarray) -> np.ndarray:
+    bumps = ((-4, 2.5, 1), (0, 2.5, -1), (4, 2.5, 1), (-4, -2.5, -1), (0, -2.5, 1), (4, -2.5, -1))
+    out = np.zeros(len(x))
+    for cx, cy, sign in bumps:
+        out += sign * np.exp(-((x[:, 0] - cx) ** 2 + (x[:, 1] - cy) ** 2) / 2)
+    return out
+
+
+GATES = ("AND", "OR", "NAND", "NOR", "XOR", "XNOR")
+
+
+def logic_gate(gate: str, n_inputs: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Truth table of a gate: inputs (2^n, n) of 0/1 in counting order, outputs (2^n,)."""
+    gate = gate.upper()
+    if gate not in GATES:
+        raise ValueError(f"unknown gate {gate!r}; choose one of {', '.join(GATES)}")
+    if int(n_inputs) != n_inputs or not 1 <= n_inputs <= 8:
+        raise ValueError(f"a gate takes 1 to 8 inputs, got {n_inputs!r}")
+    x = np.array(list(product((0, 1), repeat=int(n_inputs))), dtype=np.float64)
+    ones = x.sum(axis=1)
+    positive = {"AND": ones == n_inputs, "OR": ones >= 1, "XOR": ones % 2 == 1}
+    negated = {"NAND": "AND", "NOR": "OR", "XNOR": "XOR"}
+    y = ~positive[negated[gate]] if gate in negated else positive[gate]
+    return x, y.astype(np.float64)
+
+
+def exam_scores() -> Dataset:
+    """The course's eight-student table: study hours, sleep hours, quiz -> exam score."""
+    x = np.array([[12, 6.0, 78], [22, 6.5, 24], [115, 4.0, 100], [31, 9.0, 67],
+                  [0, 10.0, 58], [5, 8.0, 78], [92, 6.0, 82], [57, 8.0, 91]], dtype=np.float64)
+    y = np.array([93, 68, 95, 75, 51, 60, 89, 97], dtype=np.float64)
+    return Dataset(x, y, "regression", ("study_hours", "sleep_hours", "quiz"))

@@ -1,0 +1,53 @@
+"""Weight initializers for a dense layer with ``fan_in`` inputs and ``fan_out`` outputs.
+
+=================  =======================================================================
+name               weights drawn from
+=================  =======================================================================
+zeros              0 everywhere: every neuron of a layer stays identical (symmetry)
+constant           one value everywhere (``value``, default 1.0: the "large number" case)
+uniform            U(-scale, scale), scale default 0.05
+normal             N(0, scale^2), scale default 0.05
+xavier_uniform     U(-l, l), l = sqrt(6 / (fan_in + fan_out))           (Glorot & Bengio)
+xavier_normal      N(0, 2 / (fan_in + fan_out))
+he_uniform         U(-l, l), l = sqrt(6 / fan_in)                          (He et al., ReLU)
+he_normal          N(0, 2 / fan_in)
+=================  =======================================================================
+"""
+from __future__ import annotations
+
+import numpy as np
+
+INITIALIZERS = ("zeros", "constant", "uniform", "normal", "xavier_uniform", "xavier_normal",
+                "he_uniform", "he_normal")
+
+
+def initialize(name: str, fan_in: int, fan_out: int, rng: np.random.Generator,
+               scale: float = 0.05, value: float = 1.0) -> np.ndarray:
+    """A (fan_in, fan_out) weight matrix drawn with ``rng`` (seeded by the caller)."""
+    if name not in INITIALIZERS:
+        raise ValueError(f"unknown initializer {name!r}; choose one of {', '.join(INITIALIZERS)}")
+    for label, n in (("fan_in", fan_in), ("fan_out", fan_out)):
+        if int(n) != n or n < 1:
+            raise ValueError(f"{label} must be a positive whole number, got {n!r}")
+    if not (np.isfinite(scale) and scale >= 0):
+        raise ValueError(f"scale must be a finite number >= 0, got {scale!r}")
+    if not np.isfinite(value):
+        raise ValueError(f"value must be a finite number, got {value!r}")
+    shape = (int(fan_in), int(fan_out))
+    if name == "zeros":
+        return np.zeros(shape)
+    if name == "constant":
+        return np.full(shape, float(value))
+    if name == "uniform":
+        return rng.uniform(-scale, scale, shape)
+    if name == "normal":
+        return rng.normal(0.0, scale, shape)
+    if name == "xavier_uniform":
+        limit = np.sqrt(6.0 / (fan_in + fan_out))
+        return rng.uniform(-limit, limit, shape)
+    if name == "xavier_normal":
+        return rng.normal(0.0, np.sqrt(2.0 / (fan_in + fan_out)), shape)
+    if name == "he_uniform":
+        limit = np.sqrt(6.0 / fan_in)
+        return rng.uniform(-limit, limit, shape)
+    return rng.normal(0.0, np.sqrt(2.0 / fan_in), shape)
