@@ -1,0 +1,23 @@
+"""One look across labs: orange is negative / class 0, blue is positive / class 1 (as TF Playground),
+large fonts so a projected plot reads from the back of a hall."""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+NEGATIVE = "#f59322"   # orange
+POSITIVE = "#0877bd"   # blue
+NEUTRAL = "#888888"
+DIVERGING_SCALE = [[0.0, NEGATIVE], [0.5, "#f7f7f7"], [1.0, POSITIVE]]
+SERIES = ["#0877bd", "#f59322", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+          "#17becf", "#bcbd22"]
+FONT_SIZE = 16
+
+
+def style(fig: go.Figure, title: str | None = None, height: int = 420) -> go.Figure:
+    fig.update_layout(
+        template="plotly_white", height=height, font=dict(size=FONT_SIZE),
+        title=dict(text=title, x=0.01) if title else None,
+        margin=dict(l=60, r=20, t=60 if title else 20, b=50),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
+    )
+    return fig

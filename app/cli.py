@@ -1,0 +1,34 @@
+"""`netplay`: start the Streamlit app with the project's server settings."""
+from __future__ import annotations
+
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / ".streamlit" / "config.toml"
+
+
+def config_flags(path: Path = CONFIG) -> list[str]:
+    """The config file as `--section.option=value` flags, so it applies from any directory."""
+    if not path.exists():
+        return ["--server.headless=true", "--browser.gatherUsageStats=false"]
+    flags = []
+    for section, options in tomllib.loads(path.read_text()).items():
+        for option, value in options.items():
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            flags.append(f"--{section}.{option}={text}")
+    return flags
+
+
+def main(argv: list[str] | None = None) -> int:
+    from streamlit.web import cli as stcli
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    sys.argv = ["streamlit", "run", str(ROOT / "app" / "main.py"), *config_flags(), *args]
+    print("netplay: opening http://localhost:8501", flush=True)
+    return stcli.main()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,24 @@
+"""netplay's entry script: page config, the engine warm-up and one navigation for every lab."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+# `streamlit run app/main.py` puts app/ on sys.path, not the project root that holds engine/
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from app.state.session import warm_engine  # noqa: E402
+
+st.set_page_config(page_title="netplay: neural networks you can touch", page_icon="🧠", layout="wide")
+warm_engine()
+
+PAGES_DIR = Path(__file__).parent / "pages"
+HOME = st.Page(PAGES_DIR / "home.py", title="Home", icon="🏠", default=True)
+LABS = [
+    st.Page(PAGES_DIR / "neuron_lab.py", title="Neuron & activations", icon="⚡", url_path="neuron"),
+]
+st.navigation({"": [HOME], "Labs": LABS}).run()

@@ -1,0 +1,26 @@
+"""Home: what netplay is and what each lab teaches."""
+import streamlit as st
+
+st.title("🧠 netplay")
+st.markdown(
+    "A playground for neural networks: every control changes a real computation, every plot shows "
+    "the engine's real state. Poke at it alone, or project it in a lecture hall."
+)
+
+st.subheader("Labs")
+with st.container(border=True):
+    st.page_link("pages/neuron_lab.py", label="**Neuron & activations**", icon="⚡")
+    st.markdown(
+        "- **McCulloch-Pitts unit**: a neuron with no weights, only a threshold θ. θ = 1 makes OR, "
+        "θ = n makes AND, and one inhibitory input can veto everything.\n"
+        "- **Rosenblatt perceptron**: watch the decision line move epoch by epoch as it learns AND, "
+        "OR and NAND, and see why it never settles on XOR.\n"
+        "- **Activation gallery**: every common activation and its derivative; where they saturate, "
+        "why the sigmoid's slope never beats 0.25, how ReLU units die.\n"
+        "- **Softmax**: turn any scores into probabilities and feel what temperature does."
+    )
+
+st.caption(
+    "Tip for lecturers: every lab keeps its whole setup in the page address. Set up a demo, copy "
+    "the URL, and the same link opens the same demo on any machine."
+)

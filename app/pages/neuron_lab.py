@@ -1,0 +1,319 @@
+"""Neuron & activations lab: McCulloch-Pitts, the perceptron, activations and softmax."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from app.charts import activations as act_charts
+from app.charts import neuron as neuron_charts
+from app.state import url
+from engine import activations as act
+from engine.datasets import GATES
+from engine.neuron import McCullochPitts, Perceptron, PerceptronConfig
+
+SECTIONS = ("McCulloch-Pitts unit", "Perceptron", "Activations", "Softmax")
+SPEEDS = {"slow": 1.0, "normal": 0.5, "fast": 0.15}  # seconds between epochs while playing
+TEMPERATURES = (0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
+MAX_LOGITS = 12
+INPUTS = [f"x{i}" for i in range(1, 5)]
+
+
+
+def _temperature(text: str) -> float:
+    value = float(text) if text.replace(".", "", 1).isdigit() else None
+    if value not in TEMPERATURES:
+        raise ValueError(f"must be one of {', '.join(f'{t:g}' for t in TEMPERATURES)}")
+    return value
+
+
+STATE = url.PageState("neuron", [
+    url.choice("section", SECTIONS[0], SECTIONS),
+    url.integer("mp_n", 2, 1, 4),
+    url.number("mp_theta", 2.0, 0, 4),
+    url.choice_list("mp_inh", [], INPUTS),
+    url.choice("pc_gate", "AND", GATES),
+    url.number("pc_lr", 0.1, 0.001, 10),
+    url.choice("pc_init", "random", ("random", "zeros")),
+    url.integer("pc_seed", 0, 0, 10_000),
+    url.choice("pc_speed", "normal", tuple(SPEEDS)),
+    url.choice_list("act_names", ["sigmoid", "tanh", "relu"], act.ELEMENTWISE),
+    url.number("act_range", 6.0, 1, 20),
+    url.number("act_leaky", 0.01, 0, 1),
+    url.number("act_elu", 1.0, 0.1, 3),
+    url.flag("act_sat", True),
+    url.choice("act_probe", "relu", act.ELEMENTWISE),
+    url.number("act_mean", -1.0, -10, 10),
+    url.number("act_spread", 1.0, 0.1, 10),
+    url.integer("act_depth", 10, 1, 30),
+    url.text("sm_logits", "2.0, 1.0, 0.1, -1.0"),
+    url.Field("sm_temp", 1.0, lambda t: _temperature(t), lambda v: f"{v:g}"),
+])
+
+st.title("⚡ Neuron & activations")
+STATE.show_problems(STATE.restore())
+section = st.radio("Section", SECTIONS, key="section", horizontal=True, label_visibility="collapsed",
+                   help="Pick a part of the lab. Each keeps its own settings.")
+
+
+def mcculloch_pitts() -> None:
+    st.markdown(
+        "The 1943 neuron has **no weights**. Its inputs are 0 or 1; it fires when the number of "
+        "active excitatory inputs reaches a threshold **θ**, unless an **inhibitory** input is on, "
+        "which vetoes the output whatever else happens.")
+    left, right = st.columns([1, 2], gap="large")
+    with left:
+        n = st.slider("Number of inputs", 1, 4, key="mp_n",
+                      help="How many binary inputs the unit has.")
+        st.session_state["mp_theta"] = min(st.session_state["mp_theta"], n)
+        st.session_state["mp_inh"] = [i for i in st.session_state["mp_inh"] if i in INPUTS[:n]]
+        theta = st.slider("Threshold θ", 0.0, float(n), step=0.5, key="mp_theta",
+                          help="The unit fires when at least θ excitatory inputs are 1.")
+        inhibitory = st.multiselect("Inhibitory inputs", INPUTS[:n], key="mp_inh",
+                                    help="An inhibitory input that is 1 forces the output to 0.")
+        b1, b2 = st.columns(2)
+        b1.button("OR (θ = 1)", on_click=_set_mp, args=(n, 1.0), width="stretch",
+                  help="Any single active input is enough.")
+        b2.button(f"AND (θ = {n})", on_click=_set_mp, args=(n, float(n)), width="stretch",
+                  help="All inputs must be active.")
+    unit = McCullochPitts(n, theta, tuple(name in inhibitory for name in INPUTS[:n]))
+    x, y = unit.truth_table()
+    with right:
+        gate = unit.matches_gate()
+        if gate:
+            st.success(f"With these settings the unit computes **{gate}**.")
+        else:
+            st.info("These settings compute no named gate: the table shows what they do compute.")
+        table = pd.DataFrame(x.astype(int), columns=[f"{c}{' (inh.)' if c in inhibitory else ''}"
+                                                     for c in INPUTS[:n]])
+        table["excitatory sum"] = unit.excitatory_sum(x).astype(int)
+        table["vetoed"] = np.where((x[:, unit.inhibitory_mask] > 0).any(axis=1), "yes", "")
+        table["output y"] = y
+        st.dataframe(table, hide_index=True)
+
+
+def _set_mp(n: int, theta: float) -> None:
+    st.session_state["mp_theta"] = theta
+    st.session_state["mp_inh"] = []
+
+
+def perceptron() -> None:
+    st.markdown(
+        "Rosenblatt's perceptron **learns** weights w and a bias b. It outputs 1 when "
+        "w₁x₁ + w₂x₂ + b ≥ 0. After every sample it nudges the weights: "
+        "**w ← w + η (y − ŷ) x**, **b ← b + η (y − ŷ)**. The black line is where w·x + b = 0; "
+        "points ringed in red are still misclassified.")
+    controls, plots = st.columns([1, 3], gap="large")
+    with controls:
+        gate = st.selectbox("Gate to learn", GATES, key="pc_gate",
+                            help="The truth table the perceptron is trained on.")
+        lr = st.number_input("Learning rate η", 0.001, 10.0, step=0.05, format="%.3f", key="pc_lr",
+                             help="How far each mistake moves the weights. Changing it keeps the "
+                                  "weights learned so far.")
+        init = st.radio("Initial weights", ("random", "zeros"), key="pc_init", horizontal=True,
+                        help="Random: uniform in [-1, 1] from the seed. Zeros: start from w = 0, b = 0.")
+        seed = st.number_input("Seed", 0, 10_000, step=1, key="pc_seed",
+                               help="The same seed gives the same starting weights and the same run.")
+        st.select_slider("Speed", tuple(SPEEDS), key="pc_speed",
+                         help="How fast epochs play while running.")
+    _perceptron_model(PerceptronConfig(gate=gate, lr=float(lr), init=init, seed=int(seed)))
+    with controls:
+        playing = st.session_state.get("pc_playing", False)
+        c1, c2, c3 = st.columns(3)
+        c1.button("⏸ Pause" if playing else "▶ Play", key="pc_play", on_click=_toggle_play,
+                  width="stretch", help="Train one epoch per frame until it converges.")
+        c2.button("Step", key="pc_step", on_click=lambda: _perceptron_model().step(1),
+                  width="stretch", help="Train exactly one epoch (one pass over the table).")
+        c3.button("Reset", key="pc_reset", on_click=_reset_perceptron, width="stretch",
+                  help="Back to the initial weights.")
+    if gate in ("XOR", "XNOR"):
+        st.warning(
+            f"**{gate} is not linearly separable.** Its two 1-corners sit diagonally opposite, so no "
+            "single straight line puts them on one side and the 0-corners on the other. The "
+            "perceptron keeps flipping its line and never reaches zero errors, however long it "
+            "trains. A hidden layer fixes this: two lines combined (e.g. OR and NAND, then AND) "
+            "carve out the diagonal. That needs a multi-layer network.", icon="❌")
+
+    interval = SPEEDS[st.session_state["pc_speed"]] if st.session_state.get("pc_playing") else None
+
+    @st.fragment(run_every=interval)
+    def live_view() -> None:
+        m = _perceptron_model()
+        if st.session_state.get("pc_playing"):
+            m.step(1)
+            if m.converged or m.epoch >= m.config.max_epochs:
+                st.session_state["pc_playing"] = False
+                st.rerun()
+        _draw_perceptron(m)
+
+    with plots:
+        live_view()
+
+
+def _perceptron_model(config: PerceptronConfig | None = None) -> Perceptron:
+    """The session's perceptron; a new one when the gate, init or seed change, not the rate."""
+    model: Perceptron | None = st.session_state.get("pc_model")
+    if config is None:
+        return model
+    if model is None or replace(model.config, lr=config.lr) != config:
+        model = Perceptron(config)
+        st.session_state["pc_model"] = model
+        st.session_state["pc_playing"] = False
+    elif model.config.lr != config.lr:
+        model.config = config
+    return model
+
+
+def _toggle_play() -> None:
+    m = _perceptron_model()
+    if m.converged or m.epoch >= m.config.max_epochs:
+        _reset_perceptron()
+    st.session_state["pc_playing"] = not st.session_state.get("pc_playing", False)
+
+
+def _reset_perceptron() -> None:
+    st.session_state["pc_model"] = Perceptron(st.session_state["pc_model"].config)
+    st.session_state["pc_playing"] = False
+
+
+def _draw_perceptron(model: Perceptron) -> None:
+    snap = model.snapshot()
+    w = ", ".join(f"{v:+.3f}" for v in snap.weights)
+    status = ("✅ converged" if snap.converged else
+              "⛔ gave up after the epoch limit" if snap.gave_up else
+              "▶ training" if st.session_state.get("pc_playing") else "paused")
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Epoch", snap.epoch)
+    m2.metric("Errors last epoch", int(snap.errors[-1]) if len(snap.errors) else "–")
+    m3.metric("Weights w / bias b", f"({w}) / {snap.bias:+.3f}")
+    m4.metric("Status", status)
+    left, right = st.columns([3, 2])
+    left.plotly_chart(neuron_charts.decision_plane(snap, f"{model.config.gate}: decision line"),
+                      width="stretch", key="pc_plane")
+    if len(snap.errors):
+        right.plotly_chart(neuron_charts.errors_per_epoch(snap), width="stretch", key="pc_err")
+    right.plotly_chart(neuron_charts.weight_trajectory(snap), width="stretch", key="pc_w")
+
+
+def activations() -> None:
+    st.markdown(
+        "An activation decides what a neuron passes on. Learning needs its **slope** (derivative): "
+        "where the slope is flat (shaded) the gradient vanishes and the neuron learns slowly or not "
+        "at all.")
+    c1, c2, c3, c4 = st.columns([3, 1, 1, 1])
+    names = c1.multiselect("Activations", act.ELEMENTWISE, key="act_names",
+                           help="Compare several at once; each gets its own colour in both plots.")
+    span = c2.slider("x range ±", 1.0, 20.0, step=1.0, key="act_range",
+                     help="Half-width of the x axis.")
+    leaky = c3.slider("Leaky ReLU slope", 0.0, 1.0, step=0.01, key="act_leaky",
+                      help="Slope for x < 0 in leaky ReLU (0 turns it back into ReLU).")
+    elu = c4.slider("ELU α", 0.1, 3.0, step=0.1, key="act_elu",
+                    help="ELU tends to -α for very negative x.")
+    show_sat = st.toggle("Shade saturated regions (slope below 5% of its peak)", key="act_sat")
+    alphas = {"leaky_relu": leaky, "elu": elu}
+    if not names:
+        st.info("Pick at least one activation above.")
+    else:
+        x = np.linspace(-span, span, 801)
+        curves = {}
+        for name in names:
+            y, dy = act.activate_and_derivative(name, x, alphas.get(name))
+            curves[name] = {"y": y, "dy": dy,
+                            "saturated": act.saturation_mask(name, x, alphas.get(name))}
+        st.plotly_chart(act_charts.function_and_derivative(curves, x, show_sat),
+                        width="stretch", key="act_fig")
+        st.dataframe(pd.DataFrame({
+            "activation": names,
+            "largest slope": [float(np.max(curves[n]["dy"])) for n in names],
+            "at x": [float(x[np.argmax(curves[n]["dy"])]) for n in names],
+            "share of range saturated": [f"{np.mean(curves[n]['saturated']):.0%}" for n in names],
+        }), hide_index=True)
+
+    st.subheader("What a layer of these neurons feeds back")
+    st.markdown(
+        "2,000 neurons receive pre-activations z drawn around a **mean** with some **spread** (a big "
+        "negative bias moves the mean left; large weights widen the spread). Orange bars are "
+        "neurons that send (almost) no gradient back. Push ReLU's mean below zero to watch units "
+        "**die**; widen the spread on sigmoid to watch it **saturate**.")
+    p1, p2, p3 = st.columns(3)
+    probe = p1.selectbox("Activation", act.ELEMENTWISE, key="act_probe",
+                         help="The activation of the neurons in this experiment.")
+    mean = p2.slider("Mean of z", -10.0, 10.0, step=0.5, key="act_mean",
+                     help="Where the pre-activations are centred (think: the bias).")
+    spread = p3.slider("Spread of z", 0.1, 10.0, step=0.1, key="act_spread",
+                       help="Standard deviation of the pre-activations (think: weight size).")
+    z = np.random.default_rng(0).normal(mean, spread, 2000)
+    _, dz = act.activate_and_derivative(probe, z, alphas.get(probe))
+    peak = 0.25 if probe == "sigmoid" else 1.0
+    dead = float(np.mean(dz <= 1e-3 * peak))
+    m1, m2 = st.columns(2)
+    m1.metric("Neurons passing no gradient", f"{dead:.0%}",
+              help="Derivative below 0.1% of the activation's largest slope.")
+    m2.metric("Average slope f'(z)", f"{np.mean(dz):.4f}")
+    st.plotly_chart(act_charts.preactivation_histogram(z, dz, probe), width="stretch",
+                    key="act_hist")
+
+    st.subheader("Slopes multiply through depth")
+    st.markdown(
+        "Backpropagation multiplies one slope per layer. With a sigmoid, each factor is at most "
+        "0.25, so even in the best case the gradient reaching the first layer shrinks like 0.25^L: "
+        "the **vanishing gradient**. ReLU's slope is exactly 1 where it is active.")
+    depth = st.slider("Layers", 1, 30, key="act_depth", help="How many layers the gradient crosses.")
+    shown = names or ["sigmoid"]
+    peaks = {n: float(np.max(act.derivative(n, np.linspace(-span, span, 801), alphas.get(n)))) for n in shown}
+    st.plotly_chart(act_charts.gradient_through_depth(peaks, depth), width="stretch",
+                    key="act_depth_fig")
+
+
+def softmax_section() -> None:
+    st.markdown(
+        "Softmax turns any list of scores (logits) into probabilities that are positive and sum "
+        "to 1: **p_i = e^(z_i/T) / Σ_j e^(z_j/T)**. The temperature **T** sets how decisive it is: "
+        "low T sharpens towards the largest score, high T flattens towards uniform.")
+    c1, c2 = st.columns([2, 1])
+    raw = c1.text_input("Logits (comma-separated numbers)", key="sm_logits", max_chars=200,
+                        help=f"Up to {MAX_LOGITS} scores, e.g. 2, 1, 0.1")
+    temp = c2.select_slider("Temperature T", TEMPERATURES, key="sm_temp",
+                            help="Divide every logit by T before the exponential.")
+    try:
+        logits = _parse_logits(raw)
+        probs = act.softmax(logits, temp)
+    except ValueError as err:
+        st.error(f"Could not read the logits: {err}. Example of a valid entry: `2, 1, 0.1`")
+        return
+    labels = [f"class {i + 1}" for i in range(len(logits))]
+    st.plotly_chart(act_charts.softmax_bars(labels, logits, probs, temp), width="stretch",
+                    key="sm_fig")
+    shifted = logits / temp - np.max(logits / temp)
+    st.dataframe(pd.DataFrame({
+        "class": labels, "z": logits, "z / T": logits / temp,
+        "e^(z/T − max)": np.exp(shifted), "probability": probs,
+    }), hide_index=True)
+    st.caption(f"Sum of probabilities: {probs.sum():.6f}. Subtracting the largest score before the "
+               "exponential changes nothing in the result but keeps e^x from overflowing, so even "
+               "logits like 1000 work.")
+
+
+def _parse_logits(raw: str) -> np.ndarray:
+    parts = [p.strip() for p in raw.replace(";", ",").split(",") if p.strip()]
+    if not parts:
+        raise ValueError("enter at least one number")
+    if len(parts) > MAX_LOGITS:
+        raise ValueError(f"at most {MAX_LOGITS} logits, got {len(parts)}")
+    values = []
+    for p in parts:
+        try:
+            values.append(float(p))
+        except ValueError:
+            raise ValueError(f"{p!r} is not a number") from None
+    arr = np.array(values)
+    if not np.all(np.isfinite(arr)) or np.max(np.abs(arr)) > 1e6:
+        raise ValueError("logits must be finite numbers no larger than a million in size")
+    return arr
+
+
+{SECTIONS[0]: mcculloch_pitts, SECTIONS[1]: perceptron, SECTIONS[2]: activations,
+ SECTIONS[3]: softmax_section}[section]()
+STATE.publish()

@@ -1,0 +1,86 @@
+"""Plain-NumPy references, written from the textbook formulas independently of the kernels."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def activation(name: str, x: np.ndarray, alpha: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    x = np.asarray(x, dtype=np.float64)
+    if name == "step":
+        return (x >= 0).astype(float), np.zeros_like(x)
+    if name == "linear":
+        return x.copy(), np.ones_like(x)
+    if name == "sigmoid":
+        s = 1 / (1 + np.exp(-x))
+        return s, s * (1 - s)
+    if name == "tanh":
+        t = np.tanh(x)
+        return t, 1 - t ** 2
+    if name == "relu":
+        return np.maximum(x, 0), (x > 0).astype(float)
+    if name == "leaky_relu":
+        return np.where(x > 0, x, alpha * x), np.where(x > 0, 1.0, alpha)
+    if name == "elu":
+        return np.where(x > 0, x, alpha * (np.exp(x) - 1)), np.where(x > 0, 1.0, alpha * np.exp(x))
+    if name == "softplus":
+        return np.log(1 + np.exp(x)), 1 / (1 + np.exp(-x))
+    raise KeyError(name)
+
+
+def optimizer_run(name: str, p0: np.ndarray, grad_fn, steps: int, lr: float, mu: float = 0.9,
+                  b1: float = 0.9, b2: float = 0.999, rho: float = 0.9, eps: float = 1e-8) -> np.ndarray:
+    """Trajectory (steps + 1, n) of the published update rule on grad_fn(p)."""
+    p = p0.astype(np.float64).copy()
+    m = np.zeros_like(p)
+    v = np.zeros_like(p)
+    u = np.zeros_like(p)
+    out = [p.copy()]
+    for t in range(1, steps + 1):
+        g = grad_fn(p)
+        if name in ("gd", "sgd"):
+            p = p - lr * g
+        elif name == "momentum":
+            m = mu * m + g
+            p = p - lr * m
+        elif name == "nesterov":
+            m = mu * m + g
+            p = p - lr * (g + mu * m)
+        elif name == "adagrad":
+            v = v + g ** 2
+            p = p - lr * g / (np.sqrt(v) + eps)
+        elif name == "rmsprop":
+            v = rho * v + (1 - rho) * g ** 2
+            p = p - lr * g / (np.sqrt(v) + eps)
+        elif name == "adam":
+            m = b1 * m + (1 - b1) * g
+            v = b2 * v + (1 - b2) * g ** 2
+            p = p - lr * (m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + eps)
+        elif name == "adadelta":
+            v = rho * v + (1 - rho) * g ** 2
+            dx = -np.sqrt(u + eps) / np.sqrt(v + eps) * g
+            u = rho * u + (1 - rho) * dx ** 2
+            p = p + lr * dx
+        elif name == "nadam":
+            m = b1 * m + (1 - b1) * g
+            v = b2 * v + (1 - b2) * g ** 2
+            m_hat = (b1 * m + (1 - b1) * g) / (1 - b1 ** t)
+            p = p - lr * m_hat / (np.sqrt(v / (1 - b2 ** t)) + eps)
+        out.append(p.copy())
+    return np.array(out)
+
+
+def perceptron(x: np.ndarray, y: np.ndarray, w: np.ndarray, b: float, lr: float, epochs: int):
+    w = w.copy()
+    errors = []
+    for _ in range(epochs):
+        e = 0
+        for xi, yi in zip(x, y):
+            yhat = 1.0 if xi @ w + b >= 0 else 0.0
+            if yhat != yi:
+                e += 1
+                w += lr * (yi - yhat) * xi
+                b += lr * (yi - yhat)
+        errors.append(e)
+        if e == 0:
+            break
+    return w, b, errors
