@@ -17,8 +17,8 @@ st.set_page_config(page_title="netplay: neural networks you can touch", page_ico
 warm_engine()
 
 PAGES_DIR = Path(__file__).parent / "pages"
-HOME = st.Page(PAGES_DIR / "home.py", title="Home", icon="🏠", default=True)
+HOME = st.Page(PAGES_DIR / "home.py", title="Home", icon=":material/home:", default=True)
 LABS = [
-    st.Page(PAGES_DIR / "neuron_lab.py", title="Neuron & activations", icon="⚡", url_path="neuron"),
+    st.Page(PAGES_DIR / "neuron_lab.py", title="Neuron & activations", icon=":material/bolt:", url_path="neuron"),
 ]
 st.navigation({"": [HOME], "Labs": LABS}).run()

@@ -8,33 +8,36 @@ from plotly.subplots import make_subplots
 from app.charts.theme import NEGATIVE, POSITIVE, SERIES, style
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """(start, end) index pairs of the True runs in a boolean vector."""
-    padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
-    edges = np.flatnonzero(np.diff(padded))
-    return list(zip(edges[::2], edges[1::2] - 1))
+def _only_where(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``values`` where ``mask`` holds, NaN elsewhere: plotly draws it as separate segments."""
+    return np.where(mask, values, np.nan)
 
 
 def function_and_derivative(curves: dict[str, dict[str, np.ndarray]], x: np.ndarray,
                             show_saturation: bool = True) -> go.Figure:
-    """Left: f(x); right: f'(x). ``curves[name]`` holds "y", "dy" and "saturated" arrays."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("activation f(x)", "derivative f'(x)"),
+    """Left: f(x); right: f'(x). ``curves[name]`` holds "y", "dy" and "saturated" arrays.
+
+    Saturated stretches (slope nearly zero) are drawn as a wide translucent band over the curve.
+    """
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("activation f(x)", "slope f'(x)"),
                         horizontal_spacing=0.08)
     for i, (name, c) in enumerate(curves.items()):
         colour = SERIES[i % len(SERIES)]
+        if show_saturation and c["saturated"].any():
+            for col, values in ((1, c["y"]), (2, c["dy"])):
+                fig.add_trace(go.Scatter(
+                    x=x, y=_only_where(values, c["saturated"]), mode="lines", hoverinfo="skip",
+                    line=dict(color=colour, width=14), opacity=0.25, legendgroup=name,
+                    name="saturated (slope ≈ 0)", showlegend=(i == 0 and col == 1)), 1, col)
         fig.add_trace(go.Scatter(x=x, y=c["y"], name=name, line=dict(color=colour, width=3),
                                  legendgroup=name), 1, 1)
         fig.add_trace(go.Scatter(x=x, y=c["dy"], name=f"{name}'", showlegend=False,
                                  line=dict(color=colour, width=3, dash="dash"), legendgroup=name), 1, 2)
-        if show_saturation:
-            for a, b in _runs(c["saturated"]):
-                fig.add_vrect(x0=x[a], x1=x[b], fillcolor=colour, opacity=0.08, line_width=0,
-                              row=1, col=2)
     if "sigmoid" in curves:
         fig.add_hline(y=0.25, line=dict(color=NEGATIVE, dash="dot"), row=1, col=2,
-                      annotation_text="sigmoid' never exceeds 0.25", annotation_position="top left")
+                      annotation_text="sigmoid' ≤ 0.25", annotation_position="top right")
     fig.update_xaxes(title_text="x", zeroline=True)
-    return style(fig, height=440)
+    return style(fig, height=460)
 
 
 def preactivation_histogram(z: np.ndarray, dz: np.ndarray, name: str) -> go.Figure:

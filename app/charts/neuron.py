@@ -11,7 +11,7 @@ from engine.neuron import PerceptronSnapshot
 def decision_plane(snap: PerceptronSnapshot, title: str) -> go.Figure:
     """The 2-input truth table with the perceptron's regions (blue: outputs 1) and its line."""
     lo, hi = -0.5, 1.5
-    grid = np.linspace(lo, hi, 121)
+    grid = np.linspace(lo, hi, 41)  # the region is a half-plane: a coarse grid draws it
     gx, gy = np.meshgrid(grid, grid)
     w, b = snap.weights, snap.bias
     score = w[0] * gx + w[1] * gy + b

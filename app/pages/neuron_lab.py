@@ -119,22 +119,13 @@ def perceptron() -> None:
         st.select_slider("Speed", tuple(SPEEDS), key="pc_speed",
                          help="How fast epochs play while running.")
     _perceptron_model(PerceptronConfig(gate=gate, lr=float(lr), init=init, seed=int(seed)))
-    with controls:
-        playing = st.session_state.get("pc_playing", False)
-        c1, c2, c3 = st.columns(3)
-        c1.button("⏸ Pause" if playing else "▶ Play", key="pc_play", on_click=_toggle_play,
-                  width="stretch", help="Train one epoch per frame until it converges.")
-        c2.button("Step", key="pc_step", on_click=lambda: _perceptron_model().step(1),
-                  width="stretch", help="Train exactly one epoch (one pass over the table).")
-        c3.button("Reset", key="pc_reset", on_click=_reset_perceptron, width="stretch",
-                  help="Back to the initial weights.")
     if gate in ("XOR", "XNOR"):
         st.warning(
             f"**{gate} is not linearly separable.** Its two 1-corners sit diagonally opposite, so no "
             "single straight line puts them on one side and the 0-corners on the other. The "
             "perceptron keeps flipping its line and never reaches zero errors, however long it "
             "trains. A hidden layer fixes this: two lines combined (e.g. OR and NAND, then AND) "
-            "carve out the diagonal. That needs a multi-layer network.", icon="❌")
+            "carve out the diagonal. That needs a multi-layer network.", icon=":material/block:")
 
     interval = SPEEDS[st.session_state["pc_speed"]] if st.session_state.get("pc_playing") else None
 
@@ -149,6 +140,16 @@ def perceptron() -> None:
         _draw_perceptron(m)
 
     with plots:
+        playing = st.session_state.get("pc_playing", False)
+        c1, c2, c3, _ = st.columns([1, 1, 1, 3])
+        c1.button("Pause" if playing else "Play", key="pc_play", on_click=_toggle_play,
+                  icon=":material/pause:" if playing else ":material/play_arrow:", width="stretch",
+                  type="primary", help="Train one epoch per frame until it converges.")
+        c2.button("Step", key="pc_step", on_click=lambda: _perceptron_model().step(1),
+                  icon=":material/skip_next:", width="stretch",
+                  help="Train exactly one epoch (one pass over the truth table).")
+        c3.button("Reset", key="pc_reset", on_click=_reset_perceptron, icon=":material/restart_alt:",
+                  width="stretch", help="Back to the initial weights.")
         live_view()
 
 
@@ -180,15 +181,17 @@ def _reset_perceptron() -> None:
 
 def _draw_perceptron(model: Perceptron) -> None:
     snap = model.snapshot()
-    w = ", ".join(f"{v:+.3f}" for v in snap.weights)
-    status = ("✅ converged" if snap.converged else
-              "⛔ gave up after the epoch limit" if snap.gave_up else
-              "▶ training" if st.session_state.get("pc_playing") else "paused")
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Epoch", snap.epoch)
-    m2.metric("Errors last epoch", int(snap.errors[-1]) if len(snap.errors) else "–")
-    m3.metric("Weights w / bias b", f"({w}) / {snap.bias:+.3f}")
-    m4.metric("Status", status)
+    cols = st.columns(5)
+    cols[0].metric("Epoch", snap.epoch)
+    cols[1].metric("Errors last epoch", int(snap.errors[-1]) if len(snap.errors) else "–")
+    for j, v in enumerate(snap.weights):
+        cols[2 + j].metric(f"w{j + 1}", f"{v:+.3f}")
+    cols[4].metric("b", f"{snap.bias:+.3f}")
+    if snap.converged:
+        st.success(f"Converged after {snap.epoch} epochs: every corner is on its correct side of "
+                   "the line, so no further mistake can move it.", icon=":material/check_circle:")
+    elif snap.gave_up:
+        st.error(f"Stopped after {snap.epoch} epochs without converging.", icon=":material/block:")
     left, right = st.columns([3, 2])
     left.plotly_chart(neuron_charts.decision_plane(snap, f"{model.config.gate}: decision line"),
                       width="stretch", key="pc_plane")

@@ -127,4 +127,4 @@ class PageState:
     def show_problems(self, problems: list[str]) -> None:
         if problems:
             st.warning("Some settings in this link could not be used and fell back to defaults:\n\n"
-                       + "\n".join(f"- {p}" for p in problems), icon="🔗")
+                       + "\n".join(f"- {p}" for p in problems), icon=":material/link_off:")

@@ -1,0 +1,21 @@
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+MAIN = str(Path(__file__).resolve().parents[2] / "app" / "main.py")
+
+
+@pytest.fixture
+def open_page():
+    """Open a page of the real app (through main.py's navigation), optionally with URL params."""
+    def _open(page: str | None = None, **query: str) -> AppTest:
+        at = AppTest.from_file(MAIN, default_timeout=60)
+        for k, v in query.items():
+            at.query_params[k] = v
+        at.run()
+        if page:
+            at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, at.exception
+        return at
+    return _open

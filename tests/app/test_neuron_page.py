@@ -1,0 +1,150 @@
+import numpy as np
+import pytest
+
+from engine.neuron import Perceptron
+
+
+def metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def section(at, name):
+    at.radio(key="section").set_value(name).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_mcculloch_pitts_defaults_compute_and(open_page):
+    at = open_page("neuron_lab")
+    assert "AND" in at.success[0].value
+    table = at.dataframe[0].value
+    assert table["output y"].tolist() == [0, 0, 0, 1]
+
+
+def test_theta_and_inhibition_change_the_truth_table(open_page):
+    at = open_page("neuron_lab")
+    at.slider(key="mp_theta").set_value(1.0).run()
+    assert "OR" in at.success[0].value
+    at.multiselect(key="mp_inh").set_value(["x2"]).run()
+    assert at.dataframe[0].value["output y"].tolist() == [0, 0, 1, 0]
+    at.slider(key="mp_n").set_value(3).run()
+    at.button[1].click().run()  # the "AND (theta = 3)" preset
+    assert at.slider(key="mp_theta").value == 3.0
+    assert at.dataframe[0].value["output y"].tolist() == [0] * 7 + [1]
+
+
+def test_shrinking_the_inputs_clamps_theta(open_page):
+    at = open_page("neuron_lab", mp_n="4", mp_theta="4")
+    at.slider(key="mp_n").set_value(2).run()
+    assert not at.exception
+    assert at.slider(key="mp_theta").value == 2.0
+
+
+def test_perceptron_step_trains_one_epoch(open_page):
+    at = section(open_page("neuron_lab"), "Perceptron")
+    assert metric(at, "Epoch") == "0"
+    w0 = at.session_state["pc_model"].w.copy()
+    at.button(key="pc_step").click().run()
+    assert metric(at, "Epoch") == "1"
+    at.button(key="pc_step").click().run()
+    assert metric(at, "Epoch") == "2"
+    assert not np.array_equal(w0, at.session_state["pc_model"].w)
+
+
+def test_perceptron_play_then_reset(open_page):
+    at = section(open_page("neuron_lab"), "Perceptron")
+    at.button(key="pc_play").click().run()
+    assert at.session_state["pc_playing"] is True
+    assert at.button(key="pc_play").label == "Pause"
+    at.button(key="pc_step").click().run()
+    at.button(key="pc_reset").click().run()
+    assert metric(at, "Epoch") == "0" and at.session_state["pc_playing"] is False
+
+
+def test_changing_learning_rate_keeps_the_weights(open_page):
+    at = section(open_page("neuron_lab"), "Perceptron")
+    for _ in range(3):
+        at.button(key="pc_step").click().run()
+    model: Perceptron = at.session_state["pc_model"]
+    w = model.w.copy()
+    at.number_input(key="pc_lr").set_value(0.5).run()
+    assert at.session_state["pc_model"] is model and model.config.lr == 0.5
+    np.testing.assert_array_equal(model.w, w)
+    at.selectbox(key="pc_gate").set_value("OR").run()
+    assert at.session_state["pc_model"] is not model
+    assert metric(at, "Epoch") == "0"
+
+
+def test_xor_warns_that_it_cannot_converge(open_page):
+    at = section(open_page("neuron_lab"), "Perceptron")
+    at.selectbox(key="pc_gate").set_value("XOR").run()
+    assert "not linearly separable" in at.warning[0].value
+    for _ in range(8):
+        at.button(key="pc_step").click().run()
+    assert int(metric(at, "Errors last epoch")) >= 1
+
+
+def test_activation_gallery_reacts_to_controls(open_page):
+    at = section(open_page("neuron_lab"), "Activations")
+    table = at.dataframe[0].value
+    assert table["activation"].tolist() == ["sigmoid", "tanh", "relu"]
+    assert table.set_index("activation").loc["sigmoid", "largest slope"] == pytest.approx(0.25, abs=1e-3)
+    at.multiselect(key="act_names").set_value(["leaky_relu"]).run()
+    at.slider(key="act_leaky").set_value(0.3).run()
+    assert at.dataframe[0].value["activation"].tolist() == ["leaky_relu"]
+    at.multiselect(key="act_names").set_value([]).run()
+    assert any("Pick at least one" in i.value for i in at.info)
+
+
+def test_dying_relu_experiment(open_page):
+    at = section(open_page("neuron_lab"), "Activations")
+    at.slider(key="act_mean").set_value(-8.0).run()
+    assert metric(at, "Neurons passing no gradient") == "100%"
+    at.selectbox(key="act_probe").set_value("leaky_relu").run()
+    assert metric(at, "Neurons passing no gradient") == "0%"
+    at.selectbox(key="act_probe").set_value("relu").run()
+    at.slider(key="act_mean").set_value(8.0).run()
+    assert metric(at, "Neurons passing no gradient") == "0%"
+
+
+def test_softmax_values_and_temperature(open_page):
+    at = section(open_page("neuron_lab"), "Softmax")
+    at.text_input(key="sm_logits").set_value("2, 1, 0.1").run()
+    probs = at.dataframe[0].value["probability"].to_numpy()
+    np.testing.assert_allclose(probs, [0.6590011, 0.2424330, 0.0985659], atol=1e-6)
+    at.select_slider(key="sm_temp").set_value(10.0).run()
+    hot = at.dataframe[0].value["probability"].to_numpy()
+    assert hot.max() < 0.4
+
+
+@pytest.mark.parametrize("bad", ["", "1, two, 3", "1e999", ",".join(["1"] * 20), "nan"])
+def test_softmax_bad_input_gets_a_readable_error(open_page, bad):
+    at = section(open_page("neuron_lab"), "Softmax")
+    at.text_input(key="sm_logits").set_value(bad).run()
+    assert not at.exception
+    assert "Could not read the logits" in at.error[0].value
+
+
+def test_url_restores_the_setup(open_page):
+    at = open_page("neuron_lab", section="Perceptron", pc_gate="NAND", pc_lr="0.25", pc_seed="7")
+    assert at.selectbox(key="pc_gate").value == "NAND"
+    assert at.number_input(key="pc_lr").value == 0.25
+    assert at.session_state["pc_model"].config.seed == 7
+    assert not at.warning
+
+
+def test_url_is_written_back(open_page):
+    at = section(open_page("neuron_lab"), "Softmax")
+    at.select_slider(key="sm_temp").set_value(2.0).run()
+    assert at.query_params["section"] == "Softmax"
+    assert at.query_params["sm_temp"] == "2"
+
+
+def test_malformed_url_falls_back_with_a_notice(open_page):
+    at = open_page("neuron_lab", section="Bogus", mp_theta="banana", pc_lr="1e308", sm_temp="0.123",
+                   act_names="relu,swish", mp_n="x" * 5000)
+    warning = at.warning[0].value
+    for key in ("section", "mp_theta", "pc_lr", "sm_temp", "act_names", "mp_n"):
+        assert f"`{key}`" in warning
+    assert at.radio(key="section").value == "McCulloch-Pitts unit"
+    assert at.slider(key="mp_theta").value == 2.0

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+
+def wait_for_app(page: Page, timeout: float = 90_000) -> None:
+    """Wait until the script has finished running and nothing is stale."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
+        timeout=timeout)
+    page.wait_for_timeout(300)
+
+
+def assert_no_exception(page: Page) -> None:
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+
+
+def metric_value(page: Page, label: str) -> str:
+    """The value of the metric whose label is exactly ``label``."""
+    return page.evaluate(
+        """label => {
+            for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
+                const l = m.querySelector('[data-testid="stMetricLabel"]');
+                if (l && l.innerText.trim() === label)
+                    return m.querySelector('[data-testid="stMetricValue"]').innerText.trim();
+            }
+            return null;
+        }""", label)
+
+
+def shot(page: Page, folder: Path, name: str) -> Path:
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def wait_for_metric(page: Page, label: str, timeout: float = 30.0) -> str:
+    """Poll until the metric is on the page; returns its value."""
+    import time
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = metric_value(page, label)
+        if value is not None:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"metric {label!r} never appeared")

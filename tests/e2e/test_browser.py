@@ -1,0 +1,101 @@
+"""Every page in headless Chromium: it renders, a control works, no exception box appears."""
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.helpers import assert_no_exception, metric_value, shot, wait_for_app, wait_for_metric
+
+pytestmark = pytest.mark.e2e
+
+
+def test_home_lists_the_labs_and_navigates(page, app_url, screenshot_dir):
+    page.goto(app_url)
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="netplay")).to_be_visible()
+    shot(page, screenshot_dir, "home")
+    page.get_by_role("link", name="Neuron & activations").first.click()
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="Neuron & activations")).to_be_visible()
+    assert_no_exception(page)
+
+
+def test_mcculloch_pitts_threshold_switches_and_to_or(page, app_url, screenshot_dir):
+    page.goto(f"{app_url}/neuron?section=McCulloch-Pitts+unit")
+    wait_for_app(page)
+    expect(page.get_by_text("the unit computes AND")).to_be_visible()
+    page.get_by_role("button", name="OR (θ = 1)").click()
+    wait_for_app(page)
+    expect(page.get_by_text("the unit computes OR")).to_be_visible()
+    assert "mp_theta=1" in page.url
+    assert_no_exception(page)
+    shot(page, screenshot_dir, "neuron_mcculloch_pitts")
+
+
+def test_perceptron_trains_live_in_the_browser(page, app_url, screenshot_dir):
+    page.goto(f"{app_url}/neuron?section=Perceptron&pc_gate=XOR&pc_speed=fast")
+    wait_for_app(page)
+    assert wait_for_metric(page, "Epoch") == "0"
+    page.get_by_role("button", name=re.compile(r"Play$")).click()
+    deadline = time.time() + 30
+    while int(metric_value(page, "Epoch") or 0) < 2 and time.time() < deadline:
+        time.sleep(0.2)
+    first = int(metric_value(page, "Epoch"))
+    start = time.perf_counter()
+    time.sleep(3.0)
+    later = int(metric_value(page, "Epoch"))
+    rate = (later - first) / (time.perf_counter() - start)
+    print(f"\nperceptron live view: {rate:.1f} frames/s in Chromium")
+    assert later > first, "the live view did not advance while playing"
+    assert_no_exception(page)
+    shot(page, screenshot_dir, "neuron_perceptron_xor")
+    page.get_by_role("button", name=re.compile(r"Pause$")).click()
+    wait_for_app(page)
+    paused = metric_value(page, "Epoch")
+    time.sleep(1.0)
+    assert metric_value(page, "Epoch") == paused
+
+
+def test_perceptron_converges_on_and(page, app_url, screenshot_dir):
+    page.goto(f"{app_url}/neuron?section=Perceptron&pc_gate=AND&pc_speed=fast")
+    wait_for_app(page)
+    page.get_by_role("button", name=re.compile(r"Play$")).click()
+    expect(page.get_by_text("Converged after")).to_be_visible(timeout=30_000)
+    assert metric_value(page, "Errors last epoch") == "0"
+    assert_no_exception(page)
+    shot(page, screenshot_dir, "neuron_perceptron_and")
+
+
+def test_activation_gallery_and_dying_relu(page, app_url, screenshot_dir):
+    page.goto(f"{app_url}/neuron?section=Activations&act_mean=-6")
+    wait_for_app(page)
+    expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_visible()
+    assert wait_for_metric(page, "Neurons passing no gradient") == "100%"
+    shot(page, screenshot_dir, "neuron_activations")
+    assert_no_exception(page)
+
+
+def test_softmax_bad_input_shows_a_message(page, app_url, screenshot_dir):
+    page.goto(f"{app_url}/neuron?section=Softmax")
+    wait_for_app(page)
+    box = page.get_by_role("textbox", name="Logits (comma-separated numbers)")
+    box.fill("3, 1, oops")
+    box.press("Enter")
+    wait_for_app(page)
+    expect(page.get_by_text("Could not read the logits")).to_be_visible()
+    assert_no_exception(page)
+    box.fill("3, 1, 0.2")
+    box.press("Enter")
+    wait_for_app(page)
+    expect(page.get_by_text("Could not read the logits")).to_have_count(0)
+    shot(page, screenshot_dir, "neuron_softmax")
+
+
+def test_malformed_link_opens_with_a_notice(page, app_url):
+    page.goto(f"{app_url}/neuron?section=Nope&mp_theta=%3Cscript%3E")
+    wait_for_app(page)
+    expect(page.get_by_text("could not be used and fell back to defaults")).to_be_visible()
+    assert_no_exception(page)
