@@ -26,7 +26,8 @@ def main(argv: list[str] | None = None) -> int:
 
     args = list(sys.argv[1:] if argv is None else argv)
     sys.argv = ["streamlit", "run", str(ROOT / "app" / "main.py"), *config_flags(), *args]
-    print("netplay: opening http://localhost:8501", flush=True)
+    port = next((a.split("=", 1)[1] for a in args if a.startswith("--server.port=")), "8501")
+    print(f"netplay: open http://localhost:{port}", flush=True)
     return stcli.main()
 
 

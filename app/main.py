@@ -16,7 +16,9 @@ from app.state.session import warm_engine  # noqa: E402
 st.set_page_config(page_title="netplay: neural networks you can touch", page_icon="🧠", layout="wide")
 warm_engine()
 
-PAGES_DIR = Path(__file__).parent / "pages"
+# not "pages/": Streamlit would auto-register a folder of that name before st.navigation runs,
+# and the first visitor of a fresh server opening a shared /neuron link got "Page not found"
+PAGES_DIR = Path(__file__).parent / "labs"
 HOME = st.Page(PAGES_DIR / "home.py", title="Home", icon=":material/home:", default=True)
 LABS = [
     st.Page(PAGES_DIR / "neuron_lab.py", title="Neuron & activations", icon=":material/bolt:", url_path="neuron"),

@@ -4,7 +4,8 @@ Each page declares its fields (a key, a default and how to read/write it as text
 first run in a session (or after Streamlit dropped its widget state on a page switch) every widget
 value is seeded from, in order: a valid value in the URL, the value the learner last had on this
 page, the default. Bad values in a link are reported once in plain words and fall back.
-After the widgets are drawn, ``publish`` writes the current values back to the URL.
+After the widgets are drawn, ``publish`` writes the values that differ from the defaults back
+to the URL.
 """
 from __future__ import annotations
 
@@ -111,13 +112,14 @@ class PageState:
         return problems
 
     def publish(self) -> None:
-        """Write the page's current values to the URL (and remember them for a page switch)."""
+        """Write the page's non-default values to the URL (and remember all for a page switch)."""
         kept = st.session_state.setdefault(self._kept_key, {})
         wanted = {}
         for key, field in self.fields.items():
             value = st.session_state.get(key, field.default)
             kept[key] = value
-            wanted[key] = field.dump(value)
+            if value != field.default:  # defaults stay implicit: links stay short and readable
+                wanted[key] = field.dump(value)
         stale = [k for k in st.query_params if k not in wanted]
         for k in stale:
             del st.query_params[k]

@@ -15,7 +15,7 @@ def open_page():
             at.query_params[k] = v
         at.run()
         if page:
-            at.switch_page(f"pages/{page}.py").run()
+            at.switch_page(f"labs/{page}.py").run()
         assert not at.exception, at.exception
         return at
     return _open

@@ -138,6 +138,9 @@ def test_url_is_written_back(open_page):
     at.select_slider(key="sm_temp").set_value(2.0).run()
     assert at.query_params["section"] == "Softmax"
     assert at.query_params["sm_temp"] == "2"
+    assert "mp_n" not in at.query_params  # defaults are left out of the link
+    at.select_slider(key="sm_temp").set_value(1.0).run()
+    assert "sm_temp" not in at.query_params
 
 
 def test_malformed_url_falls_back_with_a_notice(open_page):

@@ -12,6 +12,15 @@ from tests.e2e.helpers import assert_no_exception, metric_value, shot, wait_for_
 pytestmark = pytest.mark.e2e
 
 
+def test_deep_link_is_the_first_visit_of_a_fresh_server(page, app_url):
+    # must stay the first test of the session: a shared link opened right after a server start
+    page.goto(f"{app_url}/neuron?section=Softmax&sm_temp=2")
+    wait_for_app(page)
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    expect(page.get_by_text("softmax(z / T), T = 2")).to_be_visible()
+    assert_no_exception(page)
+
+
 def test_home_lists_the_labs_and_navigates(page, app_url, screenshot_dir):
     page.goto(app_url)
     wait_for_app(page)
@@ -53,7 +62,9 @@ def test_perceptron_trains_live_in_the_browser(page, app_url, screenshot_dir):
     assert_no_exception(page)
     shot(page, screenshot_dir, "neuron_perceptron_xor")
     page.get_by_role("button", name=re.compile(r"Pause$")).click()
+    expect(page.get_by_role("button", name=re.compile(r"Play$"))).to_be_visible(timeout=10_000)
     wait_for_app(page)
+    time.sleep(0.5)
     paused = metric_value(page, "Epoch")
     time.sleep(1.0)
     assert metric_value(page, "Epoch") == paused

@@ -9,7 +9,7 @@ st.markdown(
 
 st.subheader("Labs")
 with st.container(border=True):
-    st.page_link("pages/neuron_lab.py", label="**Neuron & activations**", icon=":material/bolt:")
+    st.page_link("labs/neuron_lab.py", label="**Neuron & activations**", icon=":material/bolt:")
     st.markdown(
         "- **McCulloch-Pitts unit**: a neuron with no weights, only a threshold θ. θ = 1 makes OR, "
         "θ = n makes AND, and one inhibitory input can veto everything.\n"

@@ -9,13 +9,13 @@ import streamlit as st
 
 from app.charts import activations as act_charts
 from app.charts import neuron as neuron_charts
-from app.state import url
+from app.state import live, url
 from engine import activations as act
 from engine.datasets import GATES
 from engine.neuron import McCullochPitts, Perceptron, PerceptronConfig
 
 SECTIONS = ("McCulloch-Pitts unit", "Perceptron", "Activations", "Softmax")
-SPEEDS = {"slow": 1.0, "normal": 0.5, "fast": 0.15}  # seconds between epochs while playing
+SPEEDS = {"slow": 1.0, "normal": 0.5, "fast": 0.3}  # seconds between epochs (see app.state.live)
 TEMPERATURES = (0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
 MAX_LOGITS = 12
 INPUTS = [f"x{i}" for i in range(1, 5)]
@@ -127,17 +127,19 @@ def perceptron() -> None:
             "trains. A hidden layer fixes this: two lines combined (e.g. OR and NAND, then AND) "
             "carve out the diagonal. That needs a multi-layer network.", icon=":material/block:")
 
-    interval = SPEEDS[st.session_state["pc_speed"]] if st.session_state.get("pc_playing") else None
+    interval = (live.frame_interval("perceptron", SPEEDS[st.session_state["pc_speed"]])
+                if st.session_state.get("pc_playing") else None)
 
     @st.fragment(run_every=interval)
     def live_view() -> None:
-        m = _perceptron_model()
-        if st.session_state.get("pc_playing"):
-            m.step(1)
-            if m.converged or m.epoch >= m.config.max_epochs:
-                st.session_state["pc_playing"] = False
-                st.rerun()
-        _draw_perceptron(m)
+        with live.timed_frame("perceptron"):
+            m = _perceptron_model()
+            if st.session_state.get("pc_playing"):
+                m.step(1)
+                if m.converged or m.epoch >= m.config.max_epochs:
+                    st.session_state["pc_playing"] = False
+                    st.rerun()
+            _draw_perceptron(m)
 
     with plots:
         playing = st.session_state.get("pc_playing", False)
