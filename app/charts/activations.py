@@ -5,7 +5,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from app.charts.theme import NEGATIVE, POSITIVE, SERIES, style
+from app.charts.theme import NEGATIVE, NEUTRAL, POSITIVE, SERIES, style
 
 
 def _only_where(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -34,7 +34,7 @@ def function_and_derivative(curves: dict[str, dict[str, np.ndarray]], x: np.ndar
         fig.add_trace(go.Scatter(x=x, y=c["dy"], name=f"{name}'", showlegend=False,
                                  line=dict(color=colour, width=3, dash="dash"), legendgroup=name), 1, 2)
     if "sigmoid" in curves:
-        fig.add_hline(y=0.25, line=dict(color=NEGATIVE, dash="dot"), row=1, col=2,
+        fig.add_hline(y=0.25, line=dict(color=NEUTRAL, dash="dot"), row=1, col=2,
                       annotation_text="sigmoid' ≤ 0.25", annotation_position="top right")
     fig.update_xaxes(title_text="x", zeroline=True)
     return style(fig, height=460)
