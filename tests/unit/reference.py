@@ -84,3 +84,43 @@ def perceptron(x: np.ndarray, y: np.ndarray, w: np.ndarray, b: float, lr: float,
         if e == 0:
             break
     return w, b, errors
+
+
+def mlp_loss_and_grads(x, y_targets, weights, biases, activations, task, alpha=0.0, l1=0.0, l2=0.0,
+                       regression_loss="mse"):
+    """Vectorised forward + backward of an MLP, from the textbook equations.
+
+    Returns (mean data loss, [dW], [db]) with the L1/L2 gradient terms added to dW.
+    """
+    acts = [x]
+    slopes = []
+    a = x
+    for w, b, name in zip(weights[:-1], biases[:-1], activations):
+        z = a @ w + b
+        a, d = activation(name, z, alpha)
+        acts.append(a)
+        slopes.append(d)
+    z = a @ weights[-1] + biases[-1]
+    n = len(x)
+    if task == "multiclass":
+        zs = z - z.max(axis=1, keepdims=True)
+        logp = zs - np.log(np.exp(zs).sum(axis=1, keepdims=True))
+        loss = -np.sum(y_targets * logp) / n
+        delta = (np.exp(logp) - y_targets) / n
+    elif task == "binary":
+        p = 1 / (1 + np.exp(-z))
+        loss = -np.sum(y_targets * np.log(p) + (1 - y_targets) * np.log(1 - p)) / n
+        delta = (p - y_targets) / n
+    elif regression_loss == "mse":
+        loss = np.sum((z - y_targets) ** 2) / n
+        delta = 2 * (z - y_targets) / n
+    else:
+        loss = np.sum(np.abs(z - y_targets)) / n
+        delta = np.sign(z - y_targets) / n
+    d_w, d_b = [], []
+    for l in range(len(weights) - 1, -1, -1):
+        d_w.insert(0, acts[l].T @ delta + l2 * weights[l] + l1 * np.sign(weights[l]))
+        d_b.insert(0, delta.sum(axis=0))
+        if l > 0:
+            delta = (delta @ weights[l].T) * slopes[l - 1]
+    return loss, d_w, d_b

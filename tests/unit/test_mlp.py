@@ -1,0 +1,231 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.datasets import make_2d
+from engine.mlp import MLP, MLPConfig, with_optimizer
+from engine.optimizers import OptimizerConfig
+from tests.unit import reference as ref
+
+CIRCLE = make_2d("circle", 300, 0.0, seed=1)
+BLOBS = make_2d("blobs", 240, 0.1, seed=2, n_classes=4)
+PLANE = make_2d("plane", 200, 0.0, seed=3)
+
+
+def _flat(ws, bs):
+    return np.concatenate([np.concatenate([w.ravel(), b]) for w, b in zip(ws, bs)])
+
+
+@pytest.mark.parametrize("task,data,hidden,acts", [
+    ("binary", CIRCLE, (5, 3), ("tanh", "relu")),
+    ("multiclass", BLOBS, (6,), ("sigmoid",)),
+    ("regression", PLANE, (4, 4, 4), ("elu", "softplus", "leaky_relu")),
+    ("binary", CIRCLE, (), ()),
+])
+def test_gradient_matches_numpy_reference(task, data, hidden, acts):
+    config = MLPConfig(hidden=hidden, activations=acts, task=task, n_classes=4 if task == "multiclass" else 2,
+                       l1=0.003, l2=0.01, init="he_normal", seed=4)
+    model = MLP(config, data.x, data.y)
+    model.step(3)  # move off the initial point
+    loss, grad = model.loss_and_gradient(data.x, data.y)
+    ws, bs = model.weights()
+    targets = model._data(data.x, data.y, "t")[1]
+    alpha = 0.01 if "leaky_relu" in acts else 1.0 if "elu" in acts else 0.0
+    r_loss, r_dw, r_db = ref.mlp_loss_and_grads(data.x, targets, ws, bs, acts, task, alpha, 0.003, 0.01)
+    assert loss == pytest.approx(r_loss, rel=1e-10)
+    np.testing.assert_allclose(grad, _flat(r_dw, r_db), rtol=1e-8, atol=1e-12)
+
+
+def test_gradient_matches_finite_differences():
+    model = MLP(MLPConfig(hidden=(4, 3), activations=("tanh", "sigmoid"), task="multiclass", n_classes=4,
+                          seed=1), BLOBS.x[:30], BLOBS.y[:30])
+    _, grad = model.loss_and_gradient(BLOBS.x[:30], BLOBS.y[:30])
+    h = 1e-6
+    numeric = np.zeros_like(grad)
+    for q in range(model.n_params):
+        saved = model.theta[q]
+        model.theta[q] = saved + h
+        up = model.loss_and_gradient(BLOBS.x[:30], BLOBS.y[:30])[0]
+        model.theta[q] = saved - h
+        down = model.loss_and_gradient(BLOBS.x[:30], BLOBS.y[:30])[0]
+        model.theta[q] = saved
+        numeric[q] = (up - down) / (2 * h)
+    np.testing.assert_allclose(grad, numeric, atol=1e-7)
+
+
+def test_full_batch_sgd_steps_match_the_reference_update():
+    config = MLPConfig(hidden=(5,), activations=("tanh",), batch_size=len(CIRCLE.x), shuffle=False,
+                       optimizer=OptimizerConfig("sgd", lr=0.2), seed=0)
+    model = MLP(config, CIRCLE.x, CIRCLE.y)
+    ws, bs = model.weights()
+    targets = CIRCLE.y.reshape(-1, 1).astype(float)
+    for _ in range(5):
+        _, dw, db = ref.mlp_loss_and_grads(CIRCLE.x, targets, ws, bs, ("tanh",), "binary")
+        ws = [w - 0.2 * g for w, g in zip(ws, dw)]
+        bs = [b - 0.2 * g for b, g in zip(bs, db)]
+    model.step(5)
+    np.testing.assert_allclose(model.theta, _flat(ws, bs), rtol=1e-10)
+
+
+@pytest.mark.parametrize("opt", ["sgd", "momentum", "adam", "rmsprop"])
+def test_training_learns_the_circle(opt):
+    lr = {"sgd": 0.3, "momentum": 0.1}.get(opt, 0.03)
+    config = MLPConfig(hidden=(8,), activations=("tanh",), optimizer=OptimizerConfig(opt, lr=lr), seed=2)
+    model = MLP(config, CIRCLE.x, CIRCLE.y)
+    model.step(1)
+    start = model.history.train_loss[-1]
+    model.step(3000)
+    assert model.history.train_loss[-1] < 0.25 * start
+    assert np.mean((model.predict(CIRCLE.x) > 0.5) == CIRCLE.y) > 0.95
+
+
+def test_multiclass_and_regression_learn():
+    m = MLP(MLPConfig(hidden=(8,), activations=("relu",), task="multiclass", n_classes=4, seed=0), BLOBS.x, BLOBS.y)
+    m.step(2000)
+    assert np.mean(m.predict(BLOBS.x).argmax(axis=1) == BLOBS.y) > 0.9
+    np.testing.assert_allclose(m.predict(BLOBS.x[:5]).sum(axis=1), 1.0)
+    r = MLP(MLPConfig(hidden=(), activations=(), task="regression", seed=0), PLANE.x, PLANE.y)
+    r.step(2000)
+    assert r.history.train_loss[-1] < 1e-3
+
+
+def test_xor_needs_a_hidden_layer():
+    xor = make_2d("xor", 300, 0.0, seed=0)
+    flat = MLP(MLPConfig(hidden=(), activations=(), seed=0), xor.x, xor.y)
+    flat.step(3000)
+    deep = MLP(MLPConfig(hidden=(8,), activations=("tanh",), seed=0), xor.x, xor.y)
+    deep.step(3000)
+    acc = lambda m: np.mean((m.predict(xor.x) > 0.5) == xor.y)  # noqa: E731
+    assert acc(flat) < 0.7 and acc(deep) > 0.95
+
+
+def test_seed_reproduces_a_run_exactly_with_shuffling_and_dropout():
+    config = MLPConfig(hidden=(8, 8), activations=("relu", "relu"), dropout=(0.3, 0.2), seed=9)
+    a, b = MLP(config, CIRCLE.x, CIRCLE.y), MLP(config, CIRCLE.x, CIRCLE.y)
+    a.step(250)
+    for _ in range(5):
+        b.step(50)
+    np.testing.assert_array_equal(a.theta, b.theta)
+    c = MLP(MLPConfig(hidden=(8, 8), activations=("relu", "relu"), dropout=(0.3, 0.2), seed=10), CIRCLE.x, CIRCLE.y)
+    c.step(250)
+    assert not np.array_equal(a.theta, c.theta)
+
+
+def test_dropout_zeroes_units_only_while_training():
+    config = MLPConfig(hidden=(16,), activations=("relu",), dropout=(0.5,), seed=0)
+    m = MLP(config, CIRCLE.x, CIRCLE.y)
+    assert np.array_equal(m.all_units(CIRCLE.x[:5]), m.all_units(CIRCLE.x[:5]))  # evaluation is deterministic
+    no_drop = MLP(MLPConfig(hidden=(16,), activations=("relu",), seed=0), CIRCLE.x, CIRCLE.y)
+    m.step(1)
+    no_drop.step(1)
+    assert not np.array_equal(m.theta, no_drop.theta)
+
+
+def test_l2_shrinks_weights_and_l1_makes_them_sparse():
+    base = MLPConfig(hidden=(16,), activations=("tanh",), seed=0)
+    plain = MLP(base, CIRCLE.x, CIRCLE.y)
+    l2 = MLP(MLPConfig(**{**base.__dict__, "l2": 0.05}), CIRCLE.x, CIRCLE.y)
+    l1 = MLP(MLPConfig(**{**base.__dict__, "l1": 0.02}), CIRCLE.x, CIRCLE.y)
+    for m in (plain, l2, l1):
+        m.step(2000)
+    norm = lambda m: np.linalg.norm(np.concatenate([w.ravel() for w in m.weights()[0]]))  # noqa: E731
+    assert norm(l2) < 0.7 * norm(plain)
+    small = lambda m: np.mean(np.abs(np.concatenate([w.ravel() for w in m.weights()[0]])) < 0.02)  # noqa: E731
+    assert small(l1) > small(plain) + 0.2
+
+
+def test_gradient_clipping_bounds_the_step():
+    config = MLPConfig(hidden=(4,), activations=("tanh",), optimizer=OptimizerConfig("sgd", lr=1.0),
+                       clip_norm=1e-4, batch_size=300, init="normal", seed=0)
+    m = MLP(config, CIRCLE.x, CIRCLE.y)
+    before = m.theta.copy()
+    m.step(1)
+    assert np.linalg.norm(m.theta - before) == pytest.approx(1e-4, rel=1e-9)
+
+
+def test_divergence_is_a_state_not_a_crash():
+    config = MLPConfig(hidden=(8,), activations=("relu",), task="regression",
+                       optimizer=OptimizerConfig("sgd", lr=50.0), init="he_normal", seed=0)
+    m = MLP(config, PLANE.x * 100, PLANE.y * 100)
+    status = m.step(500)
+    assert status == "diverged" and m.status == "diverged"
+    assert m.steps < 500
+    assert m.step(10) == "diverged"  # stays stopped
+
+
+def test_early_stopping_restores_the_best_weights():
+    noisy = make_2d("gaussians", 60, 0.9, seed=5)
+    val = make_2d("gaussians", 200, 0.9, seed=6)
+    config = MLPConfig(hidden=(32, 32), activations=("relu", "relu"), optimizer=OptimizerConfig("adam", lr=0.05),
+                       early_stopping_patience=5, seed=1)
+    m = MLP(config, noisy.x, noisy.y, x_val=val.x, y_val=val.y)
+    for _ in range(200):
+        if m.step(100) == "stopped_early":
+            break
+    assert m.status == "stopped_early"
+    best_val = m._best[0]
+    assert m.loss(m.x_val, m.y_val) == pytest.approx(best_val)
+    assert best_val <= min(m.history.val_loss) + 1e-12
+
+
+def test_changing_the_learning_rate_keeps_the_weights():
+    m = MLP(MLPConfig(), CIRCLE.x, CIRCLE.y)
+    m.step(50)
+    theta = m.theta.copy()
+    m.set_config(with_optimizer(m.config, lr=0.001))
+    np.testing.assert_array_equal(m.theta, theta)
+    assert m.optimizer.t == 50
+    with pytest.raises(ValueError):
+        m.set_config(MLPConfig(hidden=(5,)))
+
+
+def test_zero_init_keeps_hidden_neurons_identical():
+    m = MLP(MLPConfig(hidden=(4,), activations=("tanh",), init="zeros", optimizer=OptimizerConfig("sgd", lr=0.5)),
+            CIRCLE.x, CIRCLE.y)
+    m.step(200)
+    w, _ = m.weights()
+    assert np.allclose(w[0], w[0][:, :1]) and np.allclose(w[1], w[1][0])
+
+
+def test_all_units_layout():
+    m = MLP(MLPConfig(hidden=(3, 2), activations=("tanh", "relu")), CIRCLE.x, CIRCLE.y)
+    units = m.all_units(CIRCLE.x[:7])
+    layers = m.layer_outputs(units)
+    assert [layer.shape for layer in layers] == [(7, 2), (7, 3), (7, 2), (7, 1)]
+    np.testing.assert_array_equal(layers[0], CIRCLE.x[:7])
+    np.testing.assert_allclose(layers[-1][:, 0], m.predict(CIRCLE.x[:7]))
+    assert np.all(layers[2] >= 0)
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(hidden=(40,), activations=("tanh",)), dict(hidden=(4,) * 9, activations=("tanh",) * 9),
+    dict(hidden=(4,), activations=()), dict(activations=("swish",)), dict(task="ranking"),
+    dict(task="multiclass", n_classes=2), dict(batch_size=0), dict(l2=-1.0), dict(dropout=(1.0,)),
+    dict(n_inputs=0), dict(clip_norm=float("nan")),
+])
+def test_bad_config_raises_value_error(kwargs):
+    with pytest.raises(ValueError):
+        MLPConfig(**kwargs)
+
+
+def test_bad_data_raises_value_error():
+    with pytest.raises(ValueError):
+        MLP(MLPConfig(), CIRCLE.x[:, :1], CIRCLE.y)
+    with pytest.raises(ValueError):
+        MLP(MLPConfig(), np.full((4, 2), np.nan), np.zeros(4))
+    with pytest.raises(ValueError):
+        MLP(MLPConfig(), CIRCLE.x, CIRCLE.y + 3)
+    with pytest.raises(ValueError):
+        MLP(MLPConfig(early_stopping_patience=3), CIRCLE.x, CIRCLE.y)
+
+
+@settings(max_examples=15, deadline=None)
+@given(hidden=st.lists(st.integers(1, 6), min_size=0, max_size=3), batch=st.integers(1, 50),
+       steps=st.integers(1, 30))
+def test_any_small_architecture_trains_without_error(hidden, batch, steps):
+    config = MLPConfig(hidden=tuple(hidden), activations=("tanh",) * len(hidden), batch_size=batch)
+    m = MLP(config, CIRCLE.x[:40], CIRCLE.y[:40])
+    m.step(steps)
+    assert m.steps == steps and np.all(np.isfinite(m.theta))
+    assert m.predict(CIRCLE.x[:3]).shape == (3,)
