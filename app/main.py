@@ -22,5 +22,7 @@ PAGES_DIR = Path(__file__).parent / "labs"
 HOME = st.Page(PAGES_DIR / "home.py", title="Home", icon=":material/home:", default=True)
 LABS = [
     st.Page(PAGES_DIR / "neuron_lab.py", title="Neuron & activations", icon=":material/bolt:", url_path="neuron"),
+    st.Page(PAGES_DIR / "playground.py", title="Network playground", icon=":material/hub:",
+            url_path="playground"),
 ]
 st.navigation({"": [HOME], "Labs": LABS}).run()

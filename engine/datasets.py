@@ -6,6 +6,8 @@ are floats in [-1, 1]. Every generator takes a ``seed``: the same seed gives the
 """
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from itertools import product
 
@@ -147,3 +149,76 @@ def exam_scores() -> Dataset:
                   [0, 10.0, 58], [5, 8.0, 78], [92, 6.0, 82], [57, 8.0, 91]], dtype=np.float64)
     y = np.array([93, 68, 95, 75, 51, 60, 89, 97], dtype=np.float64)
     return Dataset(x, y, "regression", ("study_hours", "sleep_hours", "quiz"))
+
+
+def train_test_split(data: Dataset, test_ratio: float, seed: int = 0) -> tuple[Dataset, Dataset]:
+    """Shuffle with ``seed`` and hold out ``test_ratio`` of the points (at least one each side)."""
+    if not (np.isfinite(test_ratio) and 0 < test_ratio < 1):
+        raise ValueError(f"the test share must be between 0 and 1, got {test_ratio!r}")
+    n = len(data.x)
+    if n < 2:
+        raise ValueError("need at least two points to split into training and test sets")
+    order = np.random.default_rng(seed).permutation(n)
+    n_test = min(max(1, int(round(n * test_ratio))), n - 1)
+    test, train = order[:n_test], order[n_test:]
+    pick = lambda idx: Dataset(data.x[idx], data.y[idx], data.task, data.feature_names, data.n_classes)  # noqa: E731
+    return pick(train), pick(test)
+
+
+MAX_CSV_BYTES = 1_000_000
+MAX_CSV_CLASSES = 10
+
+
+def load_csv(raw: bytes | str) -> Dataset:
+    """A 2-D dataset from CSV text with columns x1, x2, label (a header row is optional).
+
+    Labels that are all whole numbers 0..k-1 (k <= 10) make a classification set (binary for
+    k = 2); any other numbers make a regression set, scaled to [-1, 1]. Points are rescaled to
+    the playground's [-6, 6] square. Every problem raises a ValueError that says what to fix.
+    """
+    if isinstance(raw, bytes):
+        if len(raw) > MAX_CSV_BYTES:
+            raise ValueError(f"the file is larger than {MAX_CSV_BYTES // 1000} kB")
+        try:
+            raw = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValueError("the file is not UTF-8 text; save it as CSV") from None
+    rows = [r for r in csv.reader(io.StringIO(raw)) if any(c.strip() for c in r)]
+    if rows and not _is_number(rows[0][0].strip()):
+        rows = rows[1:]  # header
+    if len(rows) < 4:
+        raise ValueError("the file needs at least 4 data rows of x1, x2, label")
+    if len(rows) > MAX_POINTS:
+        raise ValueError(f"at most {MAX_POINTS} rows, the file has {len(rows)}")
+    values = np.empty((len(rows), 3))
+    for i, row in enumerate(rows):
+        cells = [c.strip() for c in row]
+        if len(cells) != 3:
+            raise ValueError(f"row {i + 1} has {len(cells)} columns; each row needs exactly 3: x1, x2, label")
+        for j, cell in enumerate(cells):
+            if not _is_number(cell):
+                raise ValueError(f"row {i + 1}, column {j + 1}: {cell[:20]!r} is not a number")
+            values[i, j] = float(cell)
+    if not np.all(np.isfinite(values)):
+        raise ValueError("the file contains NaN or infinite values")
+    x = values[:, :2]
+    span = np.abs(x - x.mean(axis=0)).max(axis=0)
+    x = (x - x.mean(axis=0)) / np.where(span > 0, span, 1.0) * 6.0
+    labels = values[:, 2]
+    if np.all(labels == np.round(labels)) and labels.min() >= 0 and labels.max() < MAX_CSV_CLASSES:
+        y = labels.astype(np.int64)
+        k = int(y.max()) + 1
+        if k < 2:
+            raise ValueError("all labels are the same class; a classifier needs at least two")
+        return Dataset(x, y, "binary" if k == 2 else "multiclass", ("x1", "x2"), k)
+    lo, hi = labels.min(), labels.max()
+    y = np.zeros_like(labels) if hi == lo else (labels - lo) / (hi - lo) * 2 - 1
+    return Dataset(x, y, "regression", ("x1", "x2"))
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -1,7 +1,7 @@
 """Home: what netplay is and what each lab teaches."""
 import streamlit as st
 
-st.title("🧠 netplay")
+st.title(":material/neurology: netplay")
 st.markdown(
     "A playground for neural networks: every control changes a real computation, every plot shows "
     "the engine's real state. Poke at it alone, or project it in a lecture hall."
@@ -18,6 +18,18 @@ with st.container(border=True):
         "- **Activation gallery**: every common activation and its derivative; where they saturate, "
         "why the sigmoid's slope never beats 0.25, how ReLU units die.\n"
         "- **Softmax**: turn any scores into probabilities and feel what temperature does."
+    )
+
+with st.container(border=True):
+    st.page_link("labs/playground.py", label="**Network playground**", icon=":material/hub:")
+    st.markdown(
+        "- Train a real network live on 2-D data (circle, XOR, spiral, Gaussians, 3+ class blobs, "
+        "regression, or your own CSV) and watch its decision boundary form.\n"
+        "- Every neuron drawn as what it computes; links coloured and thickened by weight.\n"
+        "- Any depth up to 8 layers of 32, per-layer activations, feature crosses, every optimizer, "
+        "batch size, L1/L2, dropout, early stopping, gradient clipping.\n"
+        "- Loss curves, accuracy / precision / recall / AUC, per-layer gradient sizes (vanishing "
+        "gradients) and dead ReLUs; one-click teaching presets."
     )
 
 st.caption(

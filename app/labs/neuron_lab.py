@@ -52,7 +52,7 @@ STATE = url.PageState("neuron", [
     url.Field("sm_temp", 1.0, lambda t: _temperature(t), lambda v: f"{v:g}"),
 ])
 
-st.title("⚡ Neuron & activations")
+st.title(":material/bolt: Neuron & activations")
 STATE.show_problems(STATE.restore())
 section = st.radio("Section", SECTIONS, key="section", horizontal=True, label_visibility="collapsed",
                    help="Pick a part of the lab. Each keeps its own settings.")

@@ -7,6 +7,8 @@ server's time for the last frame.
 """
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +16,7 @@ from contextlib import contextmanager
 import streamlit as st
 
 HEADROOM = 2.0
+LOG_FRAMES = bool(os.environ.get("NETPLAY_FRAME_LOG"))  # print each frame's server time to stderr
 
 
 def frame_interval(name: str, requested_s: float) -> float:
@@ -26,4 +29,7 @@ def timed_frame(name: str) -> Iterator[None]:
     """Measure one frame of live view ``name`` (feeds ``frame_interval``)."""
     start = time.perf_counter()
     yield
-    st.session_state[f"_frame_s_{name}"] = time.perf_counter() - start
+    elapsed = time.perf_counter() - start
+    st.session_state[f"_frame_s_{name}"] = elapsed
+    if LOG_FRAMES:
+        print(f"frame {name} {elapsed * 1000:.1f} ms", file=sys.stderr, flush=True)

@@ -49,3 +49,24 @@ def wait_for_metric(page: Page, label: str, timeout: float = 30.0) -> str:
             return value
         time.sleep(0.2)
     raise AssertionError(f"metric {label!r} never appeared")
+
+
+COUNT_METRIC_CHANGES = """
+([label, ms]) => new Promise(resolve => {
+    const find = () => [...document.querySelectorAll('[data-testid="stMetric"]')].find(
+        m => m.querySelector('[data-testid="stMetricLabel"]')?.innerText.trim() === label);
+    let last = find()?.querySelector('[data-testid="stMetricValue"]')?.innerText;
+    let changes = 0;
+    const observer = new MutationObserver(() => {
+        const now = find()?.querySelector('[data-testid="stMetricValue"]')?.innerText;
+        if (now !== undefined && now !== last) { changes += 1; last = now; }
+    });
+    observer.observe(document.body, {subtree: true, childList: true, characterData: true});
+    setTimeout(() => { observer.disconnect(); resolve(changes); }, ms);
+})
+"""
+
+
+def frames_per_second(page: Page, label: str, seconds: float = 5.0) -> float:
+    """How often the metric ``label`` changes on screen, counted inside the page (no polling)."""
+    return page.evaluate(COUNT_METRIC_CHANGES, [label, int(seconds * 1000)]) / seconds

@@ -1,0 +1,462 @@
+"""Network playground: TensorFlow-Playground parity, trained live by the fused Numba MLP."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from app.charts import playground as charts
+from app.state import live, url
+from engine import metrics
+from engine.activations import ELEMENTWISE
+from engine.datasets import DATASETS_2D, Dataset, load_csv, make_2d, train_test_split
+from engine.features import FEATURE_NAMES, make_features
+from engine.initializers import INITIALIZERS
+from engine.mlp import MAX_LAYERS, MAX_UNITS, MLP, MLPConfig
+from engine.optimizers import OPTIMIZERS, OptimizerConfig
+
+DATASET_CHOICES = DATASETS_2D + ("upload",)
+DATASET_LABELS = {"circle": "Circle", "xor": "XOR", "gaussians": "Two Gaussians", "spiral": "Spiral",
+                  "blobs": "Blobs (3+ classes)", "plane": "Regression: plane",
+                  "multi_gaussian": "Regression: bumps", "upload": "Upload a CSV"}
+LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+REG_RATES = (0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
+BATCH_SIZES = (1, 2, 5, 10, 20, 50, 100, 0)  # 0 = full batch
+SPEEDS = (1, 2, 5, 10, 20, 50, 100)           # steps per frame
+CLIPS = (0.0, 0.1, 1.0, 5.0)
+GRID = 50                                      # output heatmap resolution
+THUMB_STRIDE = 2                               # thumbnails use every 2nd grid point
+VALIDATION_SHARE = 0.2                         # of the training points, when early stopping is on
+
+ARCH_DEFAULT_UNITS = (4, 2) + (4,) * (MAX_LAYERS - 2)
+
+
+def _lr_field(key: str, default: float, options: tuple) -> url.Field:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError("is not a number") from None
+        if value not in options:
+            raise ValueError(f"must be one of {', '.join(f'{o:g}' for o in options)}")
+        return value
+    return url.Field(key, default, parse, lambda v: f"{v:g}")
+
+
+FIELDS = [
+    url.choice("pg_data", "circle", DATASET_CHOICES),
+    url.integer("pg_points", 300, 20, 1000),
+    url.integer("pg_noise", 0, 0, 50),
+    url.integer("pg_test", 50, 10, 90),
+    url.integer("pg_dseed", 0, 0, 100_000),
+    url.integer("pg_classes", 3, 3, 8),
+    url.choice_list("pg_feat", ["x1", "x2"], FEATURE_NAMES),
+    url.integer("pg_layers", 2, 0, MAX_LAYERS),
+    *[url.integer(f"pg_u{i}", ARCH_DEFAULT_UNITS[i], 1, MAX_UNITS) for i in range(MAX_LAYERS)],
+    *[url.choice(f"pg_a{i}", "tanh", ELEMENTWISE) for i in range(MAX_LAYERS)],
+    url.choice("pg_opt", "adam", OPTIMIZERS),
+    _lr_field("pg_lr", 0.03, LEARNING_RATES),
+    url.choice("pg_batch", "10", tuple(map(str, BATCH_SIZES))),
+    url.choice("pg_reg", "none", ("none", "L1", "L2")),
+    _lr_field("pg_rate", 0.0, REG_RATES),
+    url.number("pg_drop", 0.0, 0.0, 0.8),
+    url.flag("pg_early", False),
+    url.integer("pg_patience", 10, 1, 200),
+    _lr_field("pg_clip", 0.0, CLIPS),
+    url.choice("pg_init", "xavier_uniform", INITIALIZERS),
+    url.choice("pg_rloss", "mse", ("mse", "mae")),
+    url.integer("pg_seed", 0, 0, 100_000),
+    url.choice("pg_speed", "5", tuple(map(str, SPEEDS))),
+    url.flag("pg_show_test", False),
+    url.flag("pg_discrete", False),
+]
+STATE = url.PageState("playground", FIELDS)
+DEFAULTS = {f.key: f.default for f in FIELDS}
+
+
+@dataclass(frozen=True)
+class Preset:
+    title: str
+    note: str
+    settings: dict
+
+
+PRESETS = {
+    "xor": Preset("XOR needs a hidden layer",
+                  "With no hidden layer the network draws one straight line, so XOR stays near 50% "
+                  "accuracy. Add a hidden layer (Hidden layers → 1, 4 neurons) and play again.",
+                  {"pg_data": "xor", "pg_feat": ["x1", "x2"], "pg_layers": 0, "pg_lr": 0.03}),
+    "diverge": Preset("Learning rate too high diverges",
+                      "At learning rate 3 every step overshoots the valley further than the last: the "
+                      "loss explodes and training stops as diverged. Set the rate to 0.01 and reset.",
+                      {"pg_data": "plane", "pg_layers": 2, "pg_u0": 8, "pg_u1": 8, "pg_a0": "relu",
+                       "pg_a1": "relu", "pg_opt": "sgd", "pg_lr": 3.0, "pg_batch": "10"}),
+    "vanish": Preset("Deep sigmoid nets vanish",
+                     "Watch the gradient bars: every sigmoid layer multiplies the gradient by at most "
+                     "0.25, so the first layers get almost nothing and barely move. Switch the "
+                     "activations to ReLU or tanh to compare.",
+                     {"pg_data": "circle", "pg_layers": 6, **{f"pg_u{i}": 6 for i in range(6)},
+                      **{f"pg_a{i}": "sigmoid" for i in range(6)}, "pg_opt": "sgd", "pg_lr": 0.3}),
+    "dying": Preset("Dying ReLU",
+                    "A learning rate of 1 throws many ReLU neurons into the region where they output 0 "
+                    "for every point. Those outlined in red are dead: zero output, zero gradient, no "
+                    "way back. Try leaky ReLU with the same settings.",
+                    {"pg_data": "circle", "pg_layers": 2, "pg_u0": 8, "pg_u1": 8, "pg_a0": "relu",
+                     "pg_a1": "relu", "pg_opt": "sgd", "pg_lr": 1.0, "pg_init": "he_normal"}),
+    "zero_init": Preset("Zero init keeps neurons identical",
+                        "Every weight starts at 0, so every neuron of a layer computes the same thing, "
+                        "receives the same gradient and stays a copy of its neighbours: the thumbnails "
+                        "never differ. Pick Xavier init and reset to break the symmetry.",
+                        {"pg_data": "circle", "pg_layers": 2, "pg_u0": 4, "pg_u1": 4, "pg_init": "zeros"}),
+    "overfit": Preset("Overfitting, and three cures",
+                      "Few noisy points and a big network: the training loss keeps falling while the "
+                      "test loss turns back up, because the net memorises the noise. Cure it with L2 "
+                      "(rate 0.03), dropout 0.3, or early stopping.",
+                      {"pg_data": "gaussians", "pg_noise": 50, "pg_points": 200, "pg_test": 70,
+                       "pg_layers": 3, **{f"pg_u{i}": 16 for i in range(3)},
+                       **{f"pg_a{i}": "relu" for i in range(3)}, "pg_lr": 0.03, "pg_show_test": True}),
+    "spiral": Preset("The spiral needs depth and feature crosses",
+                     "Curved boundaries come easier from curved inputs: with x1², x2², x1·x2 and the sines "
+                     "switched on, three tanh layers wrap around the spiral. Switch the extra features "
+                     "off to see how much harder it gets.",
+                     {"pg_data": "spiral", "pg_noise": 0, "pg_points": 500, "pg_feat": list(FEATURE_NAMES),
+                      "pg_layers": 3, **{f"pg_u{i}": 8 for i in range(3)},
+                      **{f"pg_a{i}": "tanh" for i in range(3)}, "pg_lr": 0.01, "pg_speed": "20"}),
+}
+
+
+def apply_preset(name: str) -> None:
+    preset = PRESETS[name]
+    for key, value in DEFAULTS.items():
+        st.session_state[key] = value
+    for key, value in preset.settings.items():
+        st.session_state[key] = value
+    st.session_state["pg_note"] = name
+    st.session_state.pop("pg_model", None)
+    st.session_state["pg_playing"] = True
+
+
+st.title(":material/hub: Network playground")
+STATE.show_problems(STATE.restore())
+
+with st.expander("Teaching presets: one click sets up a demo and starts it", expanded=False):
+    cols = st.columns(4)
+    for i, (name, preset) in enumerate(PRESETS.items()):
+        cols[i % 4].button(preset.title, key=f"pg_preset_{name}", on_click=apply_preset, args=(name,),
+                           width="stretch", help=preset.note)
+if st.session_state.get("pg_note") in PRESETS:
+    p = PRESETS[st.session_state["pg_note"]]
+    st.info(f"**{p.title}.** {p.note}", icon=":material/school:")
+
+left, main = st.columns([1, 4], gap="large")
+
+
+# ---- data ----------------------------------------------------------------------------------
+def load_dataset() -> Dataset | None:
+    name = st.session_state["pg_data"]
+    if name == "upload":
+        file = st.file_uploader("CSV with columns x1, x2, label", type=["csv", "txt"], key="pg_file",
+                                help="Up to 5,000 rows. Whole-number labels 0..9 make a classification "
+                                     "problem; any other numbers a regression problem.")
+        if file is not None:
+            try:
+                st.session_state["pg_uploaded"] = load_csv(file.getvalue())
+                st.session_state["pg_upload_error"] = None
+            except ValueError as err:
+                st.session_state["pg_upload_error"] = f"Could not use {file.name}: {err}."
+        if st.session_state.get("pg_upload_error"):
+            st.error(st.session_state["pg_upload_error"])
+        data = st.session_state.get("pg_uploaded")
+        if data is None:
+            st.info("Upload a file to train on your own points.")
+        return data
+    return make_2d(name, st.session_state["pg_points"], st.session_state["pg_noise"] / 100,
+                   seed=st.session_state["pg_dseed"], n_classes=st.session_state["pg_classes"])
+
+
+with left:
+    st.subheader("Data")
+    st.selectbox("Dataset", DATASET_CHOICES, key="pg_data", format_func=DATASET_LABELS.get,
+                 help="The points to learn. Regression sets colour each point by its value.")
+    if st.session_state["pg_data"] == "blobs":
+        st.slider("Classes", 3, 8, key="pg_classes", help="How many clusters (classes) to make.")
+    if st.session_state["pg_data"] != "upload":
+        st.slider("Points", 20, 1000, step=10, key="pg_points", help="How many points to generate.")
+        st.slider("Noise (%)", 0, 50, step=5, key="pg_noise",
+                  help="Blurs the boundary between classes (or adds noise to regression targets).")
+    st.slider("Test share (%)", 10, 90, step=10, key="pg_test",
+              help="Share of the points held out to measure generalisation; never trained on.")
+    st.button("Regenerate", key="pg_regen", icon=":material/refresh:", width="stretch",
+              on_click=lambda: st.session_state.update(pg_dseed=st.session_state["pg_dseed"] + 1),
+              help="New random points with the same settings (the data seed goes up by one).")
+    dataset = load_dataset()
+
+with main:
+    tb = st.columns([1, 1, 1, 1.4, 1.4, 1.4])
+    playing = st.session_state.get("pg_playing", False)
+    tb[0].button("Pause" if playing else "Play", key="pg_play", type="primary", width="stretch",
+                 icon=":material/pause:" if playing else ":material/play_arrow:",
+                 on_click=lambda: st.session_state.update(pg_playing=not st.session_state.get("pg_playing")),
+                 help="Train continuously, a few steps per frame.")
+    tb[1].button("Step", key="pg_step", icon=":material/skip_next:", width="stretch",
+                 help="One mini-batch update, then pause.",
+                 on_click=lambda: st.session_state.update(pg_playing=False, pg_do_step=True))
+    tb[2].button("Reset", key="pg_reset", icon=":material/restart_alt:", width="stretch",
+                 help="New initial weights from the seed; keeps every setting.",
+                 on_click=lambda: (st.session_state.pop("pg_model", None),
+                                   st.session_state.update(pg_playing=False)))
+    tb[3].select_slider("Steps per frame", tuple(map(str, SPEEDS)), key="pg_speed",
+                        help="Training speed: mini-batch updates between two redraws.")
+    tb[4].selectbox("Optimizer", OPTIMIZERS, key="pg_opt",
+                    help="The update rule. Changing it mid-run keeps the weights (its memory resets).")
+    tb[5].select_slider("Learning rate", LEARNING_RATES, key="pg_lr", format_func=lambda v: f"{v:g}",
+                        help="Step size. Changing it mid-run keeps the weights.")
+    t2 = st.columns(6)
+    t2[0].select_slider("Batch size", tuple(map(str, BATCH_SIZES)), key="pg_batch",
+                        format_func=lambda v: "full" if v == "0" else v,
+                        help="Points per update: 1 is pure SGD, 'full' is batch gradient descent.")
+    t2[1].selectbox("Regularization", ("none", "L1", "L2"), key="pg_reg",
+                    help="Penalise large weights: L2 shrinks them all, L1 pushes many to exactly 0.")
+    t2[2].select_slider("Regularization rate", REG_RATES, key="pg_rate", format_func=lambda v: f"{v:g}",
+                        help="How strongly the penalty counts.")
+    t2[3].slider("Dropout", 0.0, 0.8, step=0.05, key="pg_drop",
+                 help="Share of hidden neurons switched off at random in each training step.")
+    t2[4].selectbox("Initialization", INITIALIZERS, key="pg_init",
+                    help="How the weights start. Changing it resets the network.")
+    t2[5].number_input("Seed", 0, 100_000, key="pg_seed",
+                       help="Same seed, same initial weights, same run.")
+    with st.expander("More options: early stopping, gradient clipping, regression loss"):
+        o = st.columns(4)
+        o[0].toggle("Early stopping", key="pg_early",
+                    help=f"Hold out {VALIDATION_SHARE:.0%} of the training points; stop when their loss "
+                         "has not improved for 'patience' epochs and restore the best weights.")
+        o[1].number_input("Patience (epochs)", 1, 200, key="pg_patience", disabled=not st.session_state["pg_early"])
+        o[2].select_slider("Clip gradient norm", CLIPS, key="pg_clip",
+                           format_func=lambda v: "off" if v == 0 else f"{v:g}",
+                           help="Rescale the whole gradient when its length exceeds this.")
+        o[3].selectbox("Regression loss", ("mse", "mae"), key="pg_rloss",
+                       help="Used by regression datasets: squared or absolute error.")
+
+    # ---- network editor -------------------------------------------------------------------
+    features = st.pills("Input features", FEATURE_NAMES, selection_mode="multi", key="pg_feat",
+                        help="What the first layer sees. Crosses like x1² or x1·x2 let even a small "
+                             "network draw curved boundaries.")
+    if not features:
+        st.warning("Select at least one input feature.")
+    ed = st.columns([1.2] + [1] * MAX_LAYERS)
+    ed[0].number_input("Hidden layers", 0, MAX_LAYERS, key="pg_layers",
+                       help=f"0 to {MAX_LAYERS}. Zero makes a single-layer (linear) model.")
+    n_layers = st.session_state["pg_layers"]
+    for i in range(n_layers):
+        ed[i + 1].number_input(f"Layer {i + 1}", 1, MAX_UNITS, key=f"pg_u{i}",
+                               help=f"Neurons in hidden layer {i + 1} (1 to {MAX_UNITS}).")
+        ed[i + 1].selectbox(f"act. {i + 1}", ELEMENTWISE, key=f"pg_a{i}", label_visibility="collapsed",
+                            help=f"Activation of hidden layer {i + 1}.")
+
+
+def training_config(data: Dataset, n_inputs: int) -> MLPConfig:
+    s = st.session_state
+    n_layers = s["pg_layers"]
+    reg, rate = s["pg_reg"], s["pg_rate"]
+    batch = int(s["pg_batch"])
+    return MLPConfig(
+        n_inputs=n_inputs, hidden=tuple(s[f"pg_u{i}"] for i in range(n_layers)),
+        activations=tuple(s[f"pg_a{i}"] for i in range(n_layers)), task=data.task,
+        n_classes=max(data.n_classes, 3) if data.task == "multiclass" else 2,
+        regression_loss=s["pg_rloss"],
+        optimizer=OptimizerConfig(s["pg_opt"], lr=s["pg_lr"],
+                                  **({"rho": 0.95, "eps": 1e-6} if s["pg_opt"] == "adadelta" else {})),
+        init=s["pg_init"], batch_size=batch if batch > 0 else 10 ** 6,
+        l1=rate if reg == "L1" else 0.0, l2=rate if reg == "L2" else 0.0,
+        dropout=(s["pg_drop"],) * n_layers if s["pg_drop"] > 0 and n_layers else (),
+        clip_norm=s["pg_clip"], early_stopping_patience=s["pg_patience"] if s["pg_early"] else 0,
+        seed=s["pg_seed"])
+
+
+def build_model(data: Dataset, feats: list[str]) -> MLP | None:
+    """The session's model: rebuilt when data, features, architecture, init or seed change;
+    otherwise training options are applied to the running model, keeping its weights."""
+    train, test = train_test_split(data, st.session_state["pg_test"] / 100, seed=st.session_state["pg_dseed"])
+    val = None
+    if st.session_state["pg_early"]:
+        if len(train.x) < 5:
+            st.warning("Too few training points to hold out a validation set for early stopping.")
+        else:
+            train, val = train_test_split(train, VALIDATION_SHARE, seed=st.session_state["pg_dseed"] + 1)
+    config = training_config(data, len(feats))
+    key = (id(data) if st.session_state["pg_data"] == "upload" else None,
+           st.session_state["pg_data"], st.session_state["pg_points"], st.session_state["pg_noise"],
+           st.session_state["pg_dseed"], st.session_state["pg_classes"], st.session_state["pg_test"],
+           tuple(feats), config.hidden, config.activations, config.init, config.seed, config.task,
+           bool(config.early_stopping_patience))
+    model: MLP | None = st.session_state.get("pg_model")
+    if model is not None and st.session_state.get("pg_model_key") == key:
+        if model.config != config:
+            model.set_config(config)
+        return model
+    f = lambda d: make_features(d.x, feats)  # noqa: E731
+    model = MLP(config, f(train), train.y, f(test), test.y,
+                *((f(val), val.y) if val is not None else (None, None)))
+    st.session_state["pg_xy"] = (train.x, test.x)  # raw points for drawing (features may differ)
+    st.session_state["pg_model"] = model
+    st.session_state["pg_model_key"] = key
+    return model
+
+
+model = None
+if dataset is not None and features:
+    try:
+        model = build_model(dataset, list(features))
+    except ValueError as err:
+        with main:
+            st.error(f"Cannot build this network: {err}")
+
+if model is not None and st.session_state.pop("pg_do_step", False):
+    model.step(1)
+
+
+def unit_thumbnails(units_grid: list[np.ndarray], acts: tuple[str, ...], task: str) -> list[np.ndarray]:
+    """Each layer's units over the grid as (units, res, res) arrays scaled to [-1, 1]."""
+    res = GRID // THUMB_STRIDE
+    out = []
+    for l, block in enumerate(units_grid):
+        grid = block.reshape(GRID, GRID, -1)[::THUMB_STRIDE, ::THUMB_STRIDE, :].transpose(2, 0, 1)
+        kind = acts[l - 1] if 0 < l <= len(acts) else ("output" if l else "input")
+        if kind == "sigmoid" or (kind == "output" and task != "regression"):
+            scaled = grid * 2 - 1
+        else:
+            peak = np.abs(grid).reshape(len(grid), -1).max(axis=1)[:, None, None]
+            scaled = grid / np.maximum(peak, 1.0 if kind in ("tanh", "output") else 1e-9)
+        out.append(scaled.reshape(-1, res, res))
+    return out
+
+
+def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
+    """One frame. While playing, every picture is a light image; paused, curves are Plotly."""
+    snap = model.snapshot()
+    cfg = model.config
+    grid = charts.grid_points(GRID)
+    units = model.all_units(make_features(grid, feats))
+    blocks = model.layer_outputs(units)
+    preds = blocks[-1] if cfg.task == "multiclass" else blocks[-1][:, 0]
+    colours = charts.output_colours(preds.reshape(GRID, GRID, -1) if cfg.task == "multiclass"
+                                    else preds.reshape(GRID, GRID), cfg.task, st.session_state["pg_discrete"])
+    train_x, test_x = st.session_state["pg_xy"]
+    y_train = _labels(model.y_train, cfg.task)
+    y_test = _labels(model.y_test, cfg.task)
+    sets = [charts.PointSet(train_x, y_train, (255, 255, 255))]
+    if st.session_state["pg_show_test"]:
+        sets.append(charts.PointSet(test_x, y_test, (20, 20, 20)))
+
+    train_units = model.all_units(model.x_train)
+    dead = [None] + [np.all(block == 0, axis=0) if cfg.activations[l] == "relu" else None
+                     for l, block in enumerate(model.layer_outputs(train_units)[1:-1])] + [None]
+    n_relu = sum(int(d.size) for d in dead if d is not None)
+    n_dead = sum(int(d.sum()) for d in dead if d is not None)
+
+    status = {"diverged": "Diverged: the loss became infinite or NaN. Lower the learning rate and reset.",
+              "stopped_early": "Stopped early: the validation loss stopped improving; the best weights "
+                               "were restored."}.get(snap.status)
+    if status:
+        (st.error if snap.status == "diverged" else st.success)(status)
+    m = st.columns(6)
+    m[0].metric("Epoch", f"{snap.epoch:.1f}")
+    m[1].metric("Step", snap.step)
+    h = snap.history
+    train_loss = h.train_loss[-1] if h.train_loss else model.loss(model.x_train, model.y_train)
+    test_loss = h.test_loss[-1] if h.test_loss else model.loss(model.x_test, model.y_test)
+    m[2].metric("Training loss", f"{train_loss:.4f}")
+    m[3].metric("Test loss", f"{test_loss:.4f}")
+    pred_test = model.predict(model.x_test)
+    pred_train = model.predict(model.x_train)
+    if cfg.task == "binary":
+        m[4].metric("Test accuracy", f"{metrics.accuracy(y_test, pred_test > 0.5):.1%}")
+        m[5].metric("Dead ReLUs", f"{n_dead} of {n_relu}" if n_relu else "–",
+                    help="ReLU neurons that output 0 for every training point: they get no gradient.")
+    elif cfg.task == "multiclass":
+        m[4].metric("Test accuracy", f"{metrics.accuracy(y_test, pred_test.argmax(axis=1)):.1%}")
+        m[5].metric("Dead ReLUs", f"{n_dead} of {n_relu}" if n_relu else "–")
+    else:
+        m[4].metric("Test MAE", f"{metrics.mean_absolute_error(y_test, pred_test):.4f}")
+        m[5].metric("Dead ReLUs", f"{n_dead} of {n_relu}" if n_relu else "–")
+
+    net_col, out_col = st.columns([3, 2])
+    layer_sizes = list(cfg.sizes)
+    labels = ["input"] + [f"{n} {a}" for n, a in zip(cfg.hidden, cfg.activations)] + ["output"]
+    ws, _ = model.weights()
+    thumbs = unit_thumbnails(blocks, cfg.activations, cfg.task)
+    net = charts.network_image(layer_sizes, labels, list(feats), ws, thumbs, highlight_dead=dead)
+    encode = charts.to_frame if live_now else charts.to_png
+    net_col.image(encode(net), caption="Each neuron drawn as what it computes over the plane "
+                  "(blue +, orange −); links coloured by weight sign, thickness by size. Red outline: dead.")
+    out_img = charts.boundary_image(colours, sets, cfg.task, title="Output")
+    out_col.image(encode(out_img), caption="Model output over the plane; white-ringed points train, "
+                  "black-ringed test.")
+    c = out_col.columns(2)
+    c[0].toggle("Show test data", key="pg_show_test")
+    c[1].toggle("Discretize output", key="pg_discrete")
+
+    curves, grads = st.columns(2)
+    layer_names = [f"W{l + 1}" for l in range(len(ws))]
+    if h.step and live_now:
+        series = [("training loss", h.train_loss, charts.POSITIVE), ("test loss", h.test_loss, charts.NEGATIVE)]
+        if cfg.early_stopping_patience:
+            series.append(("validation loss", h.val_loss, charts.SERIES[2]))
+        curves.image(charts.to_frame(charts.curve_image(h.step, series, x_label="step")))
+        grads.image(charts.to_frame(charts.bars_image(layer_names, snap.layer_grad_norms)))
+    elif h.step:
+        curves.plotly_chart(charts.loss_curves(h.step, h.train_loss, h.test_loss,
+                                               h.val_loss if cfg.early_stopping_patience else None),
+                            key="pg_loss")
+        grads.plotly_chart(charts.gradient_norms(snap.layer_grad_norms, layer_names), key="pg_grads")
+    else:
+        curves.info("Press Play or Step to start training: the loss curves appear here.")
+
+    if live_now:
+        return  # the metrics table is redrawn when paused: a grid widget per frame halves the rate
+    if cfg.task == "binary":
+        prec, rec = metrics.precision_recall(y_test, pred_test > 0.5)
+        st.dataframe(pd.DataFrame({
+            "set": ["training", "test"],
+            "accuracy": [metrics.accuracy(y_train, pred_train > 0.5), metrics.accuracy(y_test, pred_test > 0.5)],
+            "precision": [metrics.precision_recall(y_train, pred_train > 0.5)[0], prec],
+            "recall": [metrics.precision_recall(y_train, pred_train > 0.5)[1], rec],
+            "AUC": [metrics.roc_auc(y_train, pred_train), metrics.roc_auc(y_test, pred_test)],
+        }), hide_index=True)
+    elif cfg.task == "multiclass":
+        per = metrics.per_class_accuracy(y_test, pred_test.argmax(axis=1), cfg.n_classes)
+        st.dataframe(pd.DataFrame({"class": list(range(cfg.n_classes)), "test accuracy": per}).T,
+                     hide_index=False)
+    else:
+        st.dataframe(pd.DataFrame({
+            "set": ["training", "test"],
+            "MAE": [metrics.mean_absolute_error(y_train, pred_train), metrics.mean_absolute_error(y_test, pred_test)],
+        }), hide_index=True)
+
+
+def _labels(targets: np.ndarray, task: str) -> np.ndarray:
+    if task == "multiclass":
+        return targets.argmax(axis=1)
+    return targets[:, 0] if task == "regression" else targets[:, 0].astype(int)
+
+
+if model is not None:
+    with main:
+        interval = live.frame_interval("playground", 0.1) if st.session_state.get("pg_playing") else None
+
+        @st.fragment(run_every=interval)
+        def live_view() -> None:
+            with live.timed_frame("playground"):
+                m: MLP = st.session_state["pg_model"]
+                if st.session_state.get("pg_playing"):
+                    status = m.step(int(st.session_state["pg_speed"]))
+                    if status in ("diverged", "stopped_early"):
+                        st.session_state["pg_playing"] = False
+                        st.rerun()
+                draw(m, dataset, list(features), live_now=bool(st.session_state.get("pg_playing")))
+
+        live_view()
+
+STATE.publish()

@@ -1,0 +1,26 @@
+"""Input features built from the two coordinates, as TensorFlow Playground's feature toggles."""
+from __future__ import annotations
+
+import numpy as np
+
+FEATURES: dict[str, callable] = {
+    "x1": lambda x: x[:, 0],
+    "x2": lambda x: x[:, 1],
+    "x1²": lambda x: x[:, 0] ** 2,
+    "x2²": lambda x: x[:, 1] ** 2,
+    "x1·x2": lambda x: x[:, 0] * x[:, 1],
+    "sin x1": lambda x: np.sin(x[:, 0]),
+    "sin x2": lambda x: np.sin(x[:, 1]),
+}
+FEATURE_NAMES = tuple(FEATURES)
+
+
+def make_features(points: np.ndarray, names: tuple[str, ...] | list[str]) -> np.ndarray:
+    """(n, len(names)) feature matrix from (n, 2) points, columns in the order given."""
+    if not names:
+        raise ValueError("select at least one input feature")
+    unknown = [n for n in names if n not in FEATURES]
+    if unknown:
+        raise ValueError(f"unknown feature(s) {', '.join(unknown)}; choose from {', '.join(FEATURE_NAMES)}")
+    pts = np.asarray(points, dtype=np.float64)
+    return np.ascontiguousarray(np.column_stack([FEATURES[n](pts) for n in names]))
