@@ -208,7 +208,7 @@ def load_csv(raw: bytes | str) -> Dataset:
     if np.all(labels == np.round(labels)) and labels.min() >= 0 and labels.max() < MAX_CSV_CLASSES:
         y = labels.astype(np.int64)
         k = int(y.max()) + 1
-        if k < 2:
+        if len(np.unique(y)) < 2:
             raise ValueError("all labels are the same class; a classifier needs at least two")
         return Dataset(x, y, "binary" if k == 2 else "multiclass", ("x1", "x2"), k)
     lo, hi = labels.min(), labels.max()

@@ -1,7 +1,8 @@
 """Network playground: TensorFlow-Playground parity, trained live by the fused Numba MLP."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import hashlib
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -161,11 +162,15 @@ def load_dataset() -> Dataset | None:
                                 help="Up to 5,000 rows. Whole-number labels 0..9 make a classification "
                                      "problem; any other numbers a regression problem.")
         if file is not None:
-            try:
-                st.session_state["pg_uploaded"] = load_csv(file.getvalue())
-                st.session_state["pg_upload_error"] = None
-            except ValueError as err:
-                st.session_state["pg_upload_error"] = f"Could not use {file.name}: {err}."
+            raw = file.getvalue()
+            digest = hashlib.sha256(raw).hexdigest()
+            if digest != st.session_state.get("pg_upload_digest"):  # parse a file once, not per rerun
+                st.session_state["pg_upload_digest"] = digest
+                try:
+                    st.session_state["pg_uploaded"] = load_csv(raw)
+                    st.session_state["pg_upload_error"] = None
+                except ValueError as err:
+                    st.session_state["pg_upload_error"] = f"Could not use {file.name}: {err}."
         if st.session_state.get("pg_upload_error"):
             st.error(st.session_state["pg_upload_error"])
         data = st.session_state.get("pg_uploaded")
@@ -286,7 +291,7 @@ def build_model(data: Dataset, feats: list[str]) -> MLP | None:
         else:
             train, val = train_test_split(train, VALIDATION_SHARE, seed=st.session_state["pg_dseed"] + 1)
     config = training_config(data, len(feats))
-    key = (id(data) if st.session_state["pg_data"] == "upload" else None,
+    key = (st.session_state.get("pg_upload_digest") if st.session_state["pg_data"] == "upload" else None,
            st.session_state["pg_data"], st.session_state["pg_points"], st.session_state["pg_noise"],
            st.session_state["pg_dseed"], st.session_state["pg_classes"], st.session_state["pg_test"],
            tuple(feats), config.hidden, config.activations, config.init, config.seed, config.task,

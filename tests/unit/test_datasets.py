@@ -76,3 +76,33 @@ def test_exam_table_matches_the_notes():
     assert d.x.shape == (8, 3)
     assert d.x[2].tolist() == [115, 4.0, 100] and d.y[2] == 95
     assert d.y.tolist() == [93, 68, 95, 75, 51, 60, 89, 97]
+
+
+def test_csv_loader_reads_classification_and_regression():
+    d = ds.load_csv(b"x1,x2,label\n0,0,0\n1,0,1\n0,1,2\n1,1,1\n")
+    assert d.task == "multiclass" and d.n_classes == 3 and d.x.shape == (4, 2)
+    assert np.abs(d.x).max() == pytest.approx(6.0)
+    r = ds.load_csv("1,2,0.5\n3,4,10.25\n5,6,-3\n7,8,2\n")  # no header, real-valued targets
+    assert r.task == "regression" and r.y.min() == -1 and r.y.max() == 1
+
+
+@pytest.mark.parametrize("raw,message", [
+    (b"1,2,0\n", "at least 4"), (b"1,2\n3,4\n5,6\n7,8\n", "exactly 3"),
+    (b"1,2,0\n3,x,1\n1,1,0\n2,2,1\n", "not a number"), (b"\xff\xfe\x00garbage", "UTF-8"),
+    (b"1,2,1\n3,4,1\n5,6,1\n7,8,1\n", "at least two"), (b"1,2,0\n3,inf,1\n1,1,0\n2,2,1\n", "NaN or infinite"),
+    (b"1,2,0\n" * 6000, "at most"), (b"0" * 2_000_000, "larger than"),
+])
+def test_csv_loader_rejects_bad_files_in_plain_words(raw, message):
+    with pytest.raises(ValueError, match=message):
+        ds.load_csv(raw)
+
+
+def test_train_test_split_is_seeded_and_disjoint():
+    d = ds.make_2d("circle", 100, seed=0)
+    tr, te = ds.train_test_split(d, 0.3, seed=1)
+    assert len(tr.x) == 70 and len(te.x) == 30
+    rows = {tuple(p) for p in tr.x} | {tuple(p) for p in te.x}
+    assert len(rows) == 100
+    np.testing.assert_array_equal(ds.train_test_split(d, 0.3, seed=1)[1].x, te.x)
+    with pytest.raises(ValueError):
+        ds.train_test_split(d, 1.0)

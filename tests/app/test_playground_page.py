@@ -1,0 +1,223 @@
+import numpy as np
+import pytest
+
+
+def metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def play(at, frames: int, speed: str = "100"):
+    """Press Play and let the live view draw ``frames`` frames (one per AppTest run)."""
+    at.select_slider(key="pg_speed").set_value(speed).run()
+    if not at.session_state["pg_playing"] if "pg_playing" in at.session_state else True:
+        at.button(key="pg_play").click().run()
+    for _ in range(frames - 1):
+        if not at.session_state["pg_playing"]:
+            break
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def pause(at):
+    if at.session_state["pg_playing"]:
+        at.button(key="pg_play").click().run()
+    assert not at.session_state["pg_playing"]
+    return at
+
+
+def model(at):
+    return at.session_state["pg_model"]
+
+
+def test_defaults_render_with_metrics_and_pictures(open_page):
+    at = open_page("playground")
+    assert metric(at, "Step") == "0"
+    assert len(at.get("image")) >= 2  # network graph and output heatmap
+    assert model(at).config.hidden == (4, 2)
+
+
+def test_training_reduces_the_loss_and_learns_the_circle(open_page):
+    at = play(open_page("playground"), 15)
+    pause(at)
+    m = model(at)
+    assert m.steps >= 1000
+    assert m.history.train_loss[-1] < 0.5 * m.history.train_loss[0]
+    assert float(metric(at, "Test accuracy").rstrip("%")) > 90
+    assert at.get("plotly_chart"), "paused view shows the interactive curves"
+    assert at.dataframe[0].value["AUC"].iloc[1] > 0.95
+
+
+def test_step_trains_exactly_one_update(open_page):
+    at = open_page("playground")
+    at.button(key="pg_step").click().run()
+    assert metric(at, "Step") == "1"
+    at.button(key="pg_step").click().run()
+    assert metric(at, "Step") == "2"
+
+
+def test_pause_change_learning_rate_resume_keeps_the_weights(open_page):
+    at = pause(play(open_page("playground"), 3))
+    m = model(at)
+    theta, steps = m.theta.copy(), m.steps
+    at.select_slider(key="pg_lr").set_value(0.003).run()
+    at.selectbox(key="pg_opt").set_value("rmsprop").run()
+    assert model(at) is m and m.config.optimizer.lr == 0.003 and m.config.optimizer.name == "rmsprop"
+    np.testing.assert_array_equal(m.theta, theta)
+    play(at, 2)
+    assert model(at) is m and m.steps > steps
+
+
+def test_architecture_change_builds_a_new_network(open_page):
+    at = open_page("playground")
+    first = model(at)
+    at.number_input(key="pg_layers").set_value(3).run()
+    at.number_input(key="pg_u2").set_value(7).run()
+    at.selectbox(key="pg_a2").set_value("relu").run()
+    assert model(at) is not first
+    assert model(at).config.hidden == (4, 2, 7) and model(at).config.activations[-1] == "relu"
+
+
+def test_features_and_datasets(open_page):
+    at = open_page("playground")
+    at.pills(key="pg_feat").set_value(["x1", "x2", "x1²", "x1·x2"]).run()
+    assert model(at).config.n_inputs == 4
+    at.selectbox(key="pg_data").set_value("blobs").run()
+    at.slider(key="pg_classes").set_value(5).run()
+    assert model(at).config.task == "multiclass" and model(at).config.n_classes == 5
+    at.selectbox(key="pg_data").set_value("plane").run()
+    assert model(at).config.task == "regression"
+    assert any(m.label == "Test MAE" for m in at.metric)
+    at.pills(key="pg_feat").set_value([]).run()
+    assert not at.exception and "Select at least one input feature" in at.warning[0].value
+
+
+def test_multiclass_trains_and_shows_per_class_accuracy(open_page):
+    at = open_page("playground", pg_data="blobs", pg_a0="relu", pg_a1="relu", pg_u1="8")
+    pause(play(at, 10))
+    assert float(metric(at, "Test accuracy").rstrip("%")) > 85
+    assert "test accuracy" in at.dataframe[0].value.index
+
+
+def test_zero_layers_is_a_linear_model_that_fails_xor(open_page):
+    at = open_page("playground")
+    at.button(key="pg_preset_xor").click().run()
+    assert at.session_state["pg_playing"]
+    pause(play(at, 10))
+    assert model(at).config.hidden == ()
+    assert float(metric(at, "Test accuracy").rstrip("%")) < 75
+    at.number_input(key="pg_layers").set_value(1).run()
+    pause(play(at, 10))
+    assert float(metric(at, "Test accuracy").rstrip("%")) > 90
+
+
+def test_preset_high_learning_rate_diverges_with_a_message(open_page):
+    at = open_page("playground")
+    at.button(key="pg_preset_diverge").click().run()
+    play(at, 10)
+    assert model(at).status == "diverged"
+    assert not at.session_state["pg_playing"]
+    assert "Diverged" in at.error[0].value
+
+
+def test_preset_deep_sigmoid_gradients_vanish_towards_the_input(open_page):
+    at = open_page("playground")
+    at.button(key="pg_preset_vanish").click().run()
+    pause(play(at, 3))
+    norms = model(at).snapshot().layer_grad_norms
+    assert norms[0] < 0.05 * norms[-1]
+
+
+def test_preset_dying_relu_kills_neurons(open_page):
+    at = open_page("playground")
+    at.button(key="pg_preset_dying").click().run()
+    pause(play(at, 5))
+    dead, total = metric(at, "Dead ReLUs").split(" of ")
+    assert int(dead) >= 3 and int(total) == 16
+
+
+def test_preset_zero_init_keeps_neurons_identical(open_page):
+    at = open_page("playground")
+    at.button(key="pg_preset_zero_init").click().run()
+    pause(play(at, 3))
+    w = model(at).weights()[0]
+    assert np.allclose(w[0], w[0][:, :1]) and np.allclose(w[1], w[1][0])
+
+
+def test_preset_overfitting_test_loss_rises_above_its_best(open_page):
+    at = open_page("playground")
+    at.button(key="pg_preset_overfit").click().run()
+    pause(play(at, 15))
+    h = model(at).history
+    assert h.test_loss[-1] > 1.2 * min(h.test_loss)
+    assert h.train_loss[-1] < min(h.test_loss)
+
+
+def test_early_stopping_stops_and_says_so(open_page):
+    # XOR with 50% noise has flipped labels: a big net memorises them and validation loss turns up
+    at = open_page("playground", pg_data="xor", pg_noise="50", pg_points="300", pg_test="30",
+                   pg_layers="3", pg_u0="16", pg_u1="16", pg_u2="16", pg_early="1", pg_patience="5")
+    play(at, 40)
+    assert model(at).status == "stopped_early"
+    assert any("Stopped early" in s.value for s in at.success)
+
+
+def test_preset_spiral_learns_with_feature_crosses(open_page):
+    at = open_page("playground")
+    at.button(key="pg_preset_spiral").click().run()
+    pause(play(at, 30))
+    assert float(metric(at, "Test accuracy").rstrip("%")) > 85
+
+
+GOOD_CSV = "x1,x2,label\n" + "\n".join(f"{x},{y},{int(x * y > 0)}" for x, y in
+                                        np.random.default_rng(0).uniform(-3, 3, (80, 2)))
+
+
+@pytest.mark.parametrize("name,content,message", [
+    ("broken.csv", b"x1,x2,label\n1,2,0\n3,oops,1\n1,1,1\n2,2,0\n", "is not a number"),
+    ("short.csv", b"1,2,0\n", "at least 4 data rows"),
+    ("columns.csv", b"1,2\n3,4\n5,6\n7,8\n", "exactly 3"),
+    ("photo.csv", bytes(range(256)) * 4, "not UTF-8"),
+    ("one_class.csv", b"1,2,1\n3,4,1\n5,6,1\n7,8,1\n", "at least two"),
+])
+def test_bad_csv_upload_gets_a_readable_error(open_page, name, content, message):
+    at = open_page("playground", pg_data="upload")
+    assert "Upload a file" in at.info[0].value
+    at.file_uploader(key="pg_file").set_value((name, content, "text/csv")).run()
+    assert not at.exception
+    assert name in at.error[0].value and message in at.error[0].value
+
+
+def test_good_csv_upload_trains(open_page):
+    at = open_page("playground", pg_data="upload")
+    at.file_uploader(key="pg_file").set_value(("mine.csv", GOOD_CSV.encode(), "text/csv")).run()
+    assert not at.error
+    m = model(at)
+    assert m.config.task == "binary" and len(m.x_train) + len(m.x_test) == 80
+    pause(play(at, 5))
+    assert model(at).steps > 0
+
+
+def test_url_restores_the_setup(open_page):
+    at = open_page("playground", pg_data="spiral", pg_layers="3", pg_u2="6", pg_a2="relu", pg_lr="0.01",
+                   pg_feat="x1,x2,sin x1", pg_reg="L2", pg_rate="0.003", pg_batch="0")
+    m = model(at)
+    assert m.config.hidden == (4, 2, 6) and m.config.activations[2] == "relu"
+    assert m.config.optimizer.lr == 0.01 and m.config.l2 == 0.003 and m.config.n_inputs == 3
+    assert m.config.batch_size >= len(m.x_train)
+    assert not at.warning
+
+
+def test_url_is_written_back(open_page):
+    at = open_page("playground")
+    at.select_slider(key="pg_lr").set_value(0.1).run()
+    at.number_input(key="pg_layers").set_value(1).run()
+    assert at.query_params["pg_lr"] == "0.1" and at.query_params["pg_layers"] == "1"
+
+
+def test_malformed_url_falls_back_with_a_notice(open_page):
+    at = open_page("playground", pg_layers="99", pg_lr="7", pg_data="moons", pg_a0="swish", pg_feat="x3")
+    text = at.warning[0].value
+    for key in ("pg_layers", "pg_lr", "pg_data", "pg_a0", "pg_feat"):
+        assert f"`{key}`" in text
+    assert model(at).config.hidden == (4, 2)
