@@ -133,8 +133,17 @@ def perceptron() -> None:
     @st.fragment(run_every=interval)
     def live_view() -> None:
         with live.timed_frame("perceptron"):
+            live.transport("pc", "pc_playing", interval is not None,
+                           on_step=lambda: _perceptron_model().step(1), on_reset=_reset_perceptron,
+                           play_help="Train one epoch per frame until it converges.",
+                           step_help="Train exactly one epoch (one pass over the truth table).",
+                           reset_help="Back to the initial weights.")
             m = _perceptron_model()
             if st.session_state.get("pc_playing"):
+                if m.converged or m.epoch >= m.config.max_epochs:
+                    _reset_perceptron()  # Play on a finished run starts it again
+                    st.session_state["pc_playing"] = True
+                    m = _perceptron_model()
                 m.step(1)
                 if m.converged or m.epoch >= m.config.max_epochs:
                     st.session_state["pc_playing"] = False
@@ -142,16 +151,6 @@ def perceptron() -> None:
             _draw_perceptron(m)
 
     with plots:
-        playing = st.session_state.get("pc_playing", False)
-        c1, c2, c3, _ = st.columns([1, 1, 1, 3])
-        c1.button("Pause" if playing else "Play", key="pc_play", on_click=_toggle_play,
-                  icon=":material/pause:" if playing else ":material/play_arrow:", width="stretch",
-                  type="primary", help="Train one epoch per frame until it converges.")
-        c2.button("Step", key="pc_step", on_click=lambda: _perceptron_model().step(1),
-                  icon=":material/skip_next:", width="stretch",
-                  help="Train exactly one epoch (one pass over the truth table).")
-        c3.button("Reset", key="pc_reset", on_click=_reset_perceptron, icon=":material/restart_alt:",
-                  width="stretch", help="Back to the initial weights.")
         live_view()
 
 
@@ -167,13 +166,6 @@ def _perceptron_model(config: PerceptronConfig | None = None) -> Perceptron:
     elif model.config.lr != config.lr:
         model.config = config
     return model
-
-
-def _toggle_play() -> None:
-    m = _perceptron_model()
-    if m.converged or m.epoch >= m.config.max_epochs:
-        _reset_perceptron()
-    st.session_state["pc_playing"] = not st.session_state.get("pc_playing", False)
 
 
 def _reset_perceptron() -> None:

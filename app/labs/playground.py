@@ -199,24 +199,12 @@ with left:
     dataset = load_dataset()
 
 with main:
-    tb = st.columns([1, 1, 1, 1.4, 1.4, 1.4])
-    playing = st.session_state.get("pg_playing", False)
-    tb[0].button("Pause" if playing else "Play", key="pg_play", type="primary", width="stretch",
-                 icon=":material/pause:" if playing else ":material/play_arrow:",
-                 on_click=lambda: st.session_state.update(pg_playing=not st.session_state.get("pg_playing")),
-                 help="Train continuously, a few steps per frame.")
-    tb[1].button("Step", key="pg_step", icon=":material/skip_next:", width="stretch",
-                 help="One mini-batch update, then pause.",
-                 on_click=lambda: st.session_state.update(pg_playing=False, pg_do_step=True))
-    tb[2].button("Reset", key="pg_reset", icon=":material/restart_alt:", width="stretch",
-                 help="New initial weights from the seed; keeps every setting.",
-                 on_click=lambda: (st.session_state.pop("pg_model", None),
-                                   st.session_state.update(pg_playing=False)))
-    tb[3].select_slider("Steps per frame", tuple(map(str, SPEEDS)), key="pg_speed",
+    tb = st.columns(3)
+    tb[0].select_slider("Steps per frame", tuple(map(str, SPEEDS)), key="pg_speed",
                         help="Training speed: mini-batch updates between two redraws.")
-    tb[4].selectbox("Optimizer", OPTIMIZERS, key="pg_opt",
+    tb[1].selectbox("Optimizer", OPTIMIZERS, key="pg_opt",
                     help="The update rule. Changing it mid-run keeps the weights (its memory resets).")
-    tb[5].select_slider("Learning rate", LEARNING_RATES, key="pg_lr", format_func=lambda v: f"{v:g}",
+    tb[2].select_slider("Learning rate", LEARNING_RATES, key="pg_lr", format_func=lambda v: f"{v:g}",
                         help="Step size. Changing it mid-run keeps the weights.")
     t2 = st.columns(6)
     t2[0].select_slider("Batch size", tuple(map(str, BATCH_SIZES)), key="pg_batch",
@@ -317,9 +305,6 @@ if dataset is not None and features:
     except ValueError as err:
         with main:
             st.error(f"Cannot build this network: {err}")
-
-if model is not None and st.session_state.pop("pg_do_step", False):
-    model.step(1)
 
 
 def unit_thumbnails(units_grid: list[np.ndarray], acts: tuple[str, ...], task: str) -> list[np.ndarray]:
@@ -454,6 +439,14 @@ if model is not None:
         @st.fragment(run_every=interval)
         def live_view() -> None:
             with live.timed_frame("playground"):
+                live.transport("pg", "pg_playing", interval is not None,
+                               on_step=lambda: st.session_state["pg_model"].step(1),
+                               on_reset=lambda: st.session_state.pop("pg_model", None),
+                               play_help="Train continuously, a few steps per frame.",
+                               step_help="One mini-batch update, then pause.",
+                               reset_help="New initial weights from the seed; keeps every setting.")
+                if "pg_model" not in st.session_state:
+                    st.rerun()  # Reset: the full run rebuilds the network
                 m: MLP = st.session_state["pg_model"]
                 if st.session_state.get("pg_playing"):
                     status = m.step(int(st.session_state["pg_speed"]))

@@ -63,7 +63,8 @@ def app_url():
     except subprocess.TimeoutExpired:
         proc.kill()
     server_log = Path(log.name).read_text()
-    assert "Traceback" not in server_log, server_log
+    print(f"\nserver log: {log.name}")
+    assert "Traceback" not in server_log, server_log[-6000:]
 
 
 @pytest.fixture(scope="session")

@@ -16,8 +16,8 @@ def test_deep_link_is_the_first_visit_of_a_fresh_server(page, app_url):
     # must stay the first test of the session: a shared link opened right after a server start
     page.goto(f"{app_url}/neuron?section=Softmax&sm_temp=2")
     wait_for_app(page)
+    expect(page.get_by_text("softmax(z / T), T = 2")).to_be_visible(timeout=60_000)  # kernels load first
     expect(page.get_by_text("Page not found")).to_have_count(0)
-    expect(page.get_by_text("softmax(z / T), T = 2")).to_be_visible()
     assert_no_exception(page)
 
 

@@ -1,0 +1,69 @@
+"""The network playground in headless Chromium: it trains live, pauses, takes uploads."""
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.helpers import (assert_no_exception, frames_per_second, metric_value, shot, wait_for_app,
+                               wait_for_metric)
+
+pytestmark = pytest.mark.e2e
+
+
+def test_default_demo_trains_live_and_pauses(page, app_url, screenshot_dir):
+    page.goto(f"{app_url}/playground")
+    wait_for_app(page)
+    assert wait_for_metric(page, "Step", 60) == "0"
+    start_loss = float(metric_value(page, "Training loss"))
+    page.get_by_role("button", name=re.compile(r"Play$")).click()
+    time.sleep(2)
+    fps = frames_per_second(page, "Step", 5.0)
+    print(f"\nplayground live view: {fps:.1f} frames/s in Chromium (default demo)")
+    assert fps > 0, "the charts did not update while training"
+    shot(page, screenshot_dir, "playground_training")
+    page.get_by_role("button", name=re.compile(r"Pause$")).click()
+    expect(page.get_by_role("button", name=re.compile(r"Play$"))).to_be_visible(timeout=15_000)
+    wait_for_app(page)
+    time.sleep(0.5)
+    paused = metric_value(page, "Step")
+    time.sleep(1.0)
+    assert metric_value(page, "Step") == paused
+    assert float(metric_value(page, "Training loss")) < start_loss
+    assert_no_exception(page)
+    shot(page, screenshot_dir, "playground_paused")
+
+
+def test_preset_starts_a_demo(page, app_url, screenshot_dir):
+    page.goto(f"{app_url}/playground")
+    wait_for_app(page)
+    page.get_by_text("Teaching presets").click()
+    page.get_by_role("button", name="The spiral needs depth and feature crosses").click()
+    expect(page.locator('[data-testid="stAlert"]').get_by_text("Curved boundaries come easier")).to_be_visible(
+        timeout=15_000)
+    deadline = time.time() + 30
+    while int(metric_value(page, "Step") or 0) < 200 and time.time() < deadline:
+        time.sleep(0.5)
+    assert int(metric_value(page, "Step")) >= 200
+    assert "pg_data=spiral" in page.url
+    assert_no_exception(page)
+    shot(page, screenshot_dir, "playground_spiral_preset")
+
+
+def test_bad_upload_shows_a_message(page, app_url, tmp_path):
+    bad = tmp_path / "broken.csv"
+    bad.write_text("x1,x2,label\n1,2,0\n3,oops,1\n")
+    page.goto(f"{app_url}/playground?pg_data=upload")
+    wait_for_app(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
+    expect(page.get_by_text("Could not use broken.csv")).to_be_visible(timeout=15_000)
+    assert_no_exception(page)
+
+
+def test_malformed_link_falls_back_with_a_notice(page, app_url):
+    page.goto(f"{app_url}/playground?pg_layers=abc&pg_lr=-1")
+    wait_for_app(page)
+    expect(page.get_by_text("could not be used and fell back to defaults")).to_be_visible()
+    assert_no_exception(page)
