@@ -164,8 +164,9 @@ def network_image(layer_sizes: list[int], layer_labels: list[str], input_names: 
                 and highlight_dead[l][j]
             draw.rectangle([cx - cell / 2, cy - cell / 2, cx + cell / 2, cy + cell / 2],
                            outline=(200, 0, 0) if dead else (110, 110, 110), width=3 if dead else 1)
-            if l == 0:
-                draw.text((cx - cell / 2 - 6, cy), input_names[j], fill=(40, 40, 40), font=labels, anchor="rm")
+            if l == 0:  # Pillow's built-in font has no superscripts: write x1² as x1^2
+                name = input_names[j].replace("²", "^2").replace("·", "*")
+                draw.text((cx - cell / 2 - 6, cy), name, fill=(40, 40, 40), font=labels, anchor="rm")
     return img
 
 

@@ -206,21 +206,22 @@ with main:
                     help="The update rule. Changing it mid-run keeps the weights (its memory resets).")
     tb[2].select_slider("Learning rate", LEARNING_RATES, key="pg_lr", format_func=lambda v: f"{v:g}",
                         help="Step size. Changing it mid-run keeps the weights.")
-    t2 = st.columns(6)
-    t2[0].select_slider("Batch size", tuple(map(str, BATCH_SIZES)), key="pg_batch",
-                        format_func=lambda v: "full" if v == "0" else v,
-                        help="Points per update: 1 is pure SGD, 'full' is batch gradient descent.")
-    t2[1].selectbox("Regularization", ("none", "L1", "L2"), key="pg_reg",
-                    help="Penalise large weights: L2 shrinks them all, L1 pushes many to exactly 0.")
-    t2[2].select_slider("Regularization rate", REG_RATES, key="pg_rate", format_func=lambda v: f"{v:g}",
-                        help="How strongly the penalty counts.")
-    t2[3].slider("Dropout", 0.0, 0.8, step=0.05, key="pg_drop",
-                 help="Share of hidden neurons switched off at random in each training step.")
-    t2[4].selectbox("Initialization", INITIALIZERS, key="pg_init",
-                    help="How the weights start. Changing it resets the network.")
-    t2[5].number_input("Seed", 0, 100_000, key="pg_seed",
-                       help="Same seed, same initial weights, same run.")
-    with st.expander("More options: early stopping, gradient clipping, regression loss"):
+    with st.expander("Training options: batch size, regularization, dropout, init, seed, early stopping, "
+                     "clipping"):
+        t2 = st.columns(6)
+        t2[0].select_slider("Batch size", tuple(map(str, BATCH_SIZES)), key="pg_batch",
+                            format_func=lambda v: "full" if v == "0" else v,
+                            help="Points per update: 1 is pure SGD, 'full' is batch gradient descent.")
+        t2[1].selectbox("Regularization", ("none", "L1", "L2"), key="pg_reg",
+                        help="Penalise large weights: L2 shrinks them all, L1 pushes many to exactly 0.")
+        t2[2].select_slider("Regularization rate", REG_RATES, key="pg_rate", format_func=lambda v: f"{v:g}",
+                            help="How strongly the penalty counts.")
+        t2[3].slider("Dropout", 0.0, 0.8, step=0.05, key="pg_drop",
+                     help="Share of hidden neurons switched off at random in each training step.")
+        t2[4].selectbox("Initialization", INITIALIZERS, key="pg_init",
+                        help="How the weights start. Changing it resets the network.")
+        t2[5].number_input("Seed", 0, 100_000, key="pg_seed",
+                           help="Same seed, same initial weights, same run.")
         o = st.columns(4)
         o[0].toggle("Early stopping", key="pg_early",
                     help=f"Hold out {VALIDATION_SHARE:.0%} of the training points; stop when their loss "
@@ -238,7 +239,7 @@ with main:
                              "network draw curved boundaries.")
     if not features:
         st.warning("Select at least one input feature.")
-    ed = st.columns([1.2] + [1] * MAX_LAYERS)
+    ed = st.columns([1.2] + [1] * max(st.session_state["pg_layers"], 5))
     ed[0].number_input("Hidden layers", 0, MAX_LAYERS, key="pg_layers",
                        help=f"0 to {MAX_LAYERS}. Zero makes a single-layer (linear) model.")
     n_layers = st.session_state["pg_layers"]
