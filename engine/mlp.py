@@ -205,9 +205,9 @@ class MLP:
         rows = max(min(self.config.batch_size, len(self.x_train)),
                    *(len(a) for a in (self.x_train, self.x_test, self.x_val) if a is not None))
         width = int(self._u_off[-1])
-        self._act = np.zeros((rows, width))
-        self._slope = np.zeros((rows, width))
-        self._delta = np.zeros((rows, width))
+        self._act = np.zeros((width, rows))  # unit-major: see engine.kernels.mlp
+        self._slope = np.zeros((width, rows))
+        self._delta = np.zeros((width, rows))
 
     @property
     def _dropout(self) -> np.ndarray:
@@ -301,7 +301,7 @@ class MLP:
         xs, targets = self._data(x, y, "given")
         rows = np.arange(len(xs), dtype=np.int64)
         width = int(self._u_off[-1])
-        act, slope, delta = (np.zeros((len(xs), width)) for _ in range(3))
+        act, slope, delta = (np.zeros((width, len(xs))) for _ in range(3))
         grad = np.zeros(self.n_params)
         value = k.batch_gradient(xs, targets, rows, self.theta, grad, self._sizes, self._w_off,
                                  self._b_off, self._u_off, self._act_codes, self._alpha,

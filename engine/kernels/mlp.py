@@ -6,9 +6,10 @@ Layout, shared by every kernel here:
 - ``sizes``: units per layer, input first: [n_in, h1, ..., n_out]; L = len(sizes) - 1 weight layers.
 - ``theta``: every parameter in one flat vector; layer l's weights W_l (sizes[l] x sizes[l+1],
   row-major) start at ``w_off[l]``, its biases at ``b_off[l]``.
-- ``units`` buffers (batch, sum(sizes)): layer l's units start at column ``u_off[l]``; column block
-  0 holds the inputs. ``act`` holds activations, ``slope`` f'(z) (times the dropout mask),
-  ``delta`` the backpropagated dLoss/dz.
+- unit buffers (sum(sizes), batch), unit-major: layer l's units start at row ``u_off[l]``; rows
+  0.. hold the inputs. ``act`` holds activations, ``slope`` f'(z) (times the dropout mask),
+  ``delta`` the backpropagated dLoss/dz. The batch index is innermost and contiguous, so the
+  loops over samples vectorise.
 - the output layer stores logits z; ``out_kind`` says how they become predictions:
   REGRESSION (identity), BINARY (sigmoid), MULTICLASS (softmax).
 - randomness (shuffling, dropout) comes from a splitmix64 stream whose state is one uint64 owned
@@ -26,6 +27,10 @@ REGRESSION, BINARY, MULTICLASS = range(3)
 SQUARED, ABSOLUTE = range(2)  # regression loss codes; classification always uses cross-entropy
 
 DIVERGED, RUNNING = 0, 1
+
+# fast-math without "nnan"/"ninf": NaN and infinity keep their meaning (divergence is still seen);
+# "reassoc" lets the sums over a batch vectorise
+FAST = {"nsz", "arcp", "contract", "reassoc"}
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -47,13 +52,19 @@ def shuffle(order: np.ndarray, state: np.ndarray) -> None:
         order[i], order[j] = order[j], order[i]
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _forward_row(x_row, r, act, slope, theta, sizes, w_off, b_off, u_off, act_codes, alpha,
-                 dropout, train, state):
-    """Forward one sample into row ``r`` of the unit buffers (inverted dropout when training)."""
-    for k in range(sizes[0]):
-        act[r, k] = x_row[k]
-        slope[r, k] = 1.0
+@njit(cache=True, nogil=True, fastmath=FAST)
+def _forward_batch(x, rows, act, slope, theta, sizes, w_off, b_off, u_off, act_codes, alpha,
+                   dropout, train, state):
+    """Forward the samples ``rows`` of x into columns 0..len(rows)-1 of the unit-major buffers.
+
+    Buffers are (units, batch): the batch index is innermost and contiguous, so the
+    multiply-accumulate loops over samples vectorise. Inverted dropout when ``train``.
+    """
+    b = rows.size
+    for r in range(b):
+        i = rows[r]
+        for k in range(sizes[0]):
+            act[k, r] = x[i, k]
     n_layers = sizes.size - 1
     for l in range(n_layers):
         n_in = sizes[l]
@@ -62,47 +73,56 @@ def _forward_row(x_row, r, act, slope, theta, sizes, w_off, b_off, u_off, act_co
         dst = u_off[l + 1]
         last = l == n_layers - 1
         rate = 0.0 if last or not train else dropout[l]
+        code = act_codes[l]
         for j in range(n_out):
-            z = theta[b_off[l] + j]
-            w0 = w_off[l] + j
+            z = act[dst + j]
+            bias = theta[b_off[l] + j]
+            for r in range(b):
+                z[r] = bias
             for k in range(n_in):
-                z += act[r, src + k] * theta[w0 + k * n_out]
+                w = theta[w_off[l] + k * n_out + j]
+                a = act[src + k]
+                for r in range(b):
+                    z[r] += a[r] * w
+            d = slope[dst + j]
             if last:
-                act[r, dst + j] = z
-                slope[r, dst + j] = 1.0
-            else:
-                y = activate_scalar(z, act_codes[l], alpha)
-                d = derivative_from_output(z, y, act_codes[l], alpha)
-                if rate > 0.0:
+                for r in range(b):
+                    d[r] = 1.0
+                continue
+            for r in range(b):
+                y = activate_scalar(z[r], code, alpha)
+                d[r] = derivative_from_output(z[r], y, code, alpha)
+                z[r] = y
+            if rate > 0.0:
+                keep = 1.0 / (1.0 - rate)
+                for r in range(b):
                     if next_uniform(state) < rate:
-                        y = 0.0
-                        d = 0.0
+                        z[r] = 0.0
+                        d[r] = 0.0
                     else:
-                        y /= 1.0 - rate
-                        d /= 1.0 - rate
-                act[r, dst + j] = y
-                slope[r, dst + j] = d
+                        z[r] *= keep
+                        d[r] *= keep
 
 
 @njit(cache=True, nogil=True, inline="always")
 def _output_loss_and_delta(act, delta, r, y_row, out0, n_out, out_kind, loss_code, scale):
-    """Loss of row ``r`` from its logits; writes dLoss/dz (times ``scale``) into ``delta``."""
+    """Loss of sample column ``r`` from its logits; writes dLoss/dz (times ``scale``) into delta."""
     loss = 0.0
     if out_kind == MULTICLASS:
-        m = act[r, out0]
+        m = act[out0, r]
         for j in range(1, n_out):
-            m = max(m, act[r, out0 + j])
+            m = max(m, act[out0 + j, r])
         s = 0.0
         for j in range(n_out):
-            s += np.exp(act[r, out0 + j] - m)
+            s += np.exp(act[out0 + j, r] - m)
         log_z = m + np.log(s)
         for j in range(n_out):
-            p = np.exp(act[r, out0 + j] - log_z)
-            loss -= y_row[j] * (act[r, out0 + j] - log_z)
-            delta[r, out0 + j] = (p - y_row[j]) * scale
+            p = np.exp(act[out0 + j, r] - log_z)
+            loss -= y_row[j] * (act[out0 + j, r] - log_z)
+            delta[out0 + j, r] = (p - y_row[j]) * scale
     elif out_kind == BINARY:
         for j in range(n_out):
-            z = act[r, out0 + j]
+            z = act[out0 + j, r]
             t = y_row[j]
             loss += max(z, 0.0) - z * t + np.log1p(np.exp(-abs(z)))
             if z >= 0.0:
@@ -110,20 +130,20 @@ def _output_loss_and_delta(act, delta, r, y_row, out0, n_out, out_kind, loss_cod
             else:
                 e = np.exp(z)
                 p = e / (1.0 + e)
-            delta[r, out0 + j] = (p - t) * scale
+            delta[out0 + j, r] = (p - t) * scale
     else:
         for j in range(n_out):
-            e = act[r, out0 + j] - y_row[j]
+            e = act[out0 + j, r] - y_row[j]
             if loss_code == SQUARED:
                 loss += e * e
-                delta[r, out0 + j] = 2.0 * e * scale
+                delta[out0 + j, r] = 2.0 * e * scale
             else:
                 loss += abs(e)
-                delta[r, out0 + j] = (1.0 if e > 0.0 else (-1.0 if e < 0.0 else 0.0)) * scale
+                delta[out0 + j, r] = (1.0 if e > 0.0 else (-1.0 if e < 0.0 else 0.0)) * scale
     return loss
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=FAST)
 def batch_gradient(x, y, rows, theta, grad, sizes, w_off, b_off, u_off, act_codes, alpha,
                    out_kind, loss_code, dropout, train, state, act, slope, delta,
                    l1, l2, layer_norms):
@@ -138,33 +158,41 @@ def batch_gradient(x, y, rows, theta, grad, sizes, w_off, b_off, u_off, act_code
     out0 = u_off[n_layers]
     n_out = sizes[n_layers]
     grad[:] = 0.0
+    _forward_batch(x, rows, act, slope, theta, sizes, w_off, b_off, u_off, act_codes, alpha,
+                   dropout, train, state)
     total = 0.0
     for r in range(b):
-        i = rows[r]
-        _forward_row(x[i], r, act, slope, theta, sizes, w_off, b_off, u_off, act_codes, alpha,
-                     dropout, train, state)
-        total += _output_loss_and_delta(act, delta, r, y[i], out0, n_out, out_kind, loss_code, inv_b)
+        total += _output_loss_and_delta(act, delta, r, y[rows[r]], out0, n_out, out_kind, loss_code, inv_b)
     for l in range(n_layers - 1, -1, -1):
         n_in = sizes[l]
         n_o = sizes[l + 1]
         src = u_off[l]
         dst = u_off[l + 1]
-        for r in range(b):
-            for j in range(n_o):
-                dj = delta[r, dst + j]
-                if dj == 0.0:
-                    continue
-                grad[b_off[l] + j] += dj
-                for k in range(n_in):
-                    grad[w_off[l] + k * n_o + j] += act[r, src + k] * dj
-        if l > 0:
+        for j in range(n_o):
+            dj = delta[dst + j]
+            s = 0.0
             for r in range(b):
-                for k in range(n_in):
-                    s = 0.0
-                    w0 = w_off[l] + k * n_o
-                    for j in range(n_o):
-                        s += theta[w0 + j] * delta[r, dst + j]
-                    delta[r, src + k] = s * slope[r, src + k]
+                s += dj[r]
+            grad[b_off[l] + j] = s
+            for k in range(n_in):
+                a = act[src + k]
+                s = 0.0
+                for r in range(b):
+                    s += a[r] * dj[r]
+                grad[w_off[l] + k * n_o + j] = s
+        if l > 0:
+            for k in range(n_in):
+                dk = delta[src + k]
+                for r in range(b):
+                    dk[r] = 0.0
+                for j in range(n_o):
+                    w = theta[w_off[l] + k * n_o + j]
+                    dj = delta[dst + j]
+                    for r in range(b):
+                        dk[r] += w * dj[r]
+                sk = slope[src + k]
+                for r in range(b):
+                    dk[r] *= sk[r]
     for l in range(n_layers):
         sq = 0.0
         for q in range(w_off[l], b_off[l]):
@@ -224,7 +252,7 @@ def train_steps(x, y, theta, grad, s1, s2, s3, opt_state, hyper, opt_code, sizes
     return n_steps, RUNNING
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=FAST)
 def forward_all(x, theta, sizes, w_off, b_off, u_off, act_codes, alpha, out_kind, out):
     """Every unit of the network for every row of ``x`` into ``out`` (n, sum(sizes)).
 
@@ -234,26 +262,30 @@ def forward_all(x, theta, sizes, w_off, b_off, u_off, act_codes, alpha, out_kind
     n_layers = sizes.size - 1
     out0 = u_off[n_layers]
     n_out = sizes[n_layers]
-    slope = np.empty((1, out.shape[1]))
-    row = np.empty((1, out.shape[1]))
+    width = out.shape[1]
+    chunk = 256
+    act = np.empty((width, chunk))
+    slope = np.empty((width, chunk))
     dummy_state = np.zeros(1, dtype=np.uint64)
     no_dropout = np.zeros(n_layers)
-    for i in range(x.shape[0]):
-        _forward_row(x[i], 0, row, slope, theta, sizes, w_off, b_off, u_off, act_codes, alpha,
-                     no_dropout, False, dummy_state)
-        if out_kind == BINARY:
-            for j in range(n_out):
-                z = row[0, out0 + j]
-                row[0, out0 + j] = 1.0 / (1.0 + np.exp(-z)) if z >= 0.0 else np.exp(z) / (1.0 + np.exp(z))
-        elif out_kind == MULTICLASS:
-            m = row[0, out0]
-            for j in range(1, n_out):
-                m = max(m, row[0, out0 + j])
-            s = 0.0
-            for j in range(n_out):
-                row[0, out0 + j] = np.exp(row[0, out0 + j] - m)
-                s += row[0, out0 + j]
-            for j in range(n_out):
-                row[0, out0 + j] /= s
-        for c in range(out.shape[1]):
-            out[i, c] = row[0, c]
+    for start in range(0, x.shape[0], chunk):
+        rows = np.arange(start, min(start + chunk, x.shape[0]))
+        _forward_batch(x, rows, act, slope, theta, sizes, w_off, b_off, u_off, act_codes, alpha,
+                       no_dropout, False, dummy_state)
+        for r in range(rows.size):
+            if out_kind == BINARY:
+                for j in range(n_out):
+                    z = act[out0 + j, r]
+                    act[out0 + j, r] = 1.0 / (1.0 + np.exp(-z)) if z >= 0.0 else np.exp(z) / (1.0 + np.exp(z))
+            elif out_kind == MULTICLASS:
+                m = act[out0, r]
+                for j in range(1, n_out):
+                    m = max(m, act[out0 + j, r])
+                s = 0.0
+                for j in range(n_out):
+                    act[out0 + j, r] = np.exp(act[out0 + j, r] - m)
+                    s += act[out0 + j, r]
+                for j in range(n_out):
+                    act[out0 + j, r] /= s
+            for c in range(width):
+                out[start + r, c] = act[c, r]

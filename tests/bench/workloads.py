@@ -129,4 +129,7 @@ def jit_start(quick: bool, wanted: Callable[[str], bool]) -> Iterator[Row]:
     yield Row("jit_cold_start_engine", cold, "same, warm cache", float(np.median(warm)))
 
 
-WORKLOADS = [optimizer_updates, activation_derivatives, softmax_rows, jit_start]
+from tests.bench.mlp_workloads import mlp_grid_eval, mlp_step_playground  # noqa: E402
+
+WORKLOADS = [optimizer_updates, activation_derivatives, softmax_rows, mlp_step_playground, mlp_grid_eval,
+             jit_start]
