@@ -126,6 +126,8 @@ def perceptron() -> None:
             "perceptron keeps flipping its line and never reaches zero errors, however long it "
             "trains. A hidden layer fixes this: two lines combined (e.g. OR and NAND, then AND) "
             "carve out the diagonal. That needs a multi-layer network.", icon=":material/block:")
+        st.page_link("labs/playground.py", label="See a hidden layer solve XOR in the Network playground",
+                     icon=":material/hub:", query_params={"pg_data": "xor", "pg_layers": "1"})
 
     interval = (live.frame_interval("perceptron", SPEEDS[st.session_state["pc_speed"]])
                 if st.session_state.get("pc_playing") else None)

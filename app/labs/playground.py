@@ -388,6 +388,12 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
     c = out_col.columns(2)
     c[0].toggle("Show test data", key="pg_show_test")
     c[1].toggle("Discretize output", key="pg_discrete")
+    if not live_now:  # slide-ready pictures of the current state
+        d = st.columns([1, 1, 3])
+        d[0].download_button("Network PNG", charts.to_png(net), file_name="netplay-network.png",
+                             mime="image/png", icon=":material/download:", key="pg_dl_net")
+        d[1].download_button("Output PNG", charts.to_png(out_img), file_name="netplay-output.png",
+                             mime="image/png", icon=":material/download:", key="pg_dl_out")
 
     curves, grads = st.columns(2)
     layer_names = [f"W{l + 1}" for l in range(len(ws))]
@@ -455,6 +461,7 @@ if model is not None:
                         st.session_state["pg_playing"] = False
                         st.rerun()
                 draw(m, dataset, list(features), live_now=bool(st.session_state.get("pg_playing")))
+            STATE.publish()  # the view toggles live in this fragment: keep the link current
 
         live_view()
 

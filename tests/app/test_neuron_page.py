@@ -79,6 +79,8 @@ def test_xor_warns_that_it_cannot_converge(open_page):
     at = section(open_page("neuron_lab"), "Perceptron")
     at.selectbox(key="pc_gate").set_value("XOR").run()
     assert "not linearly separable" in at.warning[0].value
+    link = at.get("page_link")[0]
+    assert link.proto.page == "playground" and link.proto.query_string == "pg_data=xor&pg_layers=1"
     for _ in range(8):
         at.button(key="pc_step").click().run()
     assert int(metric(at, "Errors last epoch")) >= 1

@@ -35,6 +35,7 @@ def test_defaults_render_with_metrics_and_pictures(open_page):
     assert metric(at, "Step") == "0"
     assert len(at.get("image")) >= 2  # network graph and output heatmap
     assert model(at).config.hidden == (4, 2)
+    assert {b.label for b in at.get("download_button")} == {"Network PNG", "Output PNG"}
 
 
 def test_training_reduces_the_loss_and_learns_the_circle(open_page):
