@@ -1,6 +1,7 @@
 """Neuron & activations lab: McCulloch-Pitts, the perceptron, activations and softmax."""
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
 import numpy as np
@@ -15,7 +16,7 @@ from engine.datasets import GATES
 from engine.neuron import McCullochPitts, Perceptron, PerceptronConfig
 
 SECTIONS = ("McCulloch-Pitts unit", "Perceptron", "Activations", "Softmax")
-SPEEDS = {"slow": 1.0, "normal": 0.5, "fast": 0.3}  # seconds between epochs (see app.state.live)
+SPEEDS = {"slow": 1.0, "normal": 0.5, "fast": 0.15}  # seconds between epochs while playing
 TEMPERATURES = (0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
 MAX_LOGITS = 12
 INPUTS = [f"x{i}" for i in range(1, 5)]
@@ -129,31 +130,24 @@ def perceptron() -> None:
         st.page_link("labs/playground.py", label="See a hidden layer solve XOR in the Network playground",
                      icon=":material/hub:", query_params={"pg_data": "xor", "pg_layers": "1"})
 
-    interval = (live.frame_interval("perceptron", SPEEDS[st.session_state["pc_speed"]])
-                if st.session_state.get("pc_playing") else None)
-
-    @st.fragment(run_every=interval)
-    def live_view() -> None:
-        with live.timed_frame("perceptron"):
-            live.transport("pc", "pc_playing", interval is not None,
-                           on_step=lambda: _perceptron_model().step(1), on_reset=_reset_perceptron,
-                           play_help="Train one epoch per frame until it converges.",
-                           step_help="Train exactly one epoch (one pass over the truth table).",
-                           reset_help="Back to the initial weights.")
-            m = _perceptron_model()
-            if st.session_state.get("pc_playing"):
-                if m.converged or m.epoch >= m.config.max_epochs:
-                    _reset_perceptron()  # Play on a finished run starts it again
-                    st.session_state["pc_playing"] = True
-                    m = _perceptron_model()
-                m.step(1)
-                if m.converged or m.epoch >= m.config.max_epochs:
-                    st.session_state["pc_playing"] = False
-                    st.rerun()
-            _draw_perceptron(m)
+    def advance() -> bool:
+        m = _perceptron_model()
+        m.step(1)
+        return not (m.converged or m.epoch >= m.config.max_epochs)
 
     with plots:
-        live_view()
+        if live.transport("pc", "pc_playing", on_step=lambda: _perceptron_model().step(1),
+                          on_reset=_reset_perceptron,
+                          play_help="Train one epoch per frame until it converges.",
+                          step_help="Train exactly one epoch (one pass over the truth table).",
+                          reset_help="Back to the initial weights."):
+            m = _perceptron_model()
+            if m.converged or m.epoch >= m.config.max_epochs:
+                _reset_perceptron()  # Play on a finished run starts it again
+                st.session_state["pc_playing"] = True
+        STATE.publish()  # before the play loop: the link must be current while it runs
+        live.play("pc", "pc_playing", advance, lambda: _draw_perceptron(_perceptron_model()),
+                  SPEEDS[st.session_state["pc_speed"]])
 
 
 def _perceptron_model(config: PerceptronConfig | None = None) -> Perceptron:
@@ -175,8 +169,12 @@ def _reset_perceptron() -> None:
     st.session_state["pc_playing"] = False
 
 
+_FRAME_IDS = itertools.count()  # a fresh chart key per frame: a play run draws many frames
+
+
 def _draw_perceptron(model: Perceptron) -> None:
     snap = model.snapshot()
+    frame = next(_FRAME_IDS)
     cols = st.columns(5)
     cols[0].metric("Epoch", snap.epoch)
     cols[1].metric("Errors last epoch", int(snap.errors[-1]) if len(snap.errors) else "–")
@@ -190,10 +188,10 @@ def _draw_perceptron(model: Perceptron) -> None:
         st.error(f"Stopped after {snap.epoch} epochs without converging.", icon=":material/block:")
     left, right = st.columns([3, 2])
     left.plotly_chart(neuron_charts.decision_plane(snap, f"{model.config.gate}: decision line"),
-                      width="stretch", key="pc_plane")
+                      width="stretch", key=f"pc_plane_{frame}")
     if len(snap.errors):
-        right.plotly_chart(neuron_charts.errors_per_epoch(snap), width="stretch", key="pc_err")
-    right.plotly_chart(neuron_charts.weight_trajectory(snap), width="stretch", key="pc_w")
+        right.plotly_chart(neuron_charts.errors_per_epoch(snap), width="stretch", key=f"pc_err_{frame}")
+    right.plotly_chart(neuron_charts.weight_trajectory(snap), width="stretch", key=f"pc_w_{frame}")
 
 
 def activations() -> None:

@@ -385,9 +385,6 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
     out_img = charts.boundary_image(colours, sets, cfg.task, title="Output")
     out_col.image(encode(out_img), caption="Model output over the plane; white-ringed points train, "
                   "black-ringed test.")
-    c = out_col.columns(2)
-    c[0].toggle("Show test data", key="pg_show_test")
-    c[1].toggle("Discretize output", key="pg_discrete")
     if not live_now:  # slide-ready pictures of the current state
         d = st.columns([1, 1, 3])
         d[0].download_button("Network PNG", charts.to_png(net), file_name="netplay-network.png",
@@ -439,30 +436,26 @@ def _labels(targets: np.ndarray, task: str) -> np.ndarray:
     return targets[:, 0] if task == "regression" else targets[:, 0].astype(int)
 
 
+def advance(m: MLP) -> bool:
+    return m.step(int(st.session_state["pg_speed"])) not in ("diverged", "stopped_early")
+
+
 if model is not None:
     with main:
-        interval = live.frame_interval("playground", 0.1) if st.session_state.get("pg_playing") else None
-
-        @st.fragment(run_every=interval)
-        def live_view() -> None:
-            with live.timed_frame("playground"):
-                live.transport("pg", "pg_playing", interval is not None,
-                               on_step=lambda: st.session_state["pg_model"].step(1),
-                               on_reset=lambda: st.session_state.pop("pg_model", None),
-                               play_help="Train continuously, a few steps per frame.",
-                               step_help="One mini-batch update, then pause.",
-                               reset_help="New initial weights from the seed; keeps every setting.")
-                if "pg_model" not in st.session_state:
-                    st.rerun()  # Reset: the full run rebuilds the network
-                m: MLP = st.session_state["pg_model"]
-                if st.session_state.get("pg_playing"):
-                    status = m.step(int(st.session_state["pg_speed"]))
-                    if status in ("diverged", "stopped_early"):
-                        st.session_state["pg_playing"] = False
-                        st.rerun()
-                draw(m, dataset, list(features), live_now=bool(st.session_state.get("pg_playing")))
-            STATE.publish()  # the view toggles live in this fragment: keep the link current
-
-        live_view()
+        live.transport("pg", "pg_playing", on_step=lambda: st.session_state["pg_model"].step(1),
+                       on_reset=lambda: st.session_state.pop("pg_model", None),
+                       play_help="Train continuously, a few steps per frame.",
+                       step_help="One mini-batch update, then pause.",
+                       reset_help="New initial weights from the seed; keeps every setting.")
+        if "pg_model" not in st.session_state:
+            st.rerun()  # Reset: this run rebuilds the network
+        v = st.columns([2, 1.3, 1.3])
+        v[1].toggle("Show test data", key="pg_show_test", help="Draw the held-out test points, ringed in black.")
+        v[2].toggle("Discretize output", key="pg_discrete", help="Show only the predicted class, not its confidence.")
+        STATE.publish()  # before the play loop: the link must be current while it runs
+        m: MLP = st.session_state["pg_model"]
+        live.play("pg", "pg_playing", lambda: advance(m),
+                  lambda: draw(m, dataset, list(features), live_now=bool(st.session_state.get("pg_playing"))),
+                  interval_s=0.05)
 
 STATE.publish()

@@ -11,6 +11,7 @@ def open_page():
     """Open a page of the real app (through main.py's navigation), optionally with URL params."""
     def _open(page: str | None = None, **query: str) -> AppTest:
         at = AppTest.from_file(MAIN, default_timeout=60)
+        at.session_state["_live_max_frames"] = 1  # a play run draws one frame per at.run()
         for k, v in query.items():
             at.query_params[k] = v
         at.run()
