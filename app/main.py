@@ -24,5 +24,7 @@ LABS = [
     st.Page(PAGES_DIR / "neuron_lab.py", title="Neuron & activations", icon=":material/bolt:", url_path="neuron"),
     st.Page(PAGES_DIR / "playground.py", title="Network playground", icon=":material/hub:",
             url_path="playground"),
+    st.Page(PAGES_DIR / "optimizer_lab.py", title="Gradient descent & optimizers", icon=":material/trending_down:",
+            url_path="optimizers"),
 ]
 st.navigation({"": [HOME], "Labs": LABS}).run()

@@ -10,7 +10,7 @@ def warmup() -> float:
 
     import numpy as np
 
-    from engine import activations, losses, neuron, optimizers
+    from engine import activations, losses, neuron, optimizers, surfaces
 
     start = time.perf_counter()
     x = np.linspace(-1, 1, 4)
@@ -21,4 +21,7 @@ def warmup() -> float:
     opt = optimizers.Optimizer(optimizers.OptimizerConfig("adam"), 4)
     opt.update(x.copy(), x)
     neuron.Perceptron(neuron.PerceptronConfig()).step(1)
+    bowl = surfaces.SURFACES["bowl"]
+    bowl.grid(2)
+    surfaces.race(bowl, [surfaces.Racer(optimizers.default_config("adam"))], (1.0, 1.0), 1)
     return time.perf_counter() - start

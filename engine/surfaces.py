@@ -91,7 +91,7 @@ class Surface:
 SURFACES: dict[str, Surface] = {s.name: s for s in (
     Surface("bowl", "Convex bowl", k.BOWL, (-5, 5, -3, 3), (-4.5, 2.0), ((0.0, 0.0),), 2.0,
             "f = (x² + κ·y²)/2. One minimum; κ is the ratio of the curvatures. At κ = 1 every "
-            "direction is alike; a large κ makes a narrow ravine along x.", param=10.0, lr_gd=0.1, lr_adaptive=0.1),
+            "direction is alike; a large κ makes a narrow ravine along x.", param=10.0, lr_gd=0.15, lr_adaptive=0.1),
     Surface("local_minima", "Local minima", k.LOCAL_MINIMA, (-5, 5, -5, 5), (4.5, 4.5),
             ((-2.903534, -2.903534), (2.746803, -2.903534), (-2.903534, 2.746803), (2.746803, 2.746803)),
             3.0, "Styblinski-Tang (÷10): four valleys, only the one at (−2.90, −2.90) is the global "

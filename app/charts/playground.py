@@ -202,7 +202,8 @@ def _nice_ticks(lo: float, hi: float, n: int = 5) -> np.ndarray:
 
 
 def curve_image(x: list[float], series: list[tuple[str, list[float], str]], width: int = 560,
-                height: int = 280, x_label: str = "", log_y: bool = False) -> Image.Image:
+                height: int = 280, x_label: str = "", log_y: bool = False,
+                x_max: float | None = None, title: str = "") -> Image.Image:
     """A light line chart for live frames: (label, values, hex colour) per series."""
     img = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(img)
@@ -218,7 +219,7 @@ def curve_image(x: list[float], series: list[tuple[str, list[float], str]], widt
     y_lo, y_hi = float(tr(finite.min())), float(tr(finite.max()))
     if y_hi - y_lo < 1e-12:
         y_lo, y_hi = y_lo - 0.5, y_hi + 0.5
-    x_lo, x_hi = float(xs.min()), float(max(xs.max(), xs.min() + 1))
+    x_lo, x_hi = float(xs.min()), float(max(xs.max(), xs.min() + 1, x_max or 0))
     px = lambda v: left + (v - x_lo) / (x_hi - x_lo) * (width - left - right)  # noqa: E731
     py = lambda v: top + (1 - (v - y_lo) / (y_hi - y_lo)) * (height - top - bottom)  # noqa: E731
     small = font(13)
@@ -243,6 +244,8 @@ def curve_image(x: list[float], series: list[tuple[str, list[float], str]], widt
         draw.line([lx, 14, lx + 22, 14], fill=rgb, width=3)
         draw.text((lx + 28, 14), label, fill=(40, 40, 40), font=small, anchor="lm")
         lx += 40 + int(draw.textlength(label, font=small))
+    if title:
+        draw.text((width - right, 14), title, fill=(40, 40, 40), font=small, anchor="rm")
     draw.rectangle([left, top, width - right, height - bottom], outline=(170, 170, 170))
     return img
 

@@ -169,12 +169,8 @@ def _reset_perceptron() -> None:
     st.session_state["pc_playing"] = False
 
 
-_FRAME_IDS = itertools.count()  # a fresh chart key per frame: a play run draws many frames
-
-
 def _draw_perceptron(model: Perceptron) -> None:
     snap = model.snapshot()
-    frame = next(_FRAME_IDS)
     cols = st.columns(5)
     cols[0].metric("Epoch", snap.epoch)
     cols[1].metric("Errors last epoch", int(snap.errors[-1]) if len(snap.errors) else "–")
@@ -188,10 +184,10 @@ def _draw_perceptron(model: Perceptron) -> None:
         st.error(f"Stopped after {snap.epoch} epochs without converging.", icon=":material/block:")
     left, right = st.columns([3, 2])
     left.plotly_chart(neuron_charts.decision_plane(snap, f"{model.config.gate}: decision line"),
-                      width="stretch", key=f"pc_plane_{frame}")
+                      width="stretch")
     if len(snap.errors):
-        right.plotly_chart(neuron_charts.errors_per_epoch(snap), width="stretch", key=f"pc_err_{frame}")
-    right.plotly_chart(neuron_charts.weight_trajectory(snap), width="stretch", key=f"pc_w_{frame}")
+        right.plotly_chart(neuron_charts.errors_per_epoch(snap), width="stretch")
+    right.plotly_chart(neuron_charts.weight_trajectory(snap), width="stretch")
 
 
 def activations() -> None:

@@ -111,10 +111,13 @@ class PageState:
             st.session_state[key] = value
         return problems
 
-    def publish(self) -> None:
-        """Write the page's non-default values to the URL (and remember all for a page switch)."""
+    def publish(self, extra: dict[str, str] | None = None) -> None:
+        """Write the page's non-default values to the URL (and remember all for a page switch).
+
+        ``extra``: parameters the page encodes itself (values relative to other settings).
+        """
         kept = st.session_state.setdefault(self._kept_key, {})
-        wanted = {}
+        wanted = dict(extra or {})
         for key, field in self.fields.items():
             value = st.session_state.get(key, field.default)
             kept[key] = value
