@@ -27,8 +27,10 @@ MAX_RACERS = 12
 
 def suggested_config(name: str, lr_gd: float, lr_adaptive: float) -> OptimizerConfig:
     """Default hyper-parameters of ``name`` with a learning rate on the scale of a surface."""
-    if name in ("gd", "sgd", "momentum", "nesterov"):
+    if name in ("gd", "sgd"):
         lr = lr_gd
+    elif name in ("momentum", "nesterov"):  # velocity adds up to lr / (1 - mu) per step: half keeps them stable
+        lr = lr_gd / 2
     elif name == "adagrad":  # its steps only ever shrink: start it bolder
         lr = 4 * lr_adaptive
     elif name == "adadelta":  # Zeiler's rule needs no learning rate; 1 is the neutral factor

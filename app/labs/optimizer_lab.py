@@ -206,12 +206,12 @@ class Preset:
 PRESETS = {
     "ravine": Preset(
         "Momentum crosses the ravine",
-        "In a narrow ravine (κ = 50) the learning rate must stay below 2/50 or GD bounces off the steep "
-        "walls, so along the flat floor it crawls. Momentum adds up the consistent pull along the floor "
-        "and the zig-zags across it cancel: it arrives long before GD.",
-        {"op_mode": "race", "op_surface": "bowl", "op_kappa": "50", "op_racers": ["gd", "momentum"],
-         "op_steps": "200"},
-        {"op_x0": -4.5, "op_y0": 1.0, "op_lr_gd": 0.035, "op_lr_momentum": 0.035}),
+        "In a narrow ravine (κ = 100) the learning rate must stay below 2/100 or GD bounces off the steep "
+        "walls, so along the flat floor it crawls. Momentum (μ = 0.8) adds up the steady pull along the "
+        "floor while the zig-zags across it cancel: it arrives in a fraction of GD's steps.",
+        {"op_mode": "race", "op_surface": "bowl", "op_kappa": "100", "op_racers": ["gd", "momentum"],
+         "op_steps": "300", "op_momentum_momentum": 0.8},
+        {"op_x0": -4.5, "op_y0": 1.0, "op_lr_gd": 0.019, "op_lr_momentum": 0.019}),
     "adagrad": Preset(
         "AdaGrad's steps shrink to nothing",
         "AdaGrad divides by the root of every squared gradient so far; that sum only grows, so its "
@@ -232,13 +232,13 @@ PRESETS = {
         "Along y the bowl curves 10 times faster, so any rate above 2/10 = 0.2 overshoots further "
         "each step. 0.01 is too slow, 0.1 is right, 0.19 zig-zags but settles, 0.21 flies off.",
         {"op_mode": "lr", "op_surface": "bowl", "op_kappa": "10", "op_lx_opt": "gd", "op_lx_lrs": BOWL_LRS,
-         "op_steps": "100"}, {}),
+         "op_steps": "200", "op_speed": "5"}, {}),
     "trap": Preset(
         "A local minimum traps plain GD",
         "From the top-right corner GD slides into the nearest valley and stops: the gradient there is "
         "zero. Momentum (μ = 0.95) arrives with speed, rolls over the ridge and settles in the global "
         "minimum at (−2.9, −2.9).",
-        {"op_mode": "race", "op_surface": "local_minima", "op_racers": ["gd", "momentum"], "op_steps": "300",
+        {"op_mode": "race", "op_surface": "local_minima", "op_racers": ["gd", "momentum"], "op_steps": "500",
          "op_momentum_momentum": 0.95},
         {"op_x0": 4.5, "op_y0": 4.5, "op_lr_gd": 0.02, "op_lr_momentum": 0.02}),
     "ball": Preset(
@@ -246,7 +246,7 @@ PRESETS = {
         "The course's picture: one weight, the loss as a curve, and gradient descent as a ball that looks "
         "at the slope under it and steps downhill, one circle per step. From the right it stops in the "
         "local valley; move the start left of the hump and it finds the deeper one.",
-        {"op_mode": "curve", "op_surface": "local_minima", "op_racers": ["gd"], "op_steps": "50"},
+        {"op_mode": "curve", "op_surface": "local_minima", "op_racers": ["gd"], "op_steps": "100"},
         {"op_x0": 4.5, "op_y0": -2.903534, "op_lr_gd": 0.02}),
 }
 
