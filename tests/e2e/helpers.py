@@ -70,3 +70,24 @@ COUNT_METRIC_CHANGES = """
 def frames_per_second(page: Page, label: str, seconds: float = 5.0) -> float:
     """How often the metric ``label`` changes on screen, counted inside the page (no polling)."""
     return page.evaluate(COUNT_METRIC_CHANGES, [label, int(seconds * 1000)]) / seconds
+
+
+COUNT_IMAGE_CHANGES = """
+([ms]) => new Promise(resolve => {
+    const src = () => Array.from(document.querySelectorAll('[data-testid="stImage"] img, [data-testid="stImageContainer"] img'))
+        .map(i => i.getAttribute('src')).join('|');
+    let last = src();
+    let changes = 0;
+    const observer = new MutationObserver(() => {
+        const now = src();
+        if (now !== last) { changes += 1; last = now; }
+    });
+    observer.observe(document.body, {subtree: true, childList: true, attributes: true, attributeFilter: ['src']});
+    setTimeout(() => { observer.disconnect(); resolve(changes); }, ms);
+})
+"""
+
+
+def picture_frames_per_second(page: Page, seconds: float = 5.0) -> float:
+    """How often the page's pictures (live frames) change, counted inside the page."""
+    return page.evaluate(COUNT_IMAGE_CHANGES, [int(seconds * 1000)]) / seconds

@@ -1,0 +1,80 @@
+"""The gradient-descent & optimizer lab in headless Chromium."""
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.helpers import assert_no_exception, picture_frames_per_second, shot, wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+
+def step_shown(page) -> int:
+    text = page.get_by_text(re.compile(r"^Step \d+ of \d+$")).first.inner_text()
+    return int(text.split()[1])
+
+
+def test_race_animates_pauses_and_picks_a_start_by_click(page, app_url, screenshot_dir):
+    page.goto(f"{app_url}/optimizers")
+    wait_for_app(page)
+    expect(page.get_by_text("Step 0 of 200")).to_be_visible(timeout=60_000)
+    page.get_by_role("button", name=re.compile(r"Play$")).click()
+    time.sleep(1.5)
+    fps = picture_frames_per_second(page, 4.0)
+    print(f"\noptimizer race live view: {fps:.1f} picture changes/s in Chromium (default race)")
+    assert fps > 0, "the race pictures did not change while playing"
+    assert step_shown(page) > 0
+    shot(page, screenshot_dir, "optimizers_race_playing")
+    page.get_by_role("button", name=re.compile(r"Pause$")).click()
+    expect(page.get_by_text("Paused: click anywhere")).to_be_visible(timeout=15_000)
+    wait_for_app(page)
+    paused = step_shown(page)
+    time.sleep(1.0)
+    assert step_shown(page) == paused
+    # click the contour plot: every optimizer starts from the clicked point
+    plot = page.locator('[data-testid="stPlotlyChart"]').first
+    box = plot.locator(".nsewdrag").first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.2)
+    expect(page.get_by_text("Step 0 of 200")).to_be_visible(timeout=15_000)
+    wait_for_app(page)
+    assert "op_start=" in page.url
+    assert_no_exception(page)
+    shot(page, screenshot_dir, "optimizers_race_paused")
+
+
+def test_learning_rate_explorer_draws_divergence(page, app_url, screenshot_dir):
+    page.goto(f"{app_url}/optimizers")
+    wait_for_app(page)
+    page.get_by_text("Teaching presets").click()
+    page.get_by_role("button", name="Too large a learning rate diverges").click()
+    expect(page.get_by_text("Step 200 of 200")).to_be_visible(timeout=60_000)
+    wait_for_app(page)
+    expect(page.get_by_text(re.compile(r"diverged at step \d+")).first).to_be_visible()
+    assert "op_mode=lr" in page.url
+    assert_no_exception(page)
+    shot(page, screenshot_dir, "optimizers_learning_rates")
+
+
+def test_ball_on_a_curve_and_3d_surface(page, app_url, screenshot_dir):
+    page.goto(f"{app_url}/optimizers?op_mode=curve&op_surface=local_minima&op_start=4.5,-2.903534&op_racers=gd")
+    wait_for_app(page)
+    expect(page.get_by_text("Step 0 of 200")).to_be_visible(timeout=60_000)
+    page.get_by_role("button", name=re.compile(r"Step$")).click()
+    expect(page.get_by_text("Step 1 of 200")).to_be_visible(timeout=15_000)
+    assert_no_exception(page)
+    shot(page, screenshot_dir, "optimizers_ball_on_curve")
+    page.goto(f"{app_url}/optimizers?op_surface=rosenbrock&op_3d=1")
+    wait_for_app(page)
+    expect(page.locator('[data-testid="stPlotlyChart"]').nth(2)).to_be_visible(timeout=60_000)
+    assert_no_exception(page)
+    shot(page, screenshot_dir, "optimizers_rosenbrock_3d")
+
+
+def test_malformed_link_falls_back_with_a_notice(page, app_url):
+    page.goto(f"{app_url}/optimizers?op_surface=zzz&op_start=1,2,3&op_lr=adam:NaN")
+    wait_for_app(page)
+    expect(page.get_by_text("could not be used and fell back to defaults")).to_be_visible()
+    assert_no_exception(page)
