@@ -32,6 +32,16 @@ with st.container(border=True):
         "gradients) and dead ReLUs; one-click teaching presets."
     )
 
+with st.container(border=True):
+    st.page_link("labs/optimizer_lab.py", label="**Gradient descent & optimizers**", icon=":material/trending_down:")
+    st.markdown(
+        "- Race GD, SGD, momentum, Nesterov, AdaGrad, RMSprop, Adam, Adadelta and Nadam across a bowl, "
+        "a ravine, a saddle, local minima, Rosenbrock, Beale, Himmelblau or a real network's loss.\n"
+        "- Sweep one learning rate: too small crawls, right converges, too large oscillates or diverges.\n"
+        "- The ball on a curve: one weight, the loss as a curve, a circle per gradient step.\n"
+        "- See the step size each parameter actually gets: AdaGrad's shrinking, Adam's rescaling."
+    )
+
 st.caption(
     "Tip for lecturers: every lab keeps its whole setup in the page address. Set up a demo, copy "
     "the URL, and the same link opens the same demo on any machine."
