@@ -183,7 +183,8 @@ def _draw_perceptron(model: Perceptron) -> None:
     elif snap.gave_up:
         st.error(f"Stopped after {snap.epoch} epochs without converging.", icon=":material/block:")
     left, right = st.columns([3, 2])
-    left.plotly_chart(neuron_charts.decision_plane(snap, f"{model.config.gate}: decision line"),
+    # the epoch in the title also keeps every frame's chart distinct (XOR revisits the same weights)
+    left.plotly_chart(neuron_charts.decision_plane(snap, f"{model.config.gate}: decision line, epoch {snap.epoch}"),
                       width="stretch")
     if len(snap.errors):
         right.plotly_chart(neuron_charts.errors_per_epoch(snap), width="stretch")
