@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw
 
 from app.charts import optimizers as charts
 from app.charts import playground as pg_charts
-from app.state import live, url
+from app.state import live, presets, url
 from engine.landscape import DATASETS as NET_DATASETS
 from engine.landscape import LandscapeConfig, NetworkLandscape
 from engine.optimizers import HYPERPARAMETERS, OPTIMIZERS, OptimizerConfig
@@ -272,14 +272,7 @@ except ValueError as err:
     problems.append(str(err))
 STATE.show_problems(problems)
 
-with st.expander("Teaching presets: one click sets up a demo and starts it", expanded=False):
-    cols = st.columns(3)
-    for i, (name, preset) in enumerate(PRESETS.items()):
-        cols[i % 3].button(preset.title, key=f"op_preset_{name}", on_click=apply_preset, args=(name,),
-                           width="stretch", help=preset.note)
-if st.session_state.get("op_note") in PRESETS:
-    p = PRESETS[st.session_state["op_note"]]
-    st.info(f"**{p.title}.** {p.note}", icon=":material/school:")
+presets.show("op", PRESETS, apply_preset, columns=3)
 
 mode = st.segmented_control("View", tuple(MODES), format_func=MODES.get, key="op_mode",
                             help="Race several optimizers; sweep one optimizer's learning rate; or watch "

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from app.charts import playground as charts
-from app.state import live, url
+from app.state import live, presets, url
 from engine import metrics
 from engine.activations import ELEMENTWISE
 from engine.datasets import DATASETS_2D, Dataset, load_csv, make_2d, train_test_split
@@ -142,14 +142,7 @@ def apply_preset(name: str) -> None:
 st.title(":material/hub: Network playground")
 STATE.show_problems(STATE.restore())
 
-with st.expander("Teaching presets: one click sets up a demo and starts it", expanded=False):
-    cols = st.columns(4)
-    for i, (name, preset) in enumerate(PRESETS.items()):
-        cols[i % 4].button(preset.title, key=f"pg_preset_{name}", on_click=apply_preset, args=(name,),
-                           width="stretch", help=preset.note)
-if st.session_state.get("pg_note") in PRESETS:
-    p = PRESETS[st.session_state["pg_note"]]
-    st.info(f"**{p.title}.** {p.note}", icon=":material/school:")
+presets.show("pg", PRESETS, apply_preset, columns=4)
 
 left, main = st.columns([1, 4], gap="large")
 

@@ -1,0 +1,22 @@
+"""Teaching presets: a row of one-click buttons and the note of the preset in use."""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import streamlit as st
+
+
+def show(prefix: str, presets: Mapping[str, Any], apply: Callable[[str], None], columns: int) -> None:
+    """Buttons for ``presets`` (objects with ``title`` and ``note``), then the chosen one's note.
+
+    ``apply(name)`` runs as the click's callback and records ``name`` in ``{prefix}_note``.
+    """
+    with st.expander("Teaching presets: one click sets up a demo and starts it", expanded=False):
+        cols = st.columns(columns)
+        for i, (name, preset) in enumerate(presets.items()):
+            cols[i % columns].button(preset.title, key=f"{prefix}_preset_{name}", on_click=apply, args=(name,),
+                                     width="stretch", help=preset.note)
+    chosen = presets.get(st.session_state.get(f"{prefix}_note"))
+    if chosen is not None:
+        st.info(f"**{chosen.title}.** {chosen.note}", icon=":material/school:")
