@@ -106,14 +106,19 @@ def landscape_config() -> LandscapeConfig:
                            weight_b=int(s["op_net_wb"]), span=float(s["op_net_span"]), seed=int(s["op_seed"]))
 
 
+def memo(slot: str, key, build):
+    """The session's last ``build()`` stored under ``slot``, rebuilt only when ``key`` changes."""
+    cached = st.session_state.get(slot)
+    if cached is None or cached[0] != key:
+        cached = (key, build())
+        st.session_state[slot] = cached
+    return cached[1]
+
+
 def landscape() -> NetworkLandscape:
     """The session's network landscape (training it takes a moment, so it is kept)."""
     config = landscape_config()
-    cached = st.session_state.get("_op_landscape")
-    if cached is None or cached.config != config:
-        cached = NetworkLandscape(config)
-        st.session_state["_op_landscape"] = cached
-    return cached
+    return memo("_op_landscape", config, lambda: NetworkLandscape(config))
 
 
 def suggest_relative(surface) -> None:
@@ -449,12 +454,7 @@ with main:
 
     speed = int(st.session_state["op_speed"])
     grid_key = (repr(getattr(surface, "config", surface)), mode)
-    grid_cache = st.session_state.get("_op_grid")
-    if grid_cache is not None and grid_cache[0] == grid_key:
-        xs, ys, z = grid_cache[1]
-    else:
-        xs, ys, z = surface.grid(40 if isinstance(surface, NetworkLandscape) else 90)
-        st.session_state["_op_grid"] = (grid_key, (xs, ys, z))
+    xs, ys, z = memo("_op_grid", grid_key, lambda: surface.grid(40 if isinstance(surface, NetworkLandscape) else 90))
     colours = [charts.COLOURS[r.optimizer.name] for r in racers]
     axis = getattr(surface, "axis_labels", ("x", "y"))
     minima = surface.minima
@@ -474,16 +474,15 @@ with main:
 
     def background(width: int, height: int):
         """The contour picture behind the live paths, drawn once per surface and size."""
-        key = (grid_key, width, height)
-        cached = st.session_state.get("_op_bg")
-        if cached is None or cached[0] != key:
-            cached = (key, charts.contour_background(xs, ys, z, surface.log_contours, width, height, axis))
-            st.session_state["_op_bg"] = cached
-        return cached[1]
+        return memo("_op_bg", (grid_key, width, height),
+                    lambda: charts.contour_background(xs, ys, z, surface.log_contours, width, height, axis))
 
     def curve_points() -> tuple[np.ndarray, np.ndarray]:
-        cx = np.linspace(xs[0], xs[-1], 300)
-        return cx, np.array([surface.value(x, start[1]) for x in cx])
+        """The 1-D slice at the start's y, computed once, not once per frame."""
+        def build():
+            cx = np.linspace(xs[0], xs[-1], 300)
+            return cx, np.array([surface.value(x, start[1]) for x in cx])
+        return memo("_op_curve", (grid_key, start[1]), build)
 
     def loss_picture(t: int, series_colours: list[str], width: int, height: int):
         n = min(t, result.steps) + 1
