@@ -6,11 +6,20 @@ from playwright.sync_api import Page, expect
 
 
 def wait_for_app(page: Page, timeout: float = 90_000) -> None:
-    """Wait until the script has finished running and nothing is stale."""
+    """Wait until the script has run at least once and is not running now.
+
+    The app root carries ``data-test-script-state`` ("initial" before the first run, then
+    "running" / "notRunning" / ...). Watching the status widget alone races on a slow
+    machine: right after ``goto`` the script has not started yet, so "not running" is
+    already true while the page is still empty.
+    """
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            const state = app && app.getAttribute('data-test-script-state');
+            return state === 'notRunning' || state === 'compilationError';
+        }""",
         timeout=timeout)
     page.wait_for_timeout(300)
 

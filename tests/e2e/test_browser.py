@@ -83,7 +83,7 @@ def test_perceptron_converges_on_and(page, app_url, screenshot_dir):
 def test_activation_gallery_and_dying_relu(page, app_url, screenshot_dir):
     page.goto(f"{app_url}/neuron?section=Activations&act_mean=-6")
     wait_for_app(page)
-    expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_visible()
+    expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_visible(timeout=30_000)
     assert wait_for_metric(page, "Neurons passing no gradient") == "100%"
     shot(page, screenshot_dir, "neuron_activations")
     assert_no_exception(page)
