@@ -10,7 +10,7 @@ def warmup() -> float:
 
     import numpy as np
 
-    from engine import activations, losses, neuron, optimizers, surfaces
+    from engine import activations, losses, neuron, optimizers, som, surfaces
 
     start = time.perf_counter()
     x = np.linspace(-1, 1, 4)
@@ -24,4 +24,10 @@ def warmup() -> float:
     bowl = surfaces.SURFACES["bowl"]
     bowl.grid(2)
     surfaces.race(bowl, [surfaces.Racer(optimizers.default_config("adam"))], (1.0, 1.0), 1)
+    tiny = np.random.default_rng(0).random((4, 3))
+    for mode in som.MODES:
+        for topology in som.TOPOLOGIES:
+            s = som.SOM(som.SOMConfig(2, 2, topology, mode=mode, steps=2), tiny)
+            s.step(1)
+            s.u_matrix()
     return time.perf_counter() - start

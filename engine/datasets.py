@@ -10,6 +10,7 @@ import csv
 import io
 from dataclasses import dataclass
 from itertools import product
+from pathlib import Path
 
 import numpy as np
 
@@ -222,3 +223,84 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# ---- data for the Self-Organizing Map lab ----------------------------------------------------
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
+SHAPES_2D = ("square", "ring", "blobs")
+APPLICATION_FEATURES = 15  # as the course's credit-card applications table (14 attributes + class)
+
+
+def colours(n_points: int = 1000, seed: int = 0) -> Dataset:
+    """Random RGB colours in [0, 1]^3: a map trained on them is drawn as its own colours."""
+    _check(n_points, 0.0)
+    x = np.random.default_rng(seed).random((int(n_points), 3))
+    return Dataset(x, np.zeros(len(x)), "none", ("red", "green", "blue"))
+
+
+def shape_2d(name: str, n_points: int = 1000, seed: int = 0) -> Dataset:
+    """2-D points in [0, 1]^2 for drawing a map as an elastic net: a filled square, a ring (a hole
+    the map must stretch around) or three blobs (labelled 0..2)."""
+    _check(n_points, 0.0)
+    rng = np.random.default_rng(seed)
+    n = int(n_points)
+    if name == "square":
+        return Dataset(rng.random((n, 2)), np.zeros(n), "none", ("x1", "x2"))
+    if name == "ring":
+        angle = rng.uniform(0, 2 * np.pi, n)
+        radius = np.sqrt(rng.uniform(0.3 ** 2, 0.45 ** 2, n))  # uniform over the ring's area
+        x = 0.5 + radius[:, None] * np.column_stack([np.cos(angle), np.sin(angle)])
+        return Dataset(x, np.zeros(n), "none", ("x1", "x2"))
+    if name == "blobs":
+        centres = np.array([[0.2, 0.25], [0.8, 0.3], [0.45, 0.8]])
+        y = rng.integers(0, 3, n)
+        x = np.clip(centres[y] + rng.normal(0, 0.07, (n, 2)), 0, 1)
+        return Dataset(x, y, "multiclass", ("x1", "x2"), 3)
+    raise ValueError(f"unknown shape {name!r}; choose one of {', '.join(SHAPES_2D)}")
+
+
+def min_max_scale(x: np.ndarray) -> np.ndarray:
+    """Each column to [0, 1] (as the course scales data before a SOM); constant columns to 0."""
+    lo, hi = x.min(axis=0), x.max(axis=0)
+    return (x - lo) / np.where(hi > lo, hi - lo, 1.0)
+
+
+def iris() -> Dataset:
+    """Fisher's iris flowers (150 x 4 measurements, 3 species), min-max scaled; see assets/README.md."""
+    with open(ASSETS / "iris.csv", newline="") as fh:
+        rows = list(csv.reader(fh))[1:]
+    species = sorted({r[4] for r in rows}, key=lambda s: [r[4] for r in rows].index(s))
+    x = np.array([[float(v) for v in r[:4]] for r in rows])
+    y = np.array([species.index(r[4]) for r in rows])
+    names = ("sepal length", "sepal width", "petal length", "petal width")
+    return Dataset(min_max_scale(x), y, "multiclass", names, len(species))
+
+
+def applications_with_outliers(n_points: int = 690, n_outliers: int = 10, seed: int = 0) -> Dataset:
+    """Synthetic 'credit applications': 15 scaled features in three ordinary groups plus a few
+    planted outliers (label 1) that resemble no group, as the course's fraud example.
+
+    Labels are for checking only: the SOM never sees them; it should put the outliers in cells far
+    from their neighbours (bright on the U-matrix).
+    """
+    _check(n_points, 0.0)
+    if not 0 <= n_outliers <= n_points // 10:
+        raise ValueError(f"planted outliers must be between 0 and a tenth of the points, got {n_outliers!r}")
+    rng = np.random.default_rng(seed)
+    n_normal = int(n_points) - n_outliers
+    centres = rng.uniform(0.3, 0.7, (3, APPLICATION_FEATURES))
+    centres[0, :5] += 0.2
+    centres[1, 5:10] -= 0.2
+    centres[2, 10:] += 0.15
+    group = rng.integers(0, 3, n_normal)
+    normal = centres[group] + rng.normal(0, 0.06, (n_normal, APPLICATION_FEATURES))
+    # outliers: ordinary on most features, extreme on a few (as odd applications are)
+    odd = centres[rng.integers(0, 3, n_outliers)] + rng.normal(0, 0.06, (n_outliers, APPLICATION_FEATURES))
+    for row in odd:
+        cols = rng.choice(APPLICATION_FEATURES, 4, replace=False)
+        row[cols] = rng.choice([-0.6, 1.6], 4) + rng.normal(0, 0.05, 4)
+    x = np.vstack([normal, odd])
+    y = np.concatenate([np.zeros(n_normal, dtype=int), np.ones(n_outliers, dtype=int)])
+    order = rng.permutation(len(x))
+    names = tuple(f"A{i + 1}" for i in range(APPLICATION_FEATURES))
+    return Dataset(min_max_scale(x[order]), y[order], "binary", names, 2)

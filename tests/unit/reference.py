@@ -124,3 +124,86 @@ def mlp_loss_and_grads(x, y_targets, weights, biases, activations, task, alpha=0
         if l > 0:
             delta = (delta @ weights[l].T) * slopes[l - 1]
     return loss, d_w, d_b
+
+
+# ---- Self-Organizing Map, written from the textbook rule (MiniSom's formulas) -----------------
+def som_decay(name: str, start: float, t: float, total: float, is_sigma: bool) -> float:
+    if name == "constant":
+        return start
+    if name == "asymptotic":
+        return start / (1 + t / (total / 2))
+    if is_sigma:
+        if start <= 1:
+            return start
+        return {"inverse": lambda: start / (1 + t * (start - 1) / total),
+                "linear": lambda: start + t * (1 - start) / total,
+                "exponential": lambda: start * (1 / start) ** (t / total)}[name]()
+    return {"inverse": lambda: start * (total / 100) / (total / 100 + t),
+            "linear": lambda: start * (1 - t / total),
+            "exponential": lambda: start * 0.01 ** (t / total)}[name]()
+
+
+def som_positions(width: int, height: int, hexagonal: bool) -> np.ndarray:
+    """(width, height, 2): MiniSom's layout (hexagonal: rows height-1, height-3, ... shifted left)."""
+    xx, yy = np.meshgrid(np.arange(width, dtype=float), np.arange(height, dtype=float))
+    if hexagonal:
+        xx[::-2] -= 0.5
+        yy *= np.sqrt(3) / 2
+    return np.stack([xx.T, yy.T], axis=-1)
+
+
+def som_neighbourhood(name: str, pos: np.ndarray, bmu: tuple[int, int], sigma: float) -> np.ndarray:
+    w, h = pos.shape[:2]
+    if name in ("gaussian", "mexican_hat"):
+        r2 = ((pos - pos[bmu]) ** 2).sum(axis=-1)
+        g = np.exp(-r2 / (2 * sigma ** 2))
+        return g if name == "gaussian" else g * (1 - r2 / sigma ** 2)
+    di = np.abs(np.arange(w) - bmu[0])[:, None]
+    dj = np.abs(np.arange(h) - bmu[1])[None, :]
+    if name == "bubble":
+        return ((di < sigma) & (dj < sigma)).astype(float)
+    return np.maximum(0, 1 - di / sigma) * np.maximum(0, 1 - dj / sigma)  # triangle, peak 1
+
+
+def som_distances(name: str, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    if name == "euclidean":
+        return np.linalg.norm(x - w, axis=-1)
+    if name == "manhattan":
+        return np.abs(x - w).sum(axis=-1)
+    return 1 - (w @ x) / (np.linalg.norm(w, axis=-1) * np.linalg.norm(x) + 1e-8)
+
+
+def som_train(data, weights, order, width, height, hexagonal, neighbourhood, distance, sigma0, lr0,
+              sigma_decay, lr_decay, total):
+    """Sequential SOM: returns final weights (width, height, d) and the BMU of every step."""
+    w = weights.reshape(width, height, -1).copy()
+    pos = som_positions(width, height, hexagonal)
+    bmus = []
+    for t, i in enumerate(order):
+        x = data[i]
+        bmu = np.unravel_index(np.argmin(som_distances(distance, x, w)), (width, height))
+        bmus.append(bmu[0] * height + bmu[1])
+        lr = som_decay(lr_decay, lr0, t, total, False)
+        sig = som_decay(sigma_decay, sigma0, t, total, True)
+        g = som_neighbourhood(neighbourhood, pos, bmu, sig) * lr
+        w += g[..., None] * (x - w)
+    return w, np.array(bmus)
+
+
+def som_train_batch(data, weights, width, height, hexagonal, neighbourhood, sigma0, lr0, sigma_decay, lr_decay,
+                    iterations, total):
+    w = weights.reshape(width, height, -1).copy()
+    pos = som_positions(width, height, hexagonal)
+    for t in range(iterations):
+        lr = som_decay(lr_decay, lr0, t, total, False)
+        sig = som_decay(sigma_decay, sigma0, t, total, True)
+        num = np.zeros_like(w)
+        den = np.zeros((width, height))
+        for x in data:
+            bmu = np.unravel_index(np.argmin(np.linalg.norm(x - w, axis=-1)), (width, height))
+            g = som_neighbourhood(neighbourhood, pos, bmu, sig)
+            num += g[..., None] * x
+            den += g
+        ok = den > 0
+        w[ok] = (1 - lr) * w[ok] + lr * num[ok] / den[ok][:, None]
+    return w
