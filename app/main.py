@@ -26,5 +26,6 @@ LABS = [
             url_path="playground"),
     st.Page(PAGES_DIR / "optimizer_lab.py", title="Gradient descent & optimizers", icon=":material/trending_down:",
             url_path="optimizers"),
+    st.Page(PAGES_DIR / "som_lab.py", title="Self-organizing map", icon=":material/grid_view:", url_path="som"),
 ]
 st.navigation({"": [HOME], "Labs": LABS}).run()

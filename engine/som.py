@@ -154,6 +154,10 @@ class SOM:
         i, j = np.meshgrid(np.arange(self.config.width), np.arange(self.config.height), indexing="ij")
         return np.stack([i - self.shift[j], j * self.row_height], axis=-1).astype(float)
 
+    def adjacency(self) -> np.ndarray:
+        """(units, 8) flat indices of each unit's grid neighbours, padded with -1."""
+        return self._neighbours.copy()
+
     def _grid_neighbours(self) -> np.ndarray:
         """(units, 8) indices of the adjacent units, -1 padded: 8 around a square cell, 6 around a hexagon."""
         w, h = self.config.width, self.config.height

@@ -42,6 +42,19 @@ with st.container(border=True):
         "- See the step size each parameter actually gets: AdaGrad's shrinking, Adam's rescaling."
     )
 
+with st.container(border=True):
+    st.page_link("labs/som_lab.py", label="**Self-organizing map**", icon=":material/grid_view:")
+    st.markdown(
+        "- Watch the best-matching unit pull its neighbourhood towards each sample, and the radius "
+        "shrink step by step as the map organises.\n"
+        "- Colours painted as a map, 2-D shapes covered by an elastic net, iris flowers and 15-feature "
+        "applications read through the U-matrix.\n"
+        "- Rectangular or hexagonal grids; Gaussian, bubble, Mexican-hat and triangle neighbourhoods; "
+        "five decay schedules; sequential or batch training.\n"
+        "- Quantization and topographic error as it trains; outliers found without labels, as in "
+        "fraud detection."
+    )
+
 st.caption(
     "Tip for lecturers: every lab keeps its whole setup in the page address. Set up a demo, copy "
     "the URL, and the same link opens the same demo on any machine."

@@ -100,3 +100,19 @@ COUNT_IMAGE_CHANGES = """
 def picture_frames_per_second(page: Page, seconds: float = 5.0) -> float:
     """How often the page's pictures (live frames) change, counted inside the page."""
     return page.evaluate(COUNT_IMAGE_CHANGES, [int(seconds * 1000)]) / seconds
+
+
+def pause_and_check_it_holds(page: Page, read, settle_s: float = 0.5, hold_s: float = 1.0):
+    """Click Pause, wait for the paused page, and assert ``read(page)`` no longer changes.
+    Returns the value it holds at."""
+    import re
+    import time
+
+    page.get_by_role("button", name=re.compile(r"Pause$")).click()
+    expect(page.get_by_role("button", name=re.compile(r"Play$"))).to_be_visible(timeout=15_000)
+    wait_for_app(page)
+    time.sleep(settle_s)
+    held = read(page)
+    time.sleep(hold_s)
+    assert read(page) == held, "the view kept changing after Pause"
+    return held
