@@ -10,7 +10,7 @@ def warmup() -> float:
 
     import numpy as np
 
-    from engine import activations, losses, neuron, optimizers, som, surfaces
+    from engine import activations, losses, neuron, optimizers, rbm, som, surfaces
 
     start = time.perf_counter()
     x = np.linspace(-1, 1, 4)
@@ -30,4 +30,7 @@ def warmup() -> float:
             s = som.SOM(som.SOMConfig(2, 2, topology, mode=mode, steps=2), tiny)
             s.step(1)
             s.u_matrix()
+    for persistent in (False, True):
+        r = rbm.RBM(rbm.RBMConfig(3, 2, batch_size=2, persistent=persistent, sample_visible=persistent), tiny)
+        r.step(1)
     return time.perf_counter() - start

@@ -304,3 +304,39 @@ def applications_with_outliers(n_points: int = 690, n_outliers: int = 10, seed: 
     order = rng.permutation(len(x))
     names = tuple(f"A{i + 1}" for i in range(APPLICATION_FEATURES))
     return Dataset(min_max_scale(x[order]), y[order], "binary", names, 2)
+
+
+def digits() -> Dataset:
+    """The 8 x 8 handwritten digits (1,797 images, pixels scaled to [0, 1], labels 0-9); see assets/README.md."""
+    import gzip
+
+    with gzip.open(ASSETS / "digits.csv.gz", "rt") as fh:
+        table = np.loadtxt(fh, delimiter=",")
+    return Dataset(table[:, :64] / 16.0, table[:, 64].astype(int), "multiclass",
+                   tuple(f"pixel {r},{c}" for r in range(8) for c in range(8)), 10)
+
+
+# ---- a tiny movie-ratings set for the RBM recommender (in the spirit of the course's example) ----
+MOVIES = ("Forrest Gump", "Titanic", "The Matrix", "Pulp Fiction", "Fight Club", "The Departed",
+          "Inception", "The Notebook", "Kill Bill", "Gladiator")
+# what each movie is (Drama, Action, DiCaprio, Oscar winner, Tarantino): the tastes users have
+MOVIE_TRAITS = np.array([
+    [1, 0, 0, 1, 0], [1, 0, 1, 1, 0], [0, 1, 0, 0, 0], [0, 1, 0, 0, 1], [1, 1, 0, 0, 0],
+    [1, 1, 1, 1, 0], [0, 1, 1, 0, 0], [1, 0, 0, 0, 0], [0, 1, 0, 0, 1], [1, 1, 0, 1, 0]], dtype=float)
+TRAIT_NAMES = ("Drama", "Action", "DiCaprio", "Oscar", "Tarantino")
+
+
+def movie_ratings(n_users: int = 400, seen: float = 0.6, seed: int = 0) -> Dataset:
+    """Users who like (1) or dislike (0) movies, with unseen movies marked -1 (unknown).
+
+    Each user has a taste for each trait; they like a movie when their tastes for its traits add up
+    to more than chance. ``y`` holds the full like/dislike table (for checking predictions).
+    """
+    if not 0 < seen <= 1:
+        raise ValueError(f"the share of movies seen must be in (0, 1], got {seen!r}")
+    rng = np.random.default_rng(seed)
+    taste = rng.normal(0, 1.5, (int(n_users), len(TRAIT_NAMES)))
+    score = taste @ MOVIE_TRAITS.T / MOVIE_TRAITS.sum(axis=1) + rng.normal(0, 0.3, (int(n_users), len(MOVIES)))
+    likes = (score > 0).astype(float)
+    ratings = np.where(rng.random(likes.shape) < seen, likes, -1.0)
+    return Dataset(ratings, likes, "none", MOVIES)

@@ -207,3 +207,44 @@ def som_train_batch(data, weights, width, height, hexagonal, neighbourhood, sigm
         ok = den > 0
         w[ok] = (1 - lr) * w[ok] + lr * num[ok] / den[ok][:, None]
     return w
+
+
+# ---- RBM: CD-k / PCD-k written from Hinton's practical guide, in plain NumPy -----------------------
+def _sig(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def rbm_train(data, order, batch_size, W, b, c, k, persistent, sample_hidden, sample_visible, lr, momentum,
+              decay, u_visible, u_hidden, chain_h=None):
+    W, b, c = W.copy(), b.copy(), c.copy()
+    vW, vb, vc = np.zeros_like(W), np.zeros_like(b), np.zeros_like(c)
+    chain = np.zeros((batch_size, W.shape[1])) if chain_h is None else chain_h.copy()
+    errors = []
+    for t in range(len(order) // batch_size):
+        v0 = data[order[t * batch_size:(t + 1) * batch_size]]
+        known = v0 >= 0
+        on = lambda x: np.where(known, x, 0.0)  # noqa: E731  (unknown units take no part)
+        ph0 = _sig(on(v0) @ W + c)
+        errors.append(np.abs(v0 - _sig(ph0 @ W.T + b))[known].mean())
+        if persistent:
+            h = chain
+        else:
+            h = (u_hidden[t, 0] < ph0).astype(float) if sample_hidden else ph0
+        for s in range(k):
+            pv = _sig(h @ W.T + b)
+            v = (u_visible[t, s] < pv).astype(float) if sample_visible else pv
+            if not persistent:
+                v = np.where(v0 < 0, v0, v)
+            ph = _sig((on(v) if not persistent else v) @ W + c)
+            if persistent:
+                h = (u_hidden[t, s] < ph).astype(float)
+            elif s < k - 1:
+                h = (u_hidden[t, s + 1] < ph).astype(float) if sample_hidden else ph
+        if persistent:
+            chain = h
+        grad_W = (on(v0).T @ ph0 - on(v).T @ ph) / batch_size
+        vW = momentum * vW + lr * (grad_W - decay * W)
+        vb = momentum * vb + lr * (v0 - v).mean(axis=0)
+        vc = momentum * vc + lr * (ph0 - ph).mean(axis=0)
+        W, b, c = W + vW, b + vb, c + vc
+    return W, b, c, chain, np.array(errors)
