@@ -27,5 +27,6 @@ LABS = [
     st.Page(PAGES_DIR / "optimizer_lab.py", title="Gradient descent & optimizers", icon=":material/trending_down:",
             url_path="optimizers"),
     st.Page(PAGES_DIR / "som_lab.py", title="Self-organizing map", icon=":material/grid_view:", url_path="som"),
+    st.Page(PAGES_DIR / "rbm_lab.py", title="Boltzmann machine (RBM)", icon=":material/blur_on:", url_path="rbm"),
 ]
 st.navigation({"": [HOME], "Labs": LABS}).run()

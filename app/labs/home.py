@@ -55,6 +55,16 @@ with st.container(border=True):
         "fraud detection."
     )
 
+with st.container(border=True):
+    st.page_link("labs/rbm_lab.py", label="**Boltzmann machine (RBM)**", icon=":material/blur_on:")
+    st.markdown(
+        "- Train a restricted Boltzmann machine on handwritten digits with CD-k or persistent CD and "
+        "watch its reconstructions sharpen and its hidden units turn into stroke detectors.\n"
+        "- Gibbs chains dreaming digits out of noise; free energy of data against the model's samples.\n"
+        "- The course's CD-1 example computed pass by pass, every sum shown, then the weight update.\n"
+        "- A movie recommender: rate a few films, see which hidden tastes light up and what you would like."
+    )
+
 st.caption(
     "Tip for lecturers: every lab keeps its whole setup in the page address. Set up a demo, copy "
     "the URL, and the same link opens the same demo on any machine."
