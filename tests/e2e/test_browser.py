@@ -39,7 +39,7 @@ def test_mcculloch_pitts_threshold_switches_and_to_or(page, app_url, screenshot_
     page.get_by_role("button", name="OR (θ = 1)").click()
     wait_for_app(page)
     expect(page.get_by_text("the unit computes OR")).to_be_visible()
-    assert "mp_theta=1" in page.url
+    expect(page).to_have_url(re.compile(re.escape("mp_theta=1")), timeout=30_000)
     assert_no_exception(page)
     shot(page, screenshot_dir, "neuron_mcculloch_pitts")
 

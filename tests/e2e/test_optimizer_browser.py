@@ -40,7 +40,7 @@ def test_race_animates_pauses_and_picks_a_start_by_click(page, app_url, screensh
     page.mouse.click(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.2)
     expect(page.get_by_text("Step 0 of 200")).to_be_visible(timeout=15_000)
     wait_for_app(page)
-    assert "op_start=" in page.url
+    expect(page).to_have_url(re.compile(re.escape("op_start=")), timeout=30_000)
     assert_no_exception(page)
     shot(page, screenshot_dir, "optimizers_race_paused")
 
@@ -53,7 +53,7 @@ def test_learning_rate_explorer_draws_divergence(page, app_url, screenshot_dir):
     expect(page.get_by_text("Step 200 of 200")).to_be_visible(timeout=60_000)
     wait_for_app(page)
     expect(page.get_by_text(re.compile(r"diverged at step \d+")).first).to_be_visible()
-    assert "op_mode=lr" in page.url
+    expect(page).to_have_url(re.compile(re.escape("op_mode=lr")), timeout=30_000)
     assert_no_exception(page)
     shot(page, screenshot_dir, "optimizers_learning_rates")
 

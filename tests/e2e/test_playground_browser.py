@@ -47,7 +47,7 @@ def test_preset_starts_a_demo(page, app_url, screenshot_dir):
     while int(metric_value(page, "Step") or 0) < 200 and time.time() < deadline:
         time.sleep(0.5)
     assert int(metric_value(page, "Step")) >= 200
-    assert "pg_data=spiral" in page.url
+    expect(page).to_have_url(re.compile(re.escape("pg_data=spiral")), timeout=30_000)
     assert_no_exception(page)
     shot(page, screenshot_dir, "playground_spiral_preset")
 

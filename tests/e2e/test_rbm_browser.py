@@ -43,7 +43,7 @@ def test_worked_example_and_recommender(page, app_url, screenshot_dir):
         page.get_by_role("button", name=re.compile(r"Next pass$")).click()
         wait_for_app(page)
     expect(page.get_by_text(re.compile(r"Update \(CD-1\)"))).to_be_visible(timeout=30_000)
-    assert "rbm_pass=4" in page.url
+    expect(page).to_have_url(re.compile(r"rbm_pass=4"), timeout=30_000)  # written at the end of the run
     shot(page, screenshot_dir, "rbm_worked_example")
     page.goto(f"{app_url}/rbm?rbm_mode=movies")
     wait_for_app(page)

@@ -49,7 +49,7 @@ def test_fraud_preset_finds_the_planted_outliers(page, app_url, screenshot_dir):
     caption = page.get_by_text(re.compile(r"\d+ of the 10 planted outliers are in this list"))
     expect(caption).to_be_visible(timeout=30_000)
     assert int(caption.inner_text().split()[0]) >= 7
-    assert "som_data=outliers" in page.url
+    expect(page).to_have_url(re.compile(re.escape("som_data=outliers")), timeout=30_000)
     assert_no_exception(page)
     shot(page, screenshot_dir, "som_outliers")
 
