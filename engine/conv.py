@@ -130,16 +130,19 @@ def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, stride: in
     return out
 
 
-def conv2d_backward(x: np.ndarray, w: np.ndarray, dout: np.ndarray, stride: int = 1,
-                    padding: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(dx, dw, db) for ``conv2d`` given the gradient ``dout`` of its output."""
+def conv2d_backward(x: np.ndarray, w: np.ndarray, dout: np.ndarray, stride: int = 1, padding: int = 0,
+                    need_dx: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(dx, dw, db) for ``conv2d`` given the gradient ``dout`` of its output (dx is zeros when
+    ``need_dx`` is False: the first layer needs no gradient for the image)."""
     x = _as_nchw(x)
     xp = pad(x, padding)
     dxp = np.empty_like(xp)
     dw = np.empty_like(w, dtype=np.float64)
     db = np.empty(w.shape[0])
     k.conv_backward(xp, np.ascontiguousarray(w, dtype=np.float64), np.ascontiguousarray(dout), stride, dxp, dw, db,
-                    True)
+                    need_dx)
+    if not need_dx:
+        dxp[:] = 0.0
     dx = dxp[:, :, padding:padding + x.shape[2], padding:padding + x.shape[3]] if padding else dxp
     return np.ascontiguousarray(dx), dw, db
 
@@ -265,7 +268,8 @@ class SmallCNN:
         a["probs"] = e / e.sum(axis=1, keepdims=True)
         return a
 
-    def loss_and_gradient(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    def loss_and_gradient(self, x: np.ndarray, y: np.ndarray,
+                          need_input_gradient: bool = False) -> tuple[float, np.ndarray]:
         """Mean cross-entropy and its gradient with respect to ``theta``."""
         a = self.forward(x)
         n = len(x)
@@ -285,7 +289,7 @@ class SmallCNN:
         g("b2")[...] = db2
         d_relu1 = pool2d_backward(d_pool1, a["relu1"].shape, 2, 2, "max", a["arg1"])
         d_conv1 = d_relu1 * (a["conv1"] > 0)
-        _, dw1, db1 = conv2d_backward(x, self.param("w1"), d_conv1, 1, 1)
+        _, dw1, db1 = conv2d_backward(x, self.param("w1"), d_conv1, 1, 1, need_dx=need_input_gradient)
         g("w1")[...] = dw1
         g("b1")[...] = db1
         return loss, grad
@@ -298,8 +302,9 @@ class SmallCNN:
     def epoch(self) -> float:
         return self.steps * self.config.batch_size / max(len(self.x_train), 1)
 
-    def step(self, n: int = 1) -> str:
-        """``n`` mini-batch updates (a fresh shuffle each epoch); returns "running" or "diverged"."""
+    def step(self, n: int = 1, record: bool = True) -> str:
+        """``n`` mini-batch updates (a fresh shuffle each epoch); returns "running" or "diverged".
+        ``record``: measure loss and accuracy afterwards (for the curves)."""
         bs = self.config.batch_size
         for _ in range(n):
             per_epoch = max(1, len(self.x_train) // bs)
@@ -307,13 +312,14 @@ class SmallCNN:
                 self._order = self.rng.permutation(len(self.x_train))
             start = (self.steps % per_epoch) * bs
             idx = self._order[start:start + bs]
-            loss, grad = self.loss_and_gradient(self.x_train[idx], self.y_train[idx])
+            loss, grad = self.loss_and_gradient(self.x_train[idx], self.y_train[idx], need_input_gradient=False)
             if not np.isfinite(loss) or not np.all(np.isfinite(grad)):
                 self.diverged = True
                 return "diverged"
             self.optimizer.update(self.theta, grad)
             self.steps += 1
-        self._record()
+        if record:
+            self._record()
         return "running"
 
     diverged = False

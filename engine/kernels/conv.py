@@ -13,6 +13,7 @@ from numba import njit
 
 MAX, AVERAGE, SUM = range(3)
 FAST = {"reassoc", "contract", "nsz"}
+DENSE_FROM = 16  # output width from which the backward pass runs along rows instead of cells
 
 
 @njit(cache=True, nogil=True, fastmath=FAST)
@@ -32,15 +33,24 @@ def conv_forward(xp: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int, out:
                         wv = w[f, c, u, v]
                         for i in range(oh):
                             r = i * stride + u
-                            for j in range(ow):
-                                out[n, f, i, j] += wv * xp[n, c, r, j * stride + v]
+                            if stride == 1:  # contiguous: the compiler vectorises this loop
+                                for j in range(ow):
+                                    out[n, f, i, j] += wv * xp[n, c, r, j + v]
+                            else:
+                                for j in range(ow):
+                                    out[n, f, i, j] += wv * xp[n, c, r, j * stride + v]
 
 
 @njit(cache=True, nogil=True, fastmath=FAST)
 def conv_backward(xp: np.ndarray, w: np.ndarray, dout: np.ndarray, stride: int, dxp: np.ndarray, dw: np.ndarray,
                   db: np.ndarray, need_dx: bool) -> None:
     """Gradients of a loss through ``conv_forward``: ``dw``, ``db`` and (if ``need_dx``) the
-    gradient for the padded input ``dxp`` (the caller crops the padding). Outputs are overwritten."""
+    gradient for the padded input ``dxp`` (the caller crops the padding). Outputs are overwritten.
+
+    Small maps: loops run over output cells and skip those with zero gradient (behind a ReLU and a
+    max pool most are zero: 3 of every 4 cells lose their pool window). Wide maps: whole rows at a
+    time, which vectorise (measured faster from about 16 columns).
+    """
     n_img, n_ch = xp.shape[0], xp.shape[1]
     n_f, _, kh, kw = w.shape
     oh, ow = dout.shape[2], dout.shape[3]
@@ -48,6 +58,36 @@ def conv_backward(xp: np.ndarray, w: np.ndarray, dout: np.ndarray, stride: int, 
     db[:] = 0.0
     if need_dx:
         dxp[:] = 0.0
+    if ow >= DENSE_FROM:
+        _conv_backward_rows(xp, w, dout, stride, dxp, dw, db, need_dx)
+        return
+    for n in range(n_img):
+        for f in range(n_f):
+            for i in range(oh):
+                for j in range(ow):
+                    g = dout[n, f, i, j]
+                    if g == 0.0:
+                        continue
+                    db[f] += g
+                    r0 = i * stride
+                    c0 = j * stride
+                    for c in range(n_ch):
+                        for u in range(kh):
+                            for v in range(kw):
+                                dw[f, c, u, v] += g * xp[n, c, r0 + u, c0 + v]
+                        if need_dx:
+                            for u in range(kh):
+                                for v in range(kw):
+                                    dxp[n, c, r0 + u, c0 + v] += g * w[f, c, u, v]
+
+
+@njit(cache=True, nogil=True, fastmath=FAST)
+def _conv_backward_rows(xp: np.ndarray, w: np.ndarray, dout: np.ndarray, stride: int, dxp: np.ndarray,
+                        dw: np.ndarray, db: np.ndarray, need_dx: bool) -> None:
+    """``conv_backward`` for wide maps: whole output rows at a time, which vectorise."""
+    n_img, n_ch = xp.shape[0], xp.shape[1]
+    n_f, _, kh, kw = w.shape
+    oh, ow = dout.shape[2], dout.shape[3]
     for n in range(n_img):
         for f in range(n_f):
             s = 0.0
@@ -59,15 +99,21 @@ def conv_backward(xp: np.ndarray, w: np.ndarray, dout: np.ndarray, stride: int, 
                 for u in range(kh):
                     for v in range(kw):
                         acc = 0.0
-                        wv = w[f, c, u, v]
                         for i in range(oh):
                             r = i * stride + u
-                            for j in range(ow):
-                                g = dout[n, f, i, j]
-                                acc += g * xp[n, c, r, j * stride + v]
-                                if need_dx:
-                                    dxp[n, c, r, j * stride + v] += g * wv
+                            if stride == 1:
+                                for j in range(ow):
+                                    acc += dout[n, f, i, j] * xp[n, c, r, j + v]
+                            else:
+                                for j in range(ow):
+                                    acc += dout[n, f, i, j] * xp[n, c, r, j * stride + v]
                         dw[f, c, u, v] += acc
+                        if need_dx:
+                            wv = w[f, c, u, v]
+                            for i in range(oh):
+                                r = i * stride + u
+                                for j in range(ow):
+                                    dxp[n, c, r, j * stride + v] += dout[n, f, i, j] * wv
 
 
 @njit(cache=True, nogil=True)

@@ -84,9 +84,10 @@ def test_shape_chain_refuses_impossible_stacks():
 
 
 # ---- convolution ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("width", [8, 40], ids=["cell-by-cell", "row-by-row"])  # both backward paths
 @pytest.mark.parametrize("stride, padding", [(1, 0), (1, 1), (2, 0), (2, 1), (3, 2)])
-def test_conv_forward_and_backward_match_the_reference(stride, padding):
-    x = RNG.normal(size=(3, 2, 9, 8))
+def test_conv_forward_and_backward_match_the_reference(stride, padding, width):
+    x = RNG.normal(size=(3, 2, 9, width))
     w = RNG.normal(size=(4, 2, 3, 3))
     b = RNG.normal(size=4)
     out = conv2d(x, w, b, stride, padding)
