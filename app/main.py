@@ -26,6 +26,8 @@ LABS = [
             url_path="playground"),
     st.Page(PAGES_DIR / "optimizer_lab.py", title="Gradient descent & optimizers", icon=":material/trending_down:",
             url_path="optimizers"),
+    st.Page(PAGES_DIR / "cnn_lab.py", title="Convolutional network", icon=":material/filter_center_focus:",
+            url_path="cnn"),
     st.Page(PAGES_DIR / "som_lab.py", title="Self-organizing map", icon=":material/grid_view:", url_path="som"),
     st.Page(PAGES_DIR / "rbm_lab.py", title="Boltzmann machine (RBM)", icon=":material/blur_on:", url_path="rbm"),
 ]

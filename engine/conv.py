@@ -350,3 +350,26 @@ class SmallCNN:
         h.train_accuracy.append(ta)
         h.test_loss.append(vl)
         h.test_accuracy.append(va)
+
+
+# ---- preset kernels for the image playground ----------------------------------------------------
+KERNELS = {
+    "identity": [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
+    "edges (Laplacian)": [[0, -1, 0], [-1, 4, -1], [0, -1, 0]],
+    "vertical edges (Sobel x)": [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]],
+    "horizontal edges (Sobel y)": [[-1, -2, -1], [0, 0, 0], [1, 2, 1]],
+    "sharpen": [[0, -1, 0], [-1, 5, -1], [0, -1, 0]],
+    "box blur": [[1 / 9] * 3] * 3,
+    "Gaussian blur": [[1 / 16, 2 / 16, 1 / 16], [2 / 16, 4 / 16, 2 / 16], [1 / 16, 2 / 16, 1 / 16]],
+    "emboss": [[-2, -1, 0], [-1, 1, 1], [0, 1, 2]],
+}
+
+
+def feature_map(image: np.ndarray, kernel: np.ndarray, stride: int = 1, padding: int = 0) -> np.ndarray:
+    """One filter over an image (rows, cols) or (rows, cols, channels): the same 2-D kernel on every
+    channel, summed over channels (a filter spans all input channels)."""
+    img = np.asarray(image, dtype=np.float64)
+    chw = img[None] if img.ndim == 2 else np.moveaxis(img, -1, 0)
+    kernel = np.asarray(kernel, dtype=np.float64)
+    w = np.repeat(kernel[None, None], chw.shape[0], axis=1)
+    return conv2d(chw[None], w, None, stride, padding)[0, 0]

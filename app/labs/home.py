@@ -43,6 +43,17 @@ with st.container(border=True):
     )
 
 with st.container(border=True):
+    st.page_link("labs/cnn_lab.py", label="**Convolutional network**", icon=":material/filter_center_focus:")
+    st.markdown(
+        "- Slide edge, blur, sharpen or emboss kernels (or your own numbers) over sample images or your "
+        "own upload; stride, padding, ReLU and max / average / sum pooling side by side.\n"
+        "- Click any cell of a feature map and see the window, the products and the sum that made it; "
+        "the winning cell of each pooling window.\n"
+        "- A shape calculator that reproduces the course's Keras CNN and VGG16 to the last parameter.\n"
+        "- Train a small CNN on handwritten digits live: its filters, feature maps, softmax, confusion matrix."
+    )
+
+with st.container(border=True):
     st.page_link("labs/som_lab.py", label="**Self-organizing map**", icon=":material/grid_view:")
     st.markdown(
         "- Watch the best-matching unit pull its neighbourhood towards each sample, and the radius "
