@@ -8,73 +8,65 @@ st.markdown(
 )
 
 st.subheader("Labs")
-with st.container(border=True):
-    st.page_link("labs/neuron_lab.py", label="**Neuron & activations**", icon=":material/bolt:")
-    st.markdown(
-        "- **McCulloch-Pitts unit**: a neuron with no weights, only a threshold θ. θ = 1 makes OR, "
-        "θ = n makes AND, and one inhibitory input can veto everything.\n"
-        "- **Rosenblatt perceptron**: watch the decision line move epoch by epoch as it learns AND, "
-        "OR and NAND, and see why it never settles on XOR.\n"
-        "- **Activation gallery**: every common activation and its derivative; where they saturate, "
-        "why the sigmoid's slope never beats 0.25, how ReLU units die.\n"
-        "- **Softmax**: turn any scores into probabilities and feel what temperature does."
-    )
 
-with st.container(border=True):
-    st.page_link("labs/playground.py", label="**Network playground**", icon=":material/hub:")
-    st.markdown(
-        "- Train a real network live on 2-D data (circle, XOR, spiral, Gaussians, 3+ class blobs, "
-        "regression, or your own CSV) and watch its decision boundary form.\n"
-        "- Every neuron drawn as what it computes; links coloured and thickened by weight.\n"
-        "- Any depth up to 8 layers of 32, per-layer activations, feature crosses, every optimizer, "
-        "batch size, L1/L2, dropout, early stopping, gradient clipping.\n"
-        "- Loss curves, accuracy / precision / recall / AUC, per-layer gradient sizes (vanishing "
-        "gradients) and dead ReLUs; one-click teaching presets."
-    )
 
-with st.container(border=True):
-    st.page_link("labs/optimizer_lab.py", label="**Gradient descent & optimizers**", icon=":material/trending_down:")
-    st.markdown(
-        "- Race GD, SGD, momentum, Nesterov, AdaGrad, RMSprop, Adam, Adadelta and Nadam across a bowl, "
-        "a ravine, a saddle, local minima, Rosenbrock, Beale, Himmelblau or a real network's loss.\n"
-        "- Sweep one learning rate: too small crawls, right converges, too large oscillates or diverges.\n"
-        "- The ball on a curve: one weight, the loss as a curve, a circle per gradient step.\n"
-        "- See the step size each parameter actually gets: AdaGrad's shrinking, Adam's rescaling."
-    )
+def lab_card(page: str, title: str, icon: str, points: list[str]) -> None:
+    """One lab: a link with its icon, then what it teaches in a few points."""
+    with st.container(border=True):
+        st.page_link(page, label=f"**{title}**", icon=icon)
+        st.markdown("\n".join(f"- {p}" for p in points))
 
-with st.container(border=True):
-    st.page_link("labs/cnn_lab.py", label="**Convolutional network**", icon=":material/filter_center_focus:")
-    st.markdown(
-        "- Slide edge, blur, sharpen or emboss kernels (or your own numbers) over sample images or your "
-        "own upload; stride, padding, ReLU and max / average / sum pooling side by side.\n"
-        "- Click any cell of a feature map and see the window, the products and the sum that made it; "
-        "the winning cell of each pooling window.\n"
-        "- A shape calculator that reproduces the course's Keras CNN and VGG16 to the last parameter.\n"
-        "- Train a small CNN on handwritten digits live: its filters, feature maps, softmax, confusion matrix."
-    )
 
-with st.container(border=True):
-    st.page_link("labs/som_lab.py", label="**Self-organizing map**", icon=":material/grid_view:")
-    st.markdown(
-        "- Watch the best-matching unit pull its neighbourhood towards each sample, and the radius "
-        "shrink step by step as the map organises.\n"
-        "- Colours painted as a map, 2-D shapes covered by an elastic net, iris flowers and 15-feature "
-        "applications read through the U-matrix.\n"
-        "- Rectangular or hexagonal grids; Gaussian, bubble, Mexican-hat and triangle neighbourhoods; "
-        "five decay schedules; sequential or batch training.\n"
-        "- Quantization and topographic error as it trains; outliers found without labels, as in "
-        "fraud detection."
-    )
-
-with st.container(border=True):
-    st.page_link("labs/rbm_lab.py", label="**Boltzmann machine (RBM)**", icon=":material/blur_on:")
-    st.markdown(
-        "- Train a restricted Boltzmann machine on handwritten digits with CD-k or persistent CD and "
-        "watch its reconstructions sharpen and its hidden units turn into stroke detectors.\n"
-        "- Gibbs chains dreaming digits out of noise; free energy of data against the model's samples.\n"
-        "- The course's CD-1 example computed pass by pass, every sum shown, then the weight update.\n"
-        "- A movie recommender: rate a few films, see which hidden tastes light up and what you would like."
-    )
+lab_card("labs/neuron_lab.py", "Neuron & activations", ":material/bolt:", [
+    ("**McCulloch-Pitts unit**: a neuron with no weights, only a threshold θ. θ = 1 makes OR, θ = n makes "
+     "AND, and one inhibitory input can veto everything."),
+    ("**Rosenblatt perceptron**: watch the decision line move epoch by epoch as it learns AND, OR and "
+     "NAND, and see why it never settles on XOR."),
+    ("**Activation gallery**: every common activation and its derivative; where they saturate, why the "
+     "sigmoid's slope never beats 0.25, how ReLU units die."),
+    "**Softmax**: turn any scores into probabilities and feel what temperature does.",
+])
+lab_card("labs/playground.py", "Network playground", ":material/hub:", [
+    ("Train a real network live on 2-D data (circle, XOR, spiral, Gaussians, 3+ class blobs, regression, "
+     "or your own CSV) and watch its decision boundary form."),
+    "Every neuron drawn as what it computes; links coloured and thickened by weight.",
+    ("Any depth up to 8 layers of 32, per-layer activations, feature crosses, every optimizer, batch size,"
+     " L1/L2, dropout, early stopping, gradient clipping."),
+    ("Loss curves, accuracy / precision / recall / AUC, per-layer gradient sizes (vanishing gradients) and"
+     " dead ReLUs; one-click teaching presets."),
+])
+lab_card("labs/optimizer_lab.py", "Gradient descent & optimizers", ":material/trending_down:", [
+    ("Race GD, SGD, momentum, Nesterov, AdaGrad, RMSprop, Adam, Adadelta and Nadam across a bowl, a "
+     "ravine, a saddle, local minima, Rosenbrock, Beale, Himmelblau or a real network's loss."),
+    "Sweep one learning rate: too small crawls, right converges, too large oscillates or diverges.",
+    "The ball on a curve: one weight, the loss as a curve, a circle per gradient step.",
+    "See the step size each parameter actually gets: AdaGrad's shrinking, Adam's rescaling.",
+])
+lab_card("labs/cnn_lab.py", "Convolutional network", ":material/filter_center_focus:", [
+    ("Slide edge, blur, sharpen or emboss kernels (or your own numbers) over sample images or your own "
+     "upload; stride, padding, ReLU and max / average / sum pooling side by side."),
+    ("Click any cell of a feature map and see the window, the products and the sum that made it; the "
+     "winning cell of each pooling window."),
+    "A shape calculator that reproduces the course's Keras CNN and VGG16 to the last parameter.",
+    "Train a small CNN on handwritten digits live: its filters, feature maps, softmax, confusion matrix.",
+])
+lab_card("labs/som_lab.py", "Self-organizing map", ":material/grid_view:", [
+    ("Watch the best-matching unit pull its neighbourhood towards each sample, and the radius shrink step "
+     "by step as the map organises."),
+    ("Colours painted as a map, 2-D shapes covered by an elastic net, iris flowers and 15-feature "
+     "applications read through the U-matrix."),
+    ("Rectangular or hexagonal grids; Gaussian, bubble, Mexican-hat and triangle neighbourhoods; five "
+     "decay schedules; sequential or batch training."),
+    ("Quantization and topographic error as it trains; outliers found without labels, as in fraud "
+     "detection."),
+])
+lab_card("labs/rbm_lab.py", "Boltzmann machine (RBM)", ":material/blur_on:", [
+    ("Train a restricted Boltzmann machine on handwritten digits with CD-k or persistent CD and watch its "
+     "reconstructions sharpen and its hidden units turn into stroke detectors."),
+    "Gibbs chains dreaming digits out of noise; free energy of data against the model's samples.",
+    "The course's CD-1 example computed pass by pass, every sum shown, then the weight update.",
+    "A movie recommender: rate a few films, see which hidden tastes light up and what you would like.",
+])
 
 st.caption(
     "Tip for lecturers: every lab keeps its whole setup in the page address. Set up a demo, copy "

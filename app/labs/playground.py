@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -10,6 +9,7 @@ import streamlit as st
 
 from app.charts import playground as charts
 from app.state import live, presets, url
+from app.state.presets import Preset
 from engine import metrics
 from engine.activations import ELEMENTWISE
 from engine.datasets import DATASETS_2D, Dataset, load_csv, make_2d, train_test_split
@@ -77,13 +77,6 @@ STATE = url.PageState("playground", FIELDS)
 DEFAULTS = {f.key: f.default for f in FIELDS}
 
 
-@dataclass(frozen=True)
-class Preset:
-    title: str
-    note: str
-    settings: dict
-
-
 PRESETS = {
     "xor": Preset("XOR needs a hidden layer",
                   "With no hidden layer the network draws one straight line, so XOR stays near 50% "
@@ -128,15 +121,7 @@ PRESETS = {
 }
 
 
-def apply_preset(name: str) -> None:
-    preset = PRESETS[name]
-    for key, value in DEFAULTS.items():
-        st.session_state[key] = value
-    for key, value in preset.settings.items():
-        st.session_state[key] = value
-    st.session_state["pg_note"] = name
-    st.session_state.pop("pg_model", None)
-    st.session_state["pg_playing"] = True
+apply_preset = presets.restarter("pg", PRESETS, DEFAULTS, "pg_model")
 
 
 st.title(":material/hub: Network playground")

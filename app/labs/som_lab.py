@@ -1,8 +1,6 @@
 """SOM lab: watch the best-matching unit's neighbourhood shrink as the map organises."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -10,6 +8,7 @@ import streamlit as st
 from app.charts import playground as pg_charts
 from app.charts import som as charts
 from app.state import live, presets, url
+from app.state.presets import Preset
 from engine import datasets
 from engine.datasets import Dataset
 from engine.som import DECAYS, DISTANCES, INITS, MODES, NEIGHBOURHOODS, SOM, TOPOLOGIES, SOMConfig
@@ -49,13 +48,6 @@ FIELDS = [
 ]
 STATE = url.PageState("som", FIELDS)
 DEFAULTS = {f.key: f.default for f in FIELDS}
-
-
-@dataclass(frozen=True)
-class Preset:
-    title: str
-    note: str
-    settings: dict
 
 
 PRESETS = {
@@ -99,14 +91,7 @@ PRESETS = {
 }
 
 
-def apply_preset(name: str) -> None:
-    for key, value in DEFAULTS.items():
-        st.session_state[key] = value
-    for key, value in PRESETS[name].settings.items():
-        st.session_state[key] = value
-    st.session_state["som_note"] = name
-    st.session_state.pop("som_model", None)
-    st.session_state["som_playing"] = True
+apply_preset = presets.restarter("som", PRESETS, DEFAULTS, "som_model")
 
 
 BATCH_STEPS, SEQUENTIAL_STEPS = 50, 5000

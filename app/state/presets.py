@@ -2,9 +2,31 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A teaching moment: a title for its button, the sentence saying what to look for, and the
+    widget values (on top of the page's defaults) that set it up."""
+    title: str
+    note: str
+    settings: dict
+
+
+def restarter(prefix: str, presets: Mapping[str, Preset], defaults: Mapping[str, Any],
+              model_key: str) -> Callable[[str], None]:
+    """The click handler of pages whose presets reset every setting, drop the model and play."""
+    def apply(name: str) -> None:
+        st.session_state.update(defaults)
+        st.session_state.update(presets[name].settings)
+        st.session_state[f"{prefix}_note"] = name
+        st.session_state.pop(model_key, None)
+        st.session_state[f"{prefix}_playing"] = True
+    return apply
 
 
 def show(prefix: str, presets: Mapping[str, Any], apply: Callable[[str], None], columns: int) -> None:
