@@ -245,6 +245,15 @@ class DBN:
         self._second_config = second
         self.second: RBM | None = None
 
+    @classmethod
+    def on_top_of(cls, first: RBM, second: RBMConfig) -> DBN:
+        """A stack whose first layer is an RBM already trained (it is used as it is)."""
+        if second.n_visible != first.config.n_hidden:
+            raise ValueError("the second RBM's visible layer must be the first one's hidden layer")
+        dbn = cls.__new__(cls)
+        dbn.first, dbn._second_config, dbn.second = first, second, None
+        return dbn
+
     def train_first(self, n_batches: int) -> str:
         return self.first.step(n_batches)
 

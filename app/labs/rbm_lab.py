@@ -10,8 +10,8 @@ from app.charts import rbm as charts
 from app.charts.som import side_by_side
 from app.state import live, url
 from engine import datasets
-from engine.rbm import (EXAMPLE_HIDDEN_BIAS, EXAMPLE_V, EXAMPLE_VISIBLE_BIAS, EXAMPLE_W, NOTES_ERRATA, NOTES_VALUES,
-                        RBM, RBMConfig, cd1_walkthrough)
+from engine.rbm import (DBN, EXAMPLE_HIDDEN_BIAS, EXAMPLE_V, EXAMPLE_VISIBLE_BIAS, EXAMPLE_W, NOTES_ERRATA,
+                        NOTES_VALUES, RBM, RBMConfig, cd1_walkthrough)
 
 MODES = {"digits": "Train on digits", "worked": "CD-1 by hand (course example)", "movies": "Movie recommender"}
 SPEEDS = (1, 2, 5, 10, 20, 50, 100)
@@ -45,6 +45,8 @@ FIELDS = [
     url.flag("rbm_sh", True),
     url.flag("rbm_sv", False),
     url.integer("rbm_seed", 0, 0, 100_000),
+    url.number("rbm_std", 0.01, 0.0, 1.0),
+    url.choice("rbm_chain_from", "noise", ("noise", "data")),
     url.choice("rbm_speed", "10", tuple(map(str, SPEEDS))),
     url.integer("rbm_digit", 0, 0, 1796),
     url.integer("rbm_pass", 1, 1, 4),
@@ -79,7 +81,7 @@ def digits_config() -> RBMConfig:
     return RBMConfig(n_visible=64, n_hidden=s["rbm_hidden"], k=s["rbm_k"], persistent=s["rbm_pcd"],
                      learning_rate=s["rbm_lr"], momentum=s["rbm_mom"], weight_decay=s["rbm_decay"],
                      batch_size=s["rbm_batch"], sample_hidden=s["rbm_sh"], sample_visible=s["rbm_sv"],
-                     seed=s["rbm_seed"])
+                     init_std=s["rbm_std"], seed=s["rbm_seed"])
 
 
 def shown_indices(labels: np.ndarray) -> np.ndarray:
@@ -106,7 +108,9 @@ def digits_controls() -> None:
         d[2].number_input("Binarise at", 0.05, 0.95, step=0.05, format="%.2f", key="rbm_thresh",
                           help="Pixels brighter than this are on (1), the rest off (0).")
         d[3].number_input("Seed", 0, 100_000, key="rbm_seed", help="Same seed: same start, same batches, same samples.")
-        e = st.columns(3)
+        e = st.columns(4)
+        e[3].number_input("Initial weight spread", 0.0, 1.0, step=0.01, format="%.3f", key="rbm_std",
+                          help="Weights start as small random numbers with this standard deviation; biases at 0.")
         e[0].toggle("Persistent CD", key="rbm_pcd",
                     help="PCD: the negative chain carries on from the last update instead of restarting at the data "
                          "(scikit-learn's BernoulliRBM).")
@@ -158,17 +162,21 @@ def draw_digits(m: RBM, x: np.ndarray, labels: np.ndarray, live_now: bool) -> No
     bars = charts.bars_image(probs[:64], f"Digit #{chosen} ({labels[chosen]}): p(h = 1 | v), units 1-{min(64, len(probs))}",
                              width=560, height=220)
     chain = st.session_state.get("rbm_chain")
+    start = st.session_state["rbm_chain_from"]
     if chain is None:
-        chain = np.random.default_rng(m.config.seed).random((CHAINS, 64))
-    chain = m.gibbs(chain, 1)[-1]  # one Gibbs step per frame: samples forming out of noise
+        chain = chain_start(start, x, m.config.seed)
+    chain = m.gibbs(chain, 1)[-1]  # one Gibbs step per frame: samples forming (or drifting) as you watch
     st.session_state["rbm_chain"] = chain
-    row = charts.digits_row(chain, "Gibbs chains started at noise (one step per frame)")
+    row = charts.digits_row(chain, f"Gibbs chains started at {'noise' if start == 'noise' else 'real digits'} "
+                                   "(one step per frame)")
     strip = side_by_side([curves, energy])
     st.image(encode(strip))
     d, e = st.columns([1.2, 1])
     d.image(encode(bars))
     e.image(encode(row))
     if not live_now:
+        st.caption(f"Pseudo-likelihood of 500 digits: {m.pseudo_likelihood():.2f} (higher is better; scikit-learn's "
+                   "estimate: flip one random pixel of each digit and compare free energies).")
         f = st.columns([1, 1, 3])
         f[0].download_button("Filters PNG", pg_charts.to_png(filters), file_name="netplay-rbm-filters.png",
                              mime="image/png", icon=":material/download:", key="rbm_dl_filters")
@@ -191,17 +199,56 @@ def digits_view() -> None:
                    reset_help="New random weights from the seed; keeps every option.")
     if "rbm_model" not in st.session_state:
         st.rerun()
-    t = st.columns([2, 2, 1])
+    t = st.columns([2, 2, 1, 1])
     t[0].select_slider("Mini-batches per frame", tuple(map(str, SPEEDS)), key="rbm_speed",
                        help="Training speed: updates between two redraws.")
     t[1].number_input("Digit to inspect (0-1796)", 0, 1796, key="rbm_digit",
                       help="Its hidden-unit probabilities are drawn below.")
-    t[2].button("Restart chains", key="rbm_chain_reset", on_click=lambda: st.session_state.pop("rbm_chain", None),
-                help="Start the Gibbs chains again from fresh noise.")
+    t[2].selectbox("Chains start at", ("noise", "data"), key="rbm_chain_from",
+                   on_change=lambda: st.session_state.pop("rbm_chain", None),
+                   help="Gibbs chains from random pixels (the model dreaming) or from real digits (does it keep them?).")
+    t[3].button("Restart chains", key="rbm_chain_reset", on_click=lambda: st.session_state.pop("rbm_chain", None),
+                help="Start the Gibbs chains again.")
     STATE.publish()
     live.play("rbm", "rbm_playing", lambda: m.step(int(st.session_state["rbm_speed"])) == "running",
               lambda: draw_digits(m, x, labels, live_now=bool(st.session_state.get("rbm_playing"))),
               interval_s=0.08)
+    if not st.session_state.get("rbm_playing"):
+        dbn_section(m, x)
+
+
+def chain_start(start: str, x: np.ndarray, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return rng.random((CHAINS, 64)) if start == "noise" else x[rng.choice(len(x), CHAINS, replace=False)]
+
+
+DBN_HIDDEN = 32
+
+
+def dbn_section(m: RBM, x: np.ndarray) -> None:
+    """A second RBM trained on the first one's hidden probabilities: a small deep belief network."""
+    with st.expander("Stack a second RBM on top (a small deep belief network)"):
+        st.markdown(f"Greedy layer-wise training: the RBM above stays as it is; a second RBM with {DBN_HIDDEN} hidden "
+                    f"units learns from its {m.config.n_hidden} hidden probabilities. Samples then come from a Gibbs "
+                    "chain in the top RBM, passed down through the first.")
+        key = ("dbn", id(m))
+        if st.button("Train the second layer for 5 epochs", key="rbm_dbn_train", icon=":material/layers:"):
+            dbn = st.session_state.get("rbm_dbn")
+            if dbn is None or st.session_state.get("rbm_dbn_key") != key:
+                dbn = DBN.on_top_of(m, RBMConfig(m.config.n_hidden, DBN_HIDDEN, k=1, learning_rate=0.05,
+                                                 momentum=0.5, batch_size=10, seed=m.config.seed))
+                st.session_state["rbm_dbn"], st.session_state["rbm_dbn_key"] = dbn, key
+            dbn.train_second(1)
+            dbn.train_second(5 * dbn.second.batches_per_epoch - 1)
+        dbn = st.session_state.get("rbm_dbn") if st.session_state.get("rbm_dbn_key") == key else None
+        if dbn is None:
+            st.info("Train the first RBM a little, then press the button.")
+            return
+        samples = dbn.sample(CHAINS, 50, np.random.default_rng(m.config.seed))
+        st.image(pg_charts.to_png(charts.digits_row(samples,
+                                                    "Deep belief net: 50 Gibbs steps in the top RBM, then down")))
+        st.caption(f"Top RBM: {dbn.second.epoch:.0f} epochs, reconstruction error of the first layer's features "
+                   f"{dbn.second.reconstruction_error():.4f}. Retrain the first RBM and the stack starts again.")
 
 
 # ---- the worked example ---------------------------------------------------------------------------

@@ -38,7 +38,7 @@ def test_digits_view_renders_and_trains(open_page):
 @pytest.mark.parametrize("key, value, attribute, expected", [
     ("rbm_hidden", 32, "n_hidden", 32), ("rbm_k", 3, "k", 3), ("rbm_lr", 0.05, "learning_rate", 0.05),
     ("rbm_batch", 20, "batch_size", 20), ("rbm_mom", 0.9, "momentum", 0.9), ("rbm_decay", 0.001, "weight_decay", 0.001),
-    ("rbm_seed", 7, "seed", 7),
+    ("rbm_seed", 7, "seed", 7), ("rbm_std", 0.1, "init_std", 0.1),
 ])
 def test_number_options_reach_the_engine(open_page, key, value, attribute, expected):
     at = open_page("rbm_lab")
@@ -122,3 +122,26 @@ def test_link_restores_the_setup_and_a_bad_link_falls_back(open_page):
     for key in ("rbm_k", "rbm_lr", "rbm_likes", "rbm_mode"):
         assert key in text
     assert model(at).config.k == 1
+
+
+def test_chains_from_data_pseudo_likelihood_and_a_stacked_second_rbm(open_page):
+    at = open_page("rbm_lab")
+    at.select_slider(key="rbm_speed").set_value("100").run()
+    at.button(key="rbm_play").click().run()
+    at.button(key="rbm_play").click().run()
+    assert any("Pseudo-likelihood of 500 digits" in c.value for c in at.caption)
+    x = model(at).data
+    at.selectbox(key="rbm_chain_from").set_value("data").run()
+    chain = at.session_state["rbm_chain"]
+    start = x[np.random.default_rng(0).choice(len(x), len(chain), replace=False)]  # the page's seeded pick
+    # a trained RBM keeps real digits: one Gibbs step later the chains still look like their start
+    assert np.abs(chain - start).mean() < 0.25
+    assert any("Train the first RBM" in i.value for i in at.info)
+    at.button(key="rbm_dbn_train").click().run()
+    dbn = at.session_state["rbm_dbn"]
+    assert dbn.first is model(at) and dbn.second.config.n_visible == model(at).config.n_hidden
+    assert round(dbn.second.epoch) == 5
+    assert any("Top RBM: 5 epochs" in c.value for c in at.caption)
+    at.button(key="rbm_dbn_train").click().run()
+    assert round(at.session_state["rbm_dbn"].second.epoch) == 10
+    assert not at.exception

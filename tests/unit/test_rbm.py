@@ -225,6 +225,13 @@ def test_dbn_stacks_two_rbms_greedily():
     assert dbn.features(BINARY[:4]).shape == (4, 16)
     with pytest.raises(ValueError, match="second RBM"):
         DBN(RBMConfig(64, 32), RBMConfig(20, 8), BINARY[:10])
+    # a stack on top of an RBM trained elsewhere uses it as it is
+    trained = dbn.first
+    on_top = DBN.on_top_of(trained, RBMConfig(32, 8, seed=2))
+    on_top.train_second(10)
+    assert on_top.first is trained and on_top.second.data.shape == (300, 32)
+    with pytest.raises(ValueError, match="second RBM"):
+        DBN.on_top_of(trained, RBMConfig(10, 8))
 
 
 def test_recommender_predicts_unseen_movies_better_than_chance():
