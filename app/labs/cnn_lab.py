@@ -66,7 +66,32 @@ st.markdown(
     "under it by the kernel's numbers and adds them up: one number per position, a **feature map** that "
     "lights up where the image looks like the kernel. **ReLU** keeps the positive part; **pooling** "
     "keeps one number per window (the largest, for max pooling), shrinking the map. A CNN learns its kernels.")
-STATE.show_problems(STATE.restore())
+KERNEL_LIMIT = 100.0  # an edited kernel's numbers, in a link
+
+
+def restore_custom_kernel() -> list[str]:
+    """A custom kernel travels in the link as ``cnn_k=9 numbers``, row by row."""
+    raw = st.query_params.get("cnn_k")
+    if raw is None or "_cnn_kernel_values" in st.session_state or st.session_state["cnn_kernel"] != "custom":
+        return []
+    try:
+        values = np.array([float(v) for v in raw.split(",")])
+        if values.size != 9 or not np.all(np.isfinite(values)) or np.abs(values).max() > KERNEL_LIMIT:
+            raise ValueError
+    except ValueError:
+        return [f"`cnn_k` must be 9 numbers between -{KERNEL_LIMIT:g} and {KERNEL_LIMIT:g}; using the identity kernel"]
+    st.session_state["_cnn_kernel_values"] = values.reshape(3, 3)
+    return []
+
+
+def link_extras() -> dict[str, str]:
+    values = st.session_state.get("_cnn_kernel_values")
+    if st.session_state.get("cnn_kernel") == "custom" and values is not None:
+        return {"cnn_k": ",".join(f"{v:g}" for v in np.asarray(values).ravel())}
+    return {}
+
+
+STATE.show_problems(STATE.restore() + restore_custom_kernel())
 st.segmented_control("View", list(MODES), key="cnn_mode", format_func=MODES.get, label_visibility="collapsed")
 mode = st.session_state["cnn_mode"] or "image"
 
@@ -356,7 +381,7 @@ def train_view() -> None:
     t = st.columns(2)
     t[0].select_slider("Updates per frame", tuple(map(str, SPEEDS)), key="cnn_speed")
     t[1].number_input("Test digit to follow (0-396)", 0, 396, key="cnn_digit")
-    STATE.publish()
+    STATE.publish(link_extras())
     live.play("cnn", "cnn_playing", lambda: m.step(int(st.session_state["cnn_speed"])) == "running",
               lambda: draw_training(m, bool(st.session_state.get("cnn_playing"))), interval_s=0.08)
 
@@ -369,4 +394,4 @@ elif mode == "shapes":
     shapes_view()
 else:
     train_view()
-STATE.publish()
+STATE.publish(link_extras())

@@ -125,3 +125,12 @@ def test_bad_link_falls_back(open_page):
     text = at.warning[0].value
     assert "cnn_stride" in text and "cnn_kernel" in text and "cnn_mode" in text
     assert not at.exception
+
+
+def test_a_custom_kernel_travels_in_the_link(open_page):
+    at = open_page("cnn_lab", cnn_kernel="custom", cnn_k="1,1,1,1,1,1,1,1,1", cnn_row="10", cnn_col="12")
+    np.testing.assert_array_equal(at.session_state["_cnn_kernel_values"], np.ones((3, 3)))
+    assert not at.warning
+    assert at.query_params["cnn_k"] == "1,1,1,1,1,1,1,1,1" and at.query_params["cnn_kernel"] == "custom"
+    at = open_page("cnn_lab", cnn_kernel="custom", cnn_k="1,2,nan")
+    assert "cnn_k" in at.warning[0].value and not at.exception
