@@ -1,36 +1,58 @@
 """netplay's compute engine: NumPy + Numba, no Streamlit. Import it from a notebook as well."""
 from __future__ import annotations
 
-__all__ = ["warmup"]
+__all__ = ["PARTS", "warmup"]
+
+PARTS = ("core", "som", "rbm", "conv")  # kernel families, compiled separately so a lab waits only for its own
 
 
-def warmup() -> float:
-    """Compile (or load from cache) every kernel once for this process; returns seconds taken."""
+def warmup(parts: tuple[str, ...] = PARTS) -> float:
+    """Compile (or load from cache) the kernels of ``parts`` once for this process; returns seconds taken."""
     import time
 
     import numpy as np
 
-    from engine import activations, losses, neuron, optimizers, rbm, som, surfaces
-
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        raise ValueError(f"unknown engine parts {sorted(unknown)}; choose from {', '.join(PARTS)}")
     start = time.perf_counter()
-    x = np.linspace(-1, 1, 4)
-    for name in activations.ELEMENTWISE[:1]:
-        activations.activate_and_derivative(name, x)
-    activations.softmax(x)
-    losses.loss_and_gradient("mse", x, x)
-    opt = optimizers.Optimizer(optimizers.OptimizerConfig("adam"), 4)
-    opt.update(x.copy(), x)
-    neuron.Perceptron(neuron.PerceptronConfig()).step(1)
-    bowl = surfaces.SURFACES["bowl"]
-    bowl.grid(2)
-    surfaces.race(bowl, [surfaces.Racer(optimizers.default_config("adam"))], (1.0, 1.0), 1)
     tiny = np.random.default_rng(0).random((4, 3))
-    for mode in som.MODES:
-        for topology in som.TOPOLOGIES:
-            s = som.SOM(som.SOMConfig(2, 2, topology, mode=mode, steps=2), tiny)
-            s.step(1)
-            s.u_matrix()
-    for persistent in (False, True):
-        r = rbm.RBM(rbm.RBMConfig(3, 2, batch_size=2, persistent=persistent, sample_visible=persistent), tiny)
-        r.step(1)
+    if "core" in parts:
+        from engine import activations, losses, neuron, optimizers, surfaces
+
+        x = np.linspace(-1, 1, 4)
+        for name in activations.ELEMENTWISE[:1]:
+            activations.activate_and_derivative(name, x)
+        activations.softmax(x)
+        losses.loss_and_gradient("mse", x, x)
+        opt = optimizers.Optimizer(optimizers.OptimizerConfig("adam"), 4)
+        opt.update(x.copy(), x)
+        neuron.Perceptron(neuron.PerceptronConfig()).step(1)
+        bowl = surfaces.SURFACES["bowl"]
+        bowl.grid(2)
+        surfaces.race(bowl, [surfaces.Racer(optimizers.default_config("adam"))], (1.0, 1.0), 1)
+    if "som" in parts:
+        from engine import som
+
+        for mode in som.MODES:
+            for topology in som.TOPOLOGIES:
+                s = som.SOM(som.SOMConfig(2, 2, topology, mode=mode, steps=2), tiny)
+                s.step(1)
+                s.u_matrix()
+    if "rbm" in parts:
+        from engine import rbm
+
+        for persistent in (False, True):
+            r = rbm.RBM(rbm.RBMConfig(3, 2, batch_size=2, persistent=persistent, sample_visible=persistent), tiny)
+            r.step(1)
+    if "conv" in parts:
+        from engine import conv
+
+        image = np.random.default_rng(0).random((1, 1, 8, 8))
+        for width in (8, 16):  # both backward paths (cell by cell, row by row)
+            x = np.random.default_rng(0).random((1, 1, 4, width))
+            conv.conv2d_backward(x, np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, width - 2)))
+        out, arg = conv.pool2d(image, 2)
+        conv.pool2d_backward(out, image.shape, 2, 2, "max", arg)
+        conv.conv2d(image, np.ones((1, 1, 3, 3)), None, 2, 1)
     return time.perf_counter() - start

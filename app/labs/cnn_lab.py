@@ -13,6 +13,7 @@ from app.charts import cnn as charts
 from app.charts import playground as pg_charts
 from app.charts.som import side_by_side
 from app.state import live, url
+from app.state.session import warm_engine
 from engine import datasets
 from engine.conv import (KERNELS, POOLS, CNNConfig, LayerSpec, SmallCNN, feature_map, output_size, pool2d,
                          shape_chain)
@@ -60,6 +61,7 @@ FIELDS = [
 ]
 STATE = url.PageState("cnn", FIELDS)
 
+warm_engine("conv")
 st.title(":material/filter_center_focus: Convolutional network")
 st.markdown(
     "A convolution slides a small **kernel** over the image and, at each position, multiplies the pixels "

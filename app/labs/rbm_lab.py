@@ -9,6 +9,7 @@ from app.charts import playground as pg_charts
 from app.charts import rbm as charts
 from app.charts.som import side_by_side
 from app.state import live, url
+from app.state.session import warm_engine
 from engine import datasets
 from engine.rbm import (DBN, EXAMPLE_HIDDEN_BIAS, EXAMPLE_V, EXAMPLE_VISIBLE_BIAS, EXAMPLE_W, NOTES_ERRATA,
                         NOTES_VALUES, RBM, RBMConfig, cd1_walkthrough)
@@ -57,6 +58,7 @@ FIELDS = [
 ]
 STATE = url.PageState("rbm", FIELDS)
 
+warm_engine("rbm")
 st.title(":material/blur_on: Restricted Boltzmann machine")
 st.markdown(
     "Two layers and no output: **visible** units (the data) and **hidden** units (features), every "

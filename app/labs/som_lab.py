@@ -9,6 +9,7 @@ from app.charts import playground as pg_charts
 from app.charts import som as charts
 from app.state import live, presets, url
 from app.state.presets import Preset
+from app.state.session import warm_engine
 from engine import datasets
 from engine.datasets import Dataset
 from engine.som import DECAYS, DISTANCES, INITS, MODES, NEIGHBOURHOODS, SOM, TOPOLOGIES, SOMConfig
@@ -135,6 +136,7 @@ def build_model(data: Dataset) -> SOM:
     return model
 
 
+warm_engine("som")
 st.title(":material/grid_view: Self-organizing map")
 st.markdown(
     "A grid of units, each holding a point in the data space. For every sample the unit nearest to it "

@@ -6,7 +6,8 @@ import streamlit as st
 import engine
 
 
-@st.cache_resource(show_spinner="Preparing the compute engine (only the first visitor waits)…")
-def warm_engine() -> float:
-    """Compile or load every kernel once per server process; returns the seconds it took."""
-    return engine.warmup()
+@st.cache_resource(show_spinner="Preparing the compute engine (only the first visitor of a lab waits)…")
+def warm_engine(part: str = "core") -> float:
+    """Compile or load one family of kernels once per server process; returns the seconds it took.
+    Each lab asks for its own family, so opening one lab never waits for another lab's kernels."""
+    return engine.warmup((part,))
