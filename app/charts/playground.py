@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import plotly.graph_objects as go
@@ -34,7 +35,10 @@ def diverging(values: np.ndarray) -> np.ndarray:
     return rgb.astype(np.uint8)
 
 
+@lru_cache(maxsize=32)
 def font(size: int) -> ImageFont.ImageFont:
+    """Pillow's built-in font at ``size`` (loaded once per size: loading costs a few ms, and a live
+    frame asks for fonts dozens of times)."""
     try:
         return ImageFont.load_default(size=size)
     except TypeError:  # Pillow < 10.1
