@@ -16,6 +16,7 @@ from engine.optimizers import Optimizer, OptimizerConfig
 POOLS = ("max", "average", "sum")
 _POOL_CODES = {"max": k.MAX, "average": k.AVERAGE, "sum": k.SUM}
 MAX_IMAGE_SIDE = 512
+DIVERGED_BEYOND = 1e6  # a weight this large means the learning rate threw the network off
 
 
 # ---- shape arithmetic ---------------------------------------------------------------------------
@@ -239,6 +240,8 @@ class SmallCNN:
         self.rng = rng
         self.optimizer = Optimizer(config.optimizer, self.theta.size)
         self.steps = 0
+        self.diverged = False
+        self._test_pred, self._test_pred_at = np.empty(0, dtype=np.int64), -1  # for the confusion matrix
         self.history = CNNHistory()
         self._record()
 
@@ -303,9 +306,13 @@ class SmallCNN:
         return self.steps * self.config.batch_size / max(len(self.x_train), 1)
 
     def step(self, n: int = 1, record: bool = True) -> str:
-        """``n`` mini-batch updates (a fresh shuffle each epoch); returns "running" or "diverged".
+        """``n`` mini-batch updates (a fresh shuffle each epoch); returns "running" or "diverged"
+        (non-finite loss, or weights beyond ``DIVERGED_BEYOND``: the loss itself is clipped at
+        -log(1e-300), so it alone never says so).
         ``record``: measure loss and accuracy afterwards (for the curves)."""
         bs = self.config.batch_size
+        if self.diverged:
+            return "diverged"
         for _ in range(n):
             per_epoch = max(1, len(self.x_train) // bs)
             if self.steps % per_epoch == 0:
@@ -318,13 +325,13 @@ class SmallCNN:
                 return "diverged"
             self.optimizer.update(self.theta, grad)
             self.steps += 1
+            if not np.all(np.isfinite(self.theta)) or np.abs(self.theta).max() > DIVERGED_BEYOND:
+                self.diverged = True
+                self._record()
+                return "diverged"
         if record:
             self._record()
         return "running"
-
-    diverged = False
-
-    _test_pred_at = -1
 
     def evaluate(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         if len(x) == 0:

@@ -11,13 +11,14 @@ import streamlit as st
 from app import images
 from app.charts import cnn as charts
 from app.charts import playground as pg_charts
+from app.charts.rbm import bars_image
 from app.charts.som import side_by_side
 from app.state import live, url
 from app.state.session import warm_engine
 from engine import datasets
 from engine.conv import (KERNELS, POOLS, CNNConfig, LayerSpec, SmallCNN, feature_map, output_size, pool2d,
                          shape_chain)
-from engine.optimizers import OPTIMIZERS, OptimizerConfig
+from engine.optimizers import OPTIMIZERS, Optimizer, OptimizerConfig
 
 MODES = {"image": "Convolve an image", "shapes": "Shape calculator", "train": "Train a small CNN"}
 SPEEDS = (1, 2, 5, 10, 20, 50)
@@ -305,7 +306,6 @@ def train_model() -> SmallCNN:
         st.session_state["cnn_model"] = model
         st.session_state["cnn_model_key"] = (cfg.filters1, cfg.filters2, cfg.seed)
     elif model.config != cfg:  # optimizer, rate or batch changed: keep the weights, new optimizer state
-        from engine.optimizers import Optimizer
         model.config = cfg
         model.optimizer = Optimizer(cfg.optimizer, model.theta.size)
     return model
@@ -339,7 +339,6 @@ def draw_training(m: SmallCNN, live_now: bool) -> None:
         st.image(encode(charts.maps_grid(a["relu2"][0], "layer 2 after ReLU (4 x 4)", columns=8, cell=40)))
     with right:
         probs = a["probs"][0]
-        from app.charts.rbm import bars_image
         st.image(encode(bars_image(probs, f"softmax for test digit #{idx} (true: {m.y_test[idx]})",
                                    [str(d) for d in range(10)], width=420)))
         st.image(encode(charts.confusion_image(m.confusion())), caption="Test digits: true (rows) vs predicted.")
@@ -356,7 +355,6 @@ def draw_your_own(m: SmallCNN, start: np.ndarray) -> None:
         probs = m.predict(values[None])[0]
         a, b = st.columns([1, 2])
         a.image(pg_charts.to_png(charts.picture(values, 128)), caption="your digit")
-        from app.charts.rbm import bars_image
         b.image(pg_charts.to_png(bars_image(probs, f"the network says {int(probs.argmax())} "
                                                    f"({probs.max():.0%} sure)", [str(d) for d in range(10)],
                                             width=420)))

@@ -205,6 +205,19 @@ def test_every_optimizer_trains_the_cnn(name):
     assert cnn.history.train_loss[-1] < 0.7 * first
 
 
+def test_a_huge_learning_rate_is_reported_as_divergence():
+    digits = datasets.digits()
+    cnn = SmallCNN(CNNConfig(optimizer=OptimizerConfig("sgd", lr=1e4)), digits.x[:300], digits.y[:300])
+    status = "running"
+    for _ in range(40):
+        status = cnn.step(5)
+        if status != "running":
+            break
+    assert status == "diverged" and cnn.diverged
+    steps = cnn.steps
+    assert cnn.step(5) == "diverged" and cnn.steps == steps  # it stays stopped
+
+
 def test_cnn_config_and_data_are_checked():
     with pytest.raises(ValueError, match="divisible by 4"):
         CNNConfig(side=6)
