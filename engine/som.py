@@ -123,6 +123,7 @@ class SOM:
             self.shift[(h - 1) % 2::2] = 0.5
             self.row_height = float(_HEX_ROW_HEIGHT)
         self._wt = np.ascontiguousarray(self._initial_weights().T)  # (features, units): kernels run along units
+        self._best = None  # the best-unit search over the training data for the current weights
         n = len(data)
         self.order = self.rng.permutation(np.arange(config.steps) % n) if config.mode == "sequential" else None
         self.bmu_trace = np.full(config.steps, -1, dtype=np.int64)
@@ -135,8 +136,11 @@ class SOM:
     # ---- geometry ------------------------------------------------------------------------
     @property
     def weights(self) -> np.ndarray:
-        """(units, features) weight vectors, unit ``u = column * height + row`` (a live view)."""
-        return self._wt.T
+        """(units, features) weight vectors, unit ``u = column * height + row`` (a read-only live view:
+        set new weights through this property, so the cached best-unit search stays right)."""
+        view = self._wt.T
+        view.flags.writeable = False
+        return view
 
     @weights.setter
     def weights(self, value: np.ndarray) -> None:
@@ -144,6 +148,7 @@ class SOM:
         if value.shape != (self.n_units, self.data.shape[1]):
             raise ValueError(f"weights must be ({self.n_units}, {self.data.shape[1]}), got {value.shape}")
         self._wt = np.ascontiguousarray(value.T)
+        self._best = None
 
     @property
     def n_units(self) -> int:
@@ -239,6 +244,7 @@ class SOM:
                 k.train_batch(self.data, self._wt, cfg.height, self.row_height, self.shift, self.t, n,
                               cfg.steps, cfg.learning_rate, cfg.sigma, *codes)
             self.t += n
+            self._best = None
             scale = float(np.abs(self.data).max()) + 1.0
             if not np.all(np.isfinite(self._wt)) or np.abs(self._wt).max() > DIVERGED_BEYOND * scale:
                 self.diverged = True
@@ -262,11 +268,20 @@ class SOM:
         return divmod(int(unit), self.config.height)
 
     def _two_best(self, data: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Best and second-best unit and the distance to the best, per sample. For the training data
+        it is computed once per set of weights: the errors, hit map, win map, labels map and outlier
+        list of one frame all read it."""
+        if data is None and self._best is not None:
+            return self._best
         x = self.data if data is None else np.ascontiguousarray(data, dtype=np.float64)
         first = np.empty(len(x), dtype=np.int64)
         second = np.empty(len(x), dtype=np.int64)
         gap = np.empty(len(x))
         k.two_best(x, self._wt, DISTANCES.index(self.config.distance), first, second, gap)
+        if data is None:
+            for a in (first, second, gap):
+                a.flags.writeable = False  # shared by every reader until the weights change
+            self._best = (first, second, gap)
         return first, second, gap
 
     def bmus(self, data: np.ndarray | None = None) -> np.ndarray:
