@@ -7,7 +7,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import assert_no_exception, metric_value, shot, wait_for_app, wait_for_metric
+from tests.e2e.helpers import (assert_no_exception, metric_value, pause_and_check_it_holds, shot, wait_for_app,
+                               wait_for_metric)
 
 pytestmark = pytest.mark.e2e
 
@@ -61,13 +62,7 @@ def test_perceptron_trains_live_in_the_browser(page, app_url, screenshot_dir):
     assert later > first, "the live view did not advance while playing"
     assert_no_exception(page)
     shot(page, screenshot_dir, "neuron_perceptron_xor")
-    page.get_by_role("button", name=re.compile(r"Pause$")).click()
-    expect(page.get_by_role("button", name=re.compile(r"Play$"))).to_be_visible(timeout=10_000)
-    wait_for_app(page)
-    time.sleep(0.5)
-    paused = metric_value(page, "Epoch")
-    time.sleep(1.0)
-    assert metric_value(page, "Epoch") == paused
+    pause_and_check_it_holds(page, lambda p: metric_value(p, "Epoch"))
 
 
 def test_perceptron_converges_on_and(page, app_url, screenshot_dir):

@@ -7,7 +7,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import assert_no_exception, picture_frames_per_second, shot, wait_for_app
+from tests.e2e.helpers import (assert_no_exception, pause_and_check_it_holds, picture_frames_per_second, shot,
+                               wait_for_app)
 
 pytestmark = pytest.mark.e2e
 
@@ -28,12 +29,8 @@ def test_race_animates_pauses_and_picks_a_start_by_click(page, app_url, screensh
     assert fps > 0, "the race pictures did not change while playing"
     assert step_shown(page) > 0
     shot(page, screenshot_dir, "optimizers_race_playing")
-    page.get_by_role("button", name=re.compile(r"Pause$")).click()
+    pause_and_check_it_holds(page, step_shown)
     expect(page.get_by_text("Paused: click anywhere")).to_be_visible(timeout=15_000)
-    wait_for_app(page)
-    paused = step_shown(page)
-    time.sleep(1.0)
-    assert step_shown(page) == paused
     # click the contour plot: every optimizer starts from the clicked point
     plot = page.locator('[data-testid="stPlotlyChart"]').first
     box = plot.locator(".nsewdrag").first.bounding_box()

@@ -7,8 +7,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import (assert_no_exception, frames_per_second, metric_value, shot, wait_for_app,
-                               wait_for_metric)
+from tests.e2e.helpers import (assert_no_exception, frames_per_second, metric_value, pause_and_check_it_holds, shot,
+                               wait_for_app, wait_for_metric)
 
 pytestmark = pytest.mark.e2e
 
@@ -24,13 +24,7 @@ def test_default_demo_trains_live_and_pauses(page, app_url, screenshot_dir):
     print(f"\nplayground live view: {fps:.1f} frames/s in Chromium (default demo)")
     assert fps > 0, "the charts did not update while training"
     shot(page, screenshot_dir, "playground_training")
-    page.get_by_role("button", name=re.compile(r"Pause$")).click()
-    expect(page.get_by_role("button", name=re.compile(r"Play$"))).to_be_visible(timeout=15_000)
-    wait_for_app(page)
-    time.sleep(0.5)
-    paused = metric_value(page, "Step")
-    time.sleep(1.0)
-    assert metric_value(page, "Step") == paused
+    pause_and_check_it_holds(page, lambda p: metric_value(p, "Step"))
     assert float(metric_value(page, "Training loss")) < start_loss
     assert_no_exception(page)
     shot(page, screenshot_dir, "playground_paused")
