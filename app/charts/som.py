@@ -149,7 +149,7 @@ def _marker(draw: ImageDraw.ImageDraw, label: int, x: float, y: float, r: float,
         draw.polygon([(x, y - r), (x + r, y + r * 0.8), (x - r, y + r * 0.8)], outline=colour, width=3)
 
 
-def elastic_net_image(weights: np.ndarray, adjacency: np.ndarray, height: int, data: np.ndarray,
+def elastic_net_image(weights: np.ndarray, adjacency: np.ndarray, data: np.ndarray,
                       labels: np.ndarray | None, h: np.ndarray | None, sample: np.ndarray | None,
                       bmu: int | None, title: str, size: int = 460) -> Image.Image:
     """A map on 2-D data drawn in the data plane: units as nodes joined to their grid neighbours."""

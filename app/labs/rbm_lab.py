@@ -216,7 +216,7 @@ def digits_view() -> None:
               lambda: draw_digits(m, x, labels, live_now=bool(st.session_state.get("rbm_playing"))),
               interval_s=0.08)
     if not st.session_state.get("rbm_playing"):
-        dbn_section(m, x)
+        dbn_section(m)
 
 
 def chain_start(start: str, x: np.ndarray, seed: int) -> np.ndarray:
@@ -227,7 +227,7 @@ def chain_start(start: str, x: np.ndarray, seed: int) -> np.ndarray:
 DBN_HIDDEN = 32
 
 
-def dbn_section(m: RBM, x: np.ndarray) -> None:
+def dbn_section(m: RBM) -> None:
     """A second RBM trained on the first one's hidden probabilities: a small deep belief network."""
     with st.expander("Stack a second RBM on top (a small deep belief network)"):
         st.markdown(f"Greedy layer-wise training: the RBM above stays as it is; a second RBM with {DBN_HIDDEN} hidden "

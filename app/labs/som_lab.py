@@ -270,7 +270,7 @@ def draw(m: SOM, data: Dataset, live_now: bool) -> None:
         caption = "Each cell is one unit painted with its weight vector (red, green, blue). Black ring: the last BMU; circle: radius σ."
     elif kind in datasets.SHAPES_2D:
         flat_bmu = bmu[0] * m.config.height + bmu[1] if x is not None else None
-        picture = charts.elastic_net_image(m.weights, m.adjacency(), m.config.height, m.data,
+        picture = charts.elastic_net_image(m.weights, m.adjacency(), m.data,
                                            data.y if data.task != "none" else None, h.ravel() if x is not None else None,
                                            x, flat_bmu, "The map as a net over the data")
         caption = ("Each node is a unit placed at its weights, joined to its grid neighbours. Red star: the last "
