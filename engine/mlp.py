@@ -204,10 +204,7 @@ class MLP:
     def _alloc_buffers(self) -> None:
         rows = max(min(self.config.batch_size, len(self.x_train)),
                    *(len(a) for a in (self.x_train, self.x_test, self.x_val) if a is not None))
-        width = int(self._u_off[-1])
-        self._act = np.zeros((width, rows))  # unit-major: see engine.kernels.mlp
-        self._slope = np.zeros((width, rows))
-        self._delta = np.zeros((width, rows))
+        self._act, self._slope, self._delta = k.buffers(int(self._u_off[-1]), rows)
 
     @property
     def _dropout(self) -> np.ndarray:
@@ -300,8 +297,7 @@ class MLP:
         """Full-batch data loss and gradient (with the L1/L2 terms) at the current weights."""
         xs, targets = self._data(x, y, "given")
         rows = np.arange(len(xs), dtype=np.int64)
-        width = int(self._u_off[-1])
-        act, slope, delta = (np.zeros((width, len(xs))) for _ in range(3))
+        act, slope, delta = k.buffers(int(self._u_off[-1]), len(xs))
         grad = np.zeros(self.n_params)
         value = k.batch_gradient(xs, targets, rows, self.theta, grad, self._sizes, self._w_off,
                                  self._b_off, self._u_off, self._act_codes, self._alpha,

@@ -1,8 +1,14 @@
-"""Element-wise activation functions and their derivatives, selected by integer code."""
+"""Element-wise activation functions and their derivatives, selected by integer code.
+
+exp, tanh and friends come from ``vmath`` (vectorisable, about one ulp), so every kernel, the
+activation gallery included, computes an activation the same way.
+"""
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+from engine.kernels.vmath import exp_v, expm1_v, log1p_unit, sigmoid_v, tanh_v
 
 STEP, LINEAR, SIGMOID, TANH, RELU, LEAKY_RELU, ELU, SOFTPLUS = range(8)
 
@@ -14,21 +20,17 @@ def activate_scalar(x: float, code: int, alpha: float) -> float:
     if code == LINEAR:
         return x
     if code == SIGMOID:
-        # two branches so exp never overflows
-        if x >= 0.0:
-            return 1.0 / (1.0 + np.exp(-x))
-        e = np.exp(x)
-        return e / (1.0 + e)
+        return sigmoid_v(x)
     if code == TANH:
-        return np.tanh(x)
+        return tanh_v(x)
     if code == RELU:
         return x if x > 0.0 else 0.0
     if code == LEAKY_RELU:
         return x if x > 0.0 else alpha * x
     if code == ELU:
-        return x if x > 0.0 else alpha * np.expm1(x)
+        return x if x > 0.0 else alpha * expm1_v(x)
     # SOFTPLUS: log(1 + e^x) = max(x, 0) + log1p(e^-|x|), stable for large |x|
-    return max(x, 0.0) + np.log1p(np.exp(-abs(x)))
+    return max(x, 0.0) + log1p_unit(exp_v(-abs(x)))
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -49,20 +51,50 @@ def derivative_from_output(x: float, y: float, code: int, alpha: float) -> float
     if code == ELU:
         return 1.0 if x > 0.0 else y + alpha
     # SOFTPLUS' derivative is the sigmoid
-    if x >= 0.0:
-        return 1.0 / (1.0 + np.exp(-x))
-    e = np.exp(x)
-    return e / (1.0 + e)
+    return sigmoid_v(x)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def activate_row(z: np.ndarray, slope: np.ndarray, row: int, n: int, code: int, alpha: float) -> None:
+    """z[row, :n] <- f(z[row, :n]) in place and slope[row, :n] <- f'(z[row, :n]).
+
+    One loop per activation, the code tested outside it: a branch on the code inside the loop
+    would stop LLVM from vectorising it. The common ones are written out; the rest share the
+    scalar definitions above (vmath keeps them vectorisable too). Rows are indexed, not sliced
+    out: a row view costs reference counting on every call.
+    """
+    if code == TANH:
+        for r in range(n):
+            y = tanh_v(z[row, r])
+            z[row, r] = y
+            slope[row, r] = 1.0 - y * y
+    elif code == RELU:
+        for r in range(n):
+            pos = z[row, r] > 0.0
+            z[row, r] = z[row, r] if pos else 0.0
+            slope[row, r] = 1.0 if pos else 0.0
+    elif code == SIGMOID:
+        for r in range(n):
+            y = sigmoid_v(z[row, r])
+            z[row, r] = y
+            slope[row, r] = y * (1.0 - y)
+    elif code == LINEAR:
+        for r in range(n):
+            slope[row, r] = 1.0
+    else:
+        for r in range(n):
+            x = z[row, r]
+            y = activate_scalar(x, code, alpha)
+            z[row, r] = y
+            slope[row, r] = derivative_from_output(x, y, code, alpha)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def activate_with_derivative(x: np.ndarray, code: int, alpha: float,
                              out: np.ndarray, dout: np.ndarray) -> None:
     """Fill ``out`` with f(x) and ``dout`` with f'(x), element-wise over flat arrays."""
-    for i in range(x.size):
-        y = activate_scalar(x[i], code, alpha)
-        out[i] = y
-        dout[i] = derivative_from_output(x[i], y, code, alpha)
+    out[:] = x
+    activate_row(out.reshape((1, out.size)), dout.reshape((1, dout.size)), 0, x.size, code, alpha)
 
 
 @njit(cache=True, nogil=True)

@@ -6,8 +6,8 @@ Layout, shared by every kernel here:
 - ``sizes``: units per layer, input first: [n_in, h1, ..., n_out]; L = len(sizes) - 1 weight layers.
 - ``theta``: every parameter in one flat vector; layer l's weights W_l (sizes[l] x sizes[l+1],
   row-major) start at ``w_off[l]``, its biases at ``b_off[l]``.
-- unit buffers (sum(sizes), batch), unit-major: layer l's units start at row ``u_off[l]``; rows
-  0.. hold the inputs. ``act`` holds activations, ``slope`` f'(z) (times the dropout mask),
+- unit buffers (sum(sizes), block), unit-major: layer l's units start at row ``u_off[l]``; rows
+  0.. hold the inputs. A batch goes through in blocks of ``block_size`` samples. ``act`` holds activations, ``slope`` f'(z) (times the dropout mask),
   ``delta`` the backpropagated dLoss/dz. The batch index is innermost and contiguous, so the
   loops over samples vectorise.
 - the output layer stores logits z; ``out_kind`` says how they become predictions:
@@ -20,13 +20,27 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from engine.kernels.activations import activate_scalar, derivative_from_output
+from engine.kernels.activations import activate_row
 from engine.kernels.optimizers import apply_update
+from engine.kernels.vmath import exp_v, log1p_unit, log_v, sigmoid_v
 
 REGRESSION, BINARY, MULTICLASS = range(3)
 SQUARED, ABSOLUTE = range(2)  # regression loss codes; classification always uses cross-entropy
 
 DIVERGED, RUNNING = 0, 1
+
+CACHE_BYTES = 192 * 1024  # a block's three unit buffers should fit in the L2 cache
+
+
+@njit(cache=True, nogil=True)
+def block_size(n_units: int) -> int:
+    """Samples forwarded and backpropagated together: as many as keep the block's act, slope and
+    delta rows in cache (256 for a playground-sized net), at least 32. Long blocks amortise each
+    loop's set-up and reduction; short ones stay in cache."""
+    b = 512
+    while b > 32 and n_units * b * 24 > CACHE_BYTES:
+        b //= 2
+    return b
 
 # fast-math without "nnan"/"ninf": NaN and infinity keep their meaning (divergence is still seen);
 # "reassoc" lets the sums over a batch vectorise
@@ -52,103 +66,238 @@ def shuffle(order: np.ndarray, state: np.ndarray) -> None:
         order[i], order[j] = order[j], order[i]
 
 
-@njit(cache=True, nogil=True, fastmath=FAST)
-def _forward_batch(x, rows, act, slope, theta, sizes, w_off, b_off, u_off, act_codes, alpha,
-                   dropout, train, state):
-    """Forward the samples ``rows`` of x into columns 0..len(rows)-1 of the unit-major buffers.
+def buffers(n_units: int, n_samples: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Zeroed (act, slope, delta) buffers for a network of ``n_units`` units (inputs included)."""
+    shape = (n_units, max(1, min(n_samples, block_size(n_units))))
+    return np.zeros(shape), np.zeros(shape), np.zeros(shape)
 
-    Buffers are (units, batch): the batch index is innermost and contiguous, so the
-    multiply-accumulate loops over samples vectorise. Inverted dropout when ``train``.
+
+@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", inline="always")
+def _madd(buf, o, src, i, cnt, w0, w1, w2, w3, nb, first, start):
+    """buf[o, :nb] = (start if first else buf[o, :nb]) + w0 src[i] + ... + w(cnt-1) src[i+cnt-1].
+
+    Up to four source rows per pass (one load and store of the output row per four products);
+    the count is tested outside the loops so each loop vectorises. Rows are indexed, not
+    sliced out: a row view costs reference counting on every call.
     """
-    b = rows.size
-    for r in range(b):
-        i = rows[r]
-        for k in range(sizes[0]):
-            act[k, r] = x[i, k]
+    if cnt == 4:
+        if first:
+            for r in range(nb):
+                buf[o, r] = start + ((src[i, r] * w0 + src[i + 1, r] * w1) + (src[i + 2, r] * w2 + src[i + 3, r] * w3))
+        else:
+            for r in range(nb):
+                buf[o, r] += (src[i, r] * w0 + src[i + 1, r] * w1) + (src[i + 2, r] * w2 + src[i + 3, r] * w3)
+    elif cnt == 3:
+        if first:
+            for r in range(nb):
+                buf[o, r] = start + (src[i, r] * w0 + src[i + 1, r] * w1) + src[i + 2, r] * w2
+        else:
+            for r in range(nb):
+                buf[o, r] += (src[i, r] * w0 + src[i + 1, r] * w1) + src[i + 2, r] * w2
+    elif cnt == 2:
+        if first:
+            for r in range(nb):
+                buf[o, r] = start + (src[i, r] * w0 + src[i + 1, r] * w1)
+        else:
+            for r in range(nb):
+                buf[o, r] += src[i, r] * w0 + src[i + 1, r] * w1
+    else:
+        if first:
+            for r in range(nb):
+                buf[o, r] = start + src[i, r] * w0
+        else:
+            for r in range(nb):
+                buf[o, r] += src[i, r] * w0
+
+
+@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", inline="always")
+def _dots(src, i, cnt, d, j, nb):
+    """(sum d[j], src[i] . d[j], ..., src[i+cnt-1] . d[j]) over nb columns, unused sums 0.
+
+    Up to four products and the plain sum (the bias gradient) in one pass over d[j].
+    """
+    s = 0.0
+    sa = 0.0
+    sb = 0.0
+    sc = 0.0
+    sd = 0.0
+    if cnt == 4:
+        for r in range(nb):
+            dr = d[j, r]
+            s += dr
+            sa += src[i, r] * dr
+            sb += src[i + 1, r] * dr
+            sc += src[i + 2, r] * dr
+            sd += src[i + 3, r] * dr
+    elif cnt == 3:
+        for r in range(nb):
+            dr = d[j, r]
+            s += dr
+            sa += src[i, r] * dr
+            sb += src[i + 1, r] * dr
+            sc += src[i + 2, r] * dr
+    elif cnt == 2:
+        for r in range(nb):
+            dr = d[j, r]
+            s += dr
+            sa += src[i, r] * dr
+            sb += src[i + 1, r] * dr
+    else:
+        for r in range(nb):
+            dr = d[j, r]
+            s += dr
+            sa += src[i, r] * dr
+    return s, sa, sb, sc, sd
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _at(theta, q, ok):
+    return theta[q] if ok else 0.0
+
+
+@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")
+def _forward_block(x, rows, start, nb, act, slope, theta, sizes, w_off, b_off, u_off, act_codes,
+                   alpha, dropout, train, state):
+    """Forward samples ``rows[start:start+nb]`` of x into columns 0..nb-1 of the unit-major buffers.
+
+    Buffers are (units, block): the sample index is innermost and contiguous, so the
+    multiply-accumulate loops over samples vectorise. Inverted dropout when ``train``.
+    The output layer keeps its logits; its ``slope`` rows are left free (scratch for the loss).
+    """
+    for k in range(sizes[0]):
+        for r in range(nb):
+            act[k, r] = x[rows[start + r], k]
     n_layers = sizes.size - 1
     for l in range(n_layers):
         n_in = sizes[l]
         n_out = sizes[l + 1]
         src = u_off[l]
-        dst = u_off[l + 1]
-        last = l == n_layers - 1
-        rate = 0.0 if last or not train else dropout[l]
-        code = act_codes[l]
+        w0 = w_off[l]
         for j in range(n_out):
-            z = act[dst + j]
-            bias = theta[b_off[l] + j]
-            for r in range(b):
-                z[r] = bias
-            for k in range(n_in):
-                w = theta[w_off[l] + k * n_out + j]
-                a = act[src + k]
-                for r in range(b):
-                    z[r] += a[r] * w
-            d = slope[dst + j]
-            if last:
-                for r in range(b):
-                    d[r] = 1.0
+            o = u_off[l + 1] + j
+            for k in range(0, n_in, 4):
+                cnt = min(4, n_in - k)
+                q = w0 + k * n_out + j
+                _madd(act, o, act, src + k, cnt, theta[q], _at(theta, q + n_out, cnt > 1),
+                      _at(theta, q + 2 * n_out, cnt > 2), _at(theta, q + 3 * n_out, cnt > 3),
+                      nb, k == 0, theta[b_off[l] + j])
+            if l == n_layers - 1:
                 continue
-            for r in range(b):
-                y = activate_scalar(z[r], code, alpha)
-                d[r] = derivative_from_output(z[r], y, code, alpha)
-                z[r] = y
+            activate_row(act, slope, o, nb, act_codes[l], alpha)
+            rate = dropout[l] if train else 0.0
             if rate > 0.0:
                 keep = 1.0 / (1.0 - rate)
-                for r in range(b):
+                for r in range(nb):
                     if next_uniform(state) < rate:
-                        z[r] = 0.0
-                        d[r] = 0.0
+                        act[o, r] = 0.0
+                        slope[o, r] = 0.0
                     else:
-                        z[r] *= keep
-                        d[r] *= keep
+                        act[o, r] *= keep
+                        slope[o, r] *= keep
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _output_loss_and_delta(act, delta, r, y_row, out0, n_out, out_kind, loss_code, scale):
-    """Loss of sample column ``r`` from its logits; writes dLoss/dz (times ``scale``) into delta."""
+@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")
+def _output_loss_and_delta(act, slope, delta, y, rows, start, nb, out0, n_out, out_kind, loss_code,
+                           scale):
+    """Summed loss of the block's samples from their logits; delta <- dLoss/dz times ``scale``.
+
+    Loops run over samples (vectorised). The output layer has no activation slope, so its
+    ``slope`` rows are scratch: the targets of the class at hand (gathered into a contiguous
+    row: a gather inside the loop would stop vectorisation), and for multiclass the per-sample
+    maximum and sum.
+    """
     loss = 0.0
     if out_kind == MULTICLASS:
-        m = act[out0, r]
+        m, s, t = out0, out0 + 1, out0 + 2  # scratch rows (a multiclass layer has >= 3 units)
+        for r in range(nb):
+            slope[m, r] = act[out0, r]
+            slope[s, r] = 0.0
         for j in range(1, n_out):
-            m = max(m, act[out0 + j, r])
-        s = 0.0
+            for r in range(nb):
+                slope[m, r] = max(slope[m, r], act[out0 + j, r])
         for j in range(n_out):
-            s += np.exp(act[out0 + j, r] - m)
-        log_z = m + np.log(s)
+            for r in range(nb):
+                e = exp_v(act[out0 + j, r] - slope[m, r])
+                delta[out0 + j, r] = e
+                slope[s, r] += e
+        for r in range(nb):
+            slope[m, r] += log_v(slope[s, r])  # log of the partition function
+            slope[s, r] = 1.0 / slope[s, r]
         for j in range(n_out):
-            p = np.exp(act[out0 + j, r] - log_z)
-            loss -= y_row[j] * (act[out0 + j, r] - log_z)
-            delta[out0 + j, r] = (p - y_row[j]) * scale
-    elif out_kind == BINARY:
-        for j in range(n_out):
-            z = act[out0 + j, r]
-            t = y_row[j]
-            loss += max(z, 0.0) - z * t + np.log1p(np.exp(-abs(z)))
-            if z >= 0.0:
-                p = 1.0 / (1.0 + np.exp(-z))
-            else:
-                e = np.exp(z)
-                p = e / (1.0 + e)
-            delta[out0 + j, r] = (p - t) * scale
-    else:
-        for j in range(n_out):
-            e = act[out0 + j, r] - y_row[j]
-            if loss_code == SQUARED:
+            for r in range(nb):
+                slope[t, r] = y[rows[start + r], j]
+            for r in range(nb):
+                loss -= slope[t, r] * (act[out0 + j, r] - slope[m, r])
+                delta[out0 + j, r] = (delta[out0 + j, r] * slope[s, r] - slope[t, r]) * scale
+        return loss
+    t = out0
+    for j in range(n_out):
+        o = out0 + j
+        for r in range(nb):
+            slope[t, r] = y[rows[start + r], j]
+        if out_kind == BINARY:
+            for r in range(nb):
+                z = act[o, r]
+                e = exp_v(-abs(z))
+                loss += max(z, 0.0) - z * slope[t, r] + log1p_unit(e)
+                delta[o, r] = ((1.0 if z >= 0.0 else e) / (1.0 + e) - slope[t, r]) * scale
+        elif loss_code == SQUARED:
+            for r in range(nb):
+                e = act[o, r] - slope[t, r]
                 loss += e * e
-                delta[out0 + j, r] = 2.0 * e * scale
-            else:
+                delta[o, r] = 2.0 * e * scale
+        else:
+            for r in range(nb):
+                e = act[o, r] - slope[t, r]
                 loss += abs(e)
-                delta[out0 + j, r] = (1.0 if e > 0.0 else (-1.0 if e < 0.0 else 0.0)) * scale
+                delta[o, r] = (1.0 if e > 0.0 else (-1.0 if e < 0.0 else 0.0)) * scale
     return loss
 
 
-@njit(cache=True, nogil=True, fastmath=FAST)
+@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")
+def _backward_block(nb, act, slope, delta, theta, grad, sizes, w_off, b_off, u_off):
+    """Add the block's weight and bias gradients to ``grad``; backpropagate delta layer by layer."""
+    n_layers = sizes.size - 1
+    for l in range(n_layers - 1, -1, -1):
+        n_in = sizes[l]
+        n_o = sizes[l + 1]
+        src = u_off[l]
+        dst = u_off[l + 1]
+        w0 = w_off[l]
+        for j in range(n_o):
+            for k in range(0, n_in, 4):
+                cnt = min(4, n_in - k)
+                s, sa, sb, sc, sd = _dots(act, src + k, cnt, delta, dst + j, nb)
+                if k == 0:
+                    grad[b_off[l] + j] += s
+                q = w0 + k * n_o + j
+                grad[q] += sa
+                if cnt > 1:
+                    grad[q + n_o] += sb
+                if cnt > 2:
+                    grad[q + 2 * n_o] += sc
+                if cnt > 3:
+                    grad[q + 3 * n_o] += sd
+        if l == 0:
+            break
+        for k in range(n_in):  # delta of layer l's inputs: (delta W^T) * f'
+            q = w0 + k * n_o
+            for j in range(0, n_o, 4):
+                cnt = min(4, n_o - j)
+                _madd(delta, src + k, delta, dst + j, cnt, theta[q + j], _at(theta, q + j + 1, cnt > 1),
+                      _at(theta, q + j + 2, cnt > 2), _at(theta, q + j + 3, cnt > 3), nb, j == 0, 0.0)
+            for r in range(nb):
+                delta[src + k, r] *= slope[src + k, r]
+
+
+@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")
 def batch_gradient(x, y, rows, theta, grad, sizes, w_off, b_off, u_off, act_codes, alpha,
                    out_kind, loss_code, dropout, train, state, act, slope, delta,
                    l1, l2, layer_norms):
     """Mean data loss over ``rows`` of (x, y); ``grad`` <- its gradient plus the L1/L2 terms.
 
+    The samples go through in blocks of the buffers' width (see ``block_size``), forward then
+    backward, so a block's activations stay in the L1 cache between the two passes.
     ``layer_norms[l]`` gets the norm of layer l's weight gradient (vanishing gradients show here).
     The returned loss excludes the penalty, so curves compare across regularisation settings.
     """
@@ -157,42 +306,16 @@ def batch_gradient(x, y, rows, theta, grad, sizes, w_off, b_off, u_off, act_code
     inv_b = 1.0 / b
     out0 = u_off[n_layers]
     n_out = sizes[n_layers]
+    width = act.shape[1]
     grad[:] = 0.0
-    _forward_batch(x, rows, act, slope, theta, sizes, w_off, b_off, u_off, act_codes, alpha,
-                   dropout, train, state)
     total = 0.0
-    for r in range(b):
-        total += _output_loss_and_delta(act, delta, r, y[rows[r]], out0, n_out, out_kind, loss_code, inv_b)
-    for l in range(n_layers - 1, -1, -1):
-        n_in = sizes[l]
-        n_o = sizes[l + 1]
-        src = u_off[l]
-        dst = u_off[l + 1]
-        for j in range(n_o):
-            dj = delta[dst + j]
-            s = 0.0
-            for r in range(b):
-                s += dj[r]
-            grad[b_off[l] + j] = s
-            for k in range(n_in):
-                a = act[src + k]
-                s = 0.0
-                for r in range(b):
-                    s += a[r] * dj[r]
-                grad[w_off[l] + k * n_o + j] = s
-        if l > 0:
-            for k in range(n_in):
-                dk = delta[src + k]
-                for r in range(b):
-                    dk[r] = 0.0
-                for j in range(n_o):
-                    w = theta[w_off[l] + k * n_o + j]
-                    dj = delta[dst + j]
-                    for r in range(b):
-                        dk[r] += w * dj[r]
-                sk = slope[src + k]
-                for r in range(b):
-                    dk[r] *= sk[r]
+    for start in range(0, b, width):
+        nb = min(width, b - start)
+        _forward_block(x, rows, start, nb, act, slope, theta, sizes, w_off, b_off, u_off,
+                       act_codes, alpha, dropout, train, state)
+        total += _output_loss_and_delta(act, slope, delta, y, rows, start, nb, out0, n_out,
+                                        out_kind, loss_code, inv_b)
+        _backward_block(nb, act, slope, delta, theta, grad, sizes, w_off, b_off, u_off)
     for l in range(n_layers):
         sq = 0.0
         for q in range(w_off[l], b_off[l]):
@@ -252,7 +375,7 @@ def train_steps(x, y, theta, grad, s1, s2, s3, opt_state, hyper, opt_code, sizes
     return n_steps, RUNNING
 
 
-@njit(cache=True, nogil=True, fastmath=FAST)
+@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")
 def forward_all(x, theta, sizes, w_off, b_off, u_off, act_codes, alpha, out_kind, out):
     """Every unit of the network for every row of ``x`` into ``out`` (n, sum(sizes)).
 
@@ -263,29 +386,39 @@ def forward_all(x, theta, sizes, w_off, b_off, u_off, act_codes, alpha, out_kind
     out0 = u_off[n_layers]
     n_out = sizes[n_layers]
     width = out.shape[1]
-    chunk = 256
-    act = np.empty((width, chunk))
-    slope = np.empty((width, chunk))
+    block = block_size(width)
+    act = np.empty((width, block))
+    slope = np.empty((width, block))
     dummy_state = np.zeros(1, dtype=np.uint64)
     no_dropout = np.zeros(n_layers)
-    for start in range(0, x.shape[0], chunk):
-        rows = np.arange(start, min(start + chunk, x.shape[0]))
-        _forward_batch(x, rows, act, slope, theta, sizes, w_off, b_off, u_off, act_codes, alpha,
-                       no_dropout, False, dummy_state)
-        for r in range(rows.size):
-            if out_kind == BINARY:
-                for j in range(n_out):
-                    z = act[out0 + j, r]
-                    act[out0 + j, r] = 1.0 / (1.0 + np.exp(-z)) if z >= 0.0 else np.exp(z) / (1.0 + np.exp(z))
-            elif out_kind == MULTICLASS:
-                m = act[out0, r]
-                for j in range(1, n_out):
-                    m = max(m, act[out0 + j, r])
-                s = 0.0
-                for j in range(n_out):
-                    act[out0 + j, r] = np.exp(act[out0 + j, r] - m)
-                    s += act[out0 + j, r]
-                for j in range(n_out):
-                    act[out0 + j, r] /= s
+    rows = np.arange(x.shape[0])
+    for start in range(0, x.shape[0], block):
+        nb = min(block, x.shape[0] - start)
+        _forward_block(x, rows, start, nb, act, slope, theta, sizes, w_off, b_off, u_off,
+                       act_codes, alpha, no_dropout, False, dummy_state)
+        if out_kind == BINARY:
+            for j in range(n_out):
+                zj = act[out0 + j]
+                for r in range(nb):
+                    zj[r] = sigmoid_v(zj[r])
+        elif out_kind == MULTICLASS:
+            m = slope[out0]
+            s = slope[out0 + 1]
+            for r in range(nb):
+                m[r] = act[out0, r]
+                s[r] = 0.0
+            for j in range(1, n_out):
+                for r in range(nb):
+                    m[r] = max(m[r], act[out0 + j, r])
+            for j in range(n_out):
+                zj = act[out0 + j]
+                for r in range(nb):
+                    zj[r] = exp_v(zj[r] - m[r])
+                    s[r] += zj[r]
+            for j in range(n_out):
+                zj = act[out0 + j]
+                for r in range(nb):
+                    zj[r] /= s[r]
+        for r in range(nb):
             for c in range(width):
                 out[start + r, c] = act[c, r]
