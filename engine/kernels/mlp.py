@@ -29,7 +29,7 @@ SQUARED, ABSOLUTE = range(2)  # regression loss codes; classification always use
 
 DIVERGED, RUNNING = 0, 1
 
-CACHE_BYTES = 192 * 1024  # a block's three unit buffers should fit in the L2 cache
+CACHE_BYTES = 384 * 1024  # a block's three unit buffers should fit in the (per-core) L2 cache
 
 
 @njit(cache=True, nogil=True)
@@ -108,6 +108,40 @@ def _madd(buf, o, src, i, cnt, w0, w1, w2, w3, nb, first, start):
         else:
             for r in range(nb):
                 buf[o, r] += src[i, r] * w0
+
+
+@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", inline="always")
+def _madd_times(buf, o, src, i, cnt, w0, w1, w2, w3, nb, first, m):
+    """``_madd`` with no start value, the result multiplied by m[o] (the last pass of a delta row,
+    times the activation's slope: one pass fewer over the row)."""
+    if cnt == 4:
+        if first:
+            for r in range(nb):
+                buf[o, r] = ((src[i, r] * w0 + src[i + 1, r] * w1) + (src[i + 2, r] * w2 + src[i + 3, r] * w3)) * m[o, r]
+        else:
+            for r in range(nb):
+                buf[o, r] = (buf[o, r] + ((src[i, r] * w0 + src[i + 1, r] * w1) + (src[i + 2, r] * w2 + src[i + 3, r] * w3))) * m[o, r]
+    elif cnt == 3:
+        if first:
+            for r in range(nb):
+                buf[o, r] = ((src[i, r] * w0 + src[i + 1, r] * w1) + src[i + 2, r] * w2) * m[o, r]
+        else:
+            for r in range(nb):
+                buf[o, r] = (buf[o, r] + (src[i, r] * w0 + src[i + 1, r] * w1) + src[i + 2, r] * w2) * m[o, r]
+    elif cnt == 2:
+        if first:
+            for r in range(nb):
+                buf[o, r] = (src[i, r] * w0 + src[i + 1, r] * w1) * m[o, r]
+        else:
+            for r in range(nb):
+                buf[o, r] = (buf[o, r] + (src[i, r] * w0 + src[i + 1, r] * w1)) * m[o, r]
+    else:
+        if first:
+            for r in range(nb):
+                buf[o, r] = src[i, r] * w0 * m[o, r]
+        else:
+            for r in range(nb):
+                buf[o, r] = (buf[o, r] + src[i, r] * w0) * m[o, r]
 
 
 @njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", inline="always")
@@ -284,10 +318,13 @@ def _backward_block(nb, act, slope, delta, theta, grad, sizes, w_off, b_off, u_o
             q = w0 + k * n_o
             for j in range(0, n_o, 4):
                 cnt = min(4, n_o - j)
-                _madd(delta, src + k, delta, dst + j, cnt, theta[q + j], _at(theta, q + j + 1, cnt > 1),
-                      _at(theta, q + j + 2, cnt > 2), _at(theta, q + j + 3, cnt > 3), nb, j == 0, 0.0)
-            for r in range(nb):
-                delta[src + k, r] *= slope[src + k, r]
+                w1 = _at(theta, q + j + 1, cnt > 1)
+                w2 = _at(theta, q + j + 2, cnt > 2)
+                w3 = _at(theta, q + j + 3, cnt > 3)
+                if j + 4 >= n_o:
+                    _madd_times(delta, src + k, delta, dst + j, cnt, theta[q + j], w1, w2, w3, nb, j == 0, slope)
+                else:
+                    _madd(delta, src + k, delta, dst + j, cnt, theta[q + j], w1, w2, w3, nb, j == 0, 0.0)
 
 
 @njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")

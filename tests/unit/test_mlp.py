@@ -17,24 +17,51 @@ def _flat(ws, bs):
     return np.concatenate([np.concatenate([w.ravel(), b]) for w, b in zip(ws, bs)])
 
 
-@pytest.mark.parametrize("task,data,hidden,acts", [
-    ("binary", CIRCLE, (5, 3), ("tanh", "relu")),
-    ("multiclass", BLOBS, (6,), ("sigmoid",)),
-    ("regression", PLANE, (4, 4, 4), ("elu", "softplus", "leaky_relu")),
-    ("binary", CIRCLE, (), ()),
+@pytest.mark.parametrize("task,data,hidden,acts,loss_name", [
+    ("binary", CIRCLE, (5, 3), ("tanh", "relu"), "mse"),
+    ("multiclass", BLOBS, (6,), ("sigmoid",), "mse"),
+    ("regression", PLANE, (4, 4, 4), ("elu", "softplus", "leaky_relu"), "mse"),
+    ("regression", PLANE, (3, 2), ("tanh", "linear"), "mae"),
+    ("binary", CIRCLE, (), (), "mse"),
+    # wide enough that the kernel splits the 300 / 240 samples into blocks of 128 samples (the
+    # last one partial), with layer widths that leave 1, 2 and 3 rows after the passes of four
+    ("binary", CIRCLE, (32, 32, 32, 7), ("tanh", "relu", "sigmoid", "tanh"), "mse"),
+    ("multiclass", BLOBS, (30, 29, 6), ("softplus", "tanh", "elu"), "mse"),
 ])
-def test_gradient_matches_numpy_reference(task, data, hidden, acts):
+def test_gradient_matches_numpy_reference(task, data, hidden, acts, loss_name):
     config = MLPConfig(hidden=hidden, activations=acts, task=task, n_classes=4 if task == "multiclass" else 2,
-                       l1=0.003, l2=0.01, init="he_normal", seed=4)
+                       l1=0.003, l2=0.01, init="he_normal", seed=4, regression_loss=loss_name)
     model = MLP(config, data.x, data.y)
     model.step(3)  # move off the initial point
     loss, grad = model.loss_and_gradient(data.x, data.y)
     ws, bs = model.weights()
     targets = model._data(data.x, data.y, "t")[1]
     alpha = 0.01 if "leaky_relu" in acts else 1.0 if "elu" in acts else 0.0
-    r_loss, r_dw, r_db = ref.mlp_loss_and_grads(data.x, targets, ws, bs, acts, task, alpha, 0.003, 0.01)
+    r_loss, r_dw, r_db = ref.mlp_loss_and_grads(data.x, targets, ws, bs, acts, task, alpha, 0.003, 0.01,
+                                                regression_loss=loss_name)
     assert loss == pytest.approx(r_loss, rel=1e-10)
     np.testing.assert_allclose(grad, _flat(r_dw, r_db), rtol=1e-8, atol=1e-12)
+
+
+def test_blocks_are_what_the_test_above_relies_on():
+    from engine.kernels import mlp as k
+    assert k.block_size(2 + 32 * 3 + 7 + 1) == 128
+    assert k.block_size(2 + 30 + 29 + 6 + 4) == 128
+    assert k.block_size(2 + 8 + 8 + 1) == 512  # the playground's 2-8-8-1: a 500-point batch in one block
+
+
+def test_every_unit_on_a_grid_matches_the_reference_across_blocks():
+    config = MLPConfig(hidden=(32, 32, 32, 7), activations=("tanh", "relu", "sigmoid", "tanh"), seed=5)
+    model = MLP(config, CIRCLE.x, CIRCLE.y)
+    model.step(20)
+    grid = np.random.default_rng(0).uniform(-6, 6, (1000, 2))
+    ws, bs = model.weights()
+    outs, a = [grid], grid
+    for w, b, name in zip(ws[:-1], bs[:-1], config.activations):
+        a = ref.activation(name, a @ w + b, 0.0)[0]
+        outs.append(a)
+    outs.append(1 / (1 + np.exp(-(a @ ws[-1] + bs[-1]))))
+    np.testing.assert_allclose(model.all_units(grid), np.hstack(outs), rtol=1e-12, atol=1e-14)
 
 
 def test_gradient_matches_finite_differences():
