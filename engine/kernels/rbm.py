@@ -7,23 +7,22 @@ caller from a seeded NumPy generator: a run is reproducible and a NumPy referenc
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit
+
+from engine.kernels.vmath import exp_v, log1p_unit, sigmoid_v
 
 # reassociation lets the dot products along hidden units vectorise; no effect on infinities/NaNs
 FAST = {"reassoc", "contract", "nsz"}
 
 
-@njit(cache=True, nogil=True, fastmath=FAST)
+@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")
 def sigmoid(z: float) -> float:
-    """1 / (1 + e^-z): for very negative z, e^-z overflows to inf and the result is exactly 0
-    (IEEE arithmetic; no branch, so loops of it vectorise)."""
-    return 1.0 / (1.0 + math.exp(-z))
+    """1 / (1 + e^-z), vectorisable (see engine.kernels.vmath)."""
+    return sigmoid_v(z)
 
 
-@njit(cache=True, nogil=True, fastmath=FAST)
+@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")
 def hidden_probs(v: np.ndarray, W: np.ndarray, c: np.ndarray, out: np.ndarray) -> None:
     """out[n, j] = p(h_j = 1 | v_n). Zero inputs add nothing and unknown ones (below 0) take no
     part: both are skipped (binary data is mostly zeros)."""
@@ -40,7 +39,7 @@ def hidden_probs(v: np.ndarray, W: np.ndarray, c: np.ndarray, out: np.ndarray) -
             out[n, j] = sigmoid(out[n, j])
 
 
-@njit(cache=True, nogil=True, fastmath=FAST)
+@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")
 def visible_probs(h: np.ndarray, W: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
     """out[n, i] = p(v_i = 1 | h_n)."""
     n_visible, n_hidden = W.shape
@@ -52,7 +51,7 @@ def visible_probs(h: np.ndarray, W: np.ndarray, b: np.ndarray, out: np.ndarray) 
             out[n, i] = sigmoid(s)
 
 
-@njit(cache=True, nogil=True, fastmath=FAST)
+@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")
 def visible_probs_t(h: np.ndarray, WT: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
     """``visible_probs`` from the transposed weights (hidden, visible): the sum runs over rows of
     WT, skipping hidden units that are off (sampled hidden states are mostly 0 or 1)."""
@@ -69,7 +68,7 @@ def visible_probs_t(h: np.ndarray, WT: np.ndarray, b: np.ndarray, out: np.ndarra
             out[n, i] = sigmoid(out[n, i])
 
 
-@njit(cache=True, nogil=True, fastmath=FAST)
+@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")
 def sample_into(p: np.ndarray, u: np.ndarray, out: np.ndarray) -> None:
     """Bernoulli samples: 1 where u < p."""
     for n in range(p.shape[0]):
@@ -77,7 +76,7 @@ def sample_into(p: np.ndarray, u: np.ndarray, out: np.ndarray) -> None:
             out[n, j] = 1.0 if u[n, j] < p[n, j] else 0.0
 
 
-@njit(cache=True, nogil=True, fastmath=FAST)
+@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")
 def train_batches(data: np.ndarray, order: np.ndarray, batch_size: int, W: np.ndarray, b: np.ndarray,
                   c: np.ndarray, vel_W: np.ndarray, vel_b: np.ndarray, vel_c: np.ndarray, chain_h: np.ndarray,
                   lr: float, momentum: float, weight_decay: float, k: int, persistent: bool, sample_hidden: bool,
@@ -179,7 +178,7 @@ def train_batches(data: np.ndarray, order: np.ndarray, batch_size: int, W: np.nd
             c[j] += vel_c[j]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def free_energy(v: np.ndarray, W: np.ndarray, b: np.ndarray, c: np.ndarray, out: np.ndarray) -> None:
     """F(v) = -b.v - sum_j log(1 + exp(c_j + (v W)_j)) per row (stable softplus)."""
     n_visible, n_hidden = W.shape
@@ -197,5 +196,5 @@ def free_energy(v: np.ndarray, W: np.ndarray, b: np.ndarray, c: np.ndarray, out:
                     z[j] += vi * w[j]
         for j in range(n_hidden):
             x = z[j]
-            f -= max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+            f -= max(x, 0.0) + log1p_unit(exp_v(-abs(x)))
         out[n] = f
