@@ -104,7 +104,7 @@ class History:
     """One entry per ``step`` call (a frame): where training stood after it."""
     step: list[int] = field(default_factory=list)
     epoch: list[float] = field(default_factory=list)
-    batch_loss: list[float] = field(default_factory=list)   # mean mini-batch loss in the slice
+    batch_loss: list[float] = field(default_factory=list)   # loss of the slice's last mini-batch
     train_loss: list[float] = field(default_factory=list)
     test_loss: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
@@ -134,6 +134,7 @@ class MLP:
                  x_val: np.ndarray | None = None, y_val: np.ndarray | None = None) -> None:
         self.config = config
         self.x_train, self.y_train = self._data(x_train, y_train, "training")
+        self._xt_train = np.ascontiguousarray(self.x_train.T)  # the kernels read features x samples
         self.x_test, self.y_test = self._data(x_test, y_test, "test") if x_test is not None else (None, None)
         self.x_val, self.y_val = self._data(x_val, y_val, "validation") if x_val is not None else (None, None)
         if config.early_stopping_patience and self.x_val is None:
@@ -238,7 +239,7 @@ class MLP:
         done = 0
         while done < n_steps:
             ran, state = k.train_steps(
-                self.x_train, self.y_train, self.theta, self._grad, self.optimizer.s1,
+                self._xt_train, self.y_train, self.theta, self._grad, self.optimizer.s1,
                 self.optimizer.s2, self.optimizer.s3, self._opt_t, self.optimizer._hyper,
                 c.optimizer.code, self._sizes, self._w_off, self._b_off, self._u_off,
                 self._act_codes, self._alpha, c.out_kind, 0 if c.regression_loss == "mse" else 1,
@@ -275,7 +276,7 @@ class MLP:
         h = self.history
         h.step.append(self.steps)
         h.epoch.append(self.epoch)
-        h.batch_loss.append(float(np.mean(losses)) if len(losses) else float("nan"))
+        h.batch_loss.append(float(losses[-1]) if len(losses) else float("nan"))
         h.train_loss.append(self.loss(self.x_train, self.y_train))
         h.test_loss.append(self.loss(self.x_test, self.y_test) if self.x_test is not None else float("nan"))
         h.val_loss.append(self.loss(self.x_val, self.y_val) if self.x_val is not None else float("nan"))
@@ -285,12 +286,13 @@ class MLP:
     def loss(self, x: np.ndarray, y_targets: np.ndarray) -> float:
         """Mean data loss (no penalty) on prepared targets, evaluation mode (no dropout)."""
         rows = np.arange(len(x), dtype=np.int64)
-        value = k.batch_gradient(x, y_targets, rows, self.theta, self._grad, self._sizes,
+        xt = self._xt_train if x is self.x_train else np.ascontiguousarray(x.T)
+        value = k.batch_gradient(xt, y_targets, rows, self.theta, self._grad, self._sizes,
                                  self._w_off, self._b_off, self._u_off, self._act_codes,
                                  self._alpha, self.config.out_kind,
                                  0 if self.config.regression_loss == "mse" else 1,
                                  self._dropout, False, self._rng_state, self._act, self._slope,
-                                 self._delta, 0.0, 0.0, np.zeros(len(self._sizes) - 1))
+                                 self._delta, 0.0, 0.0, np.zeros(len(self._sizes) - 1), True)
         return float(value)
 
     def loss_and_gradient(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
@@ -299,19 +301,19 @@ class MLP:
         rows = np.arange(len(xs), dtype=np.int64)
         act, slope, delta = k.buffers(int(self._u_off[-1]), len(xs))
         grad = np.zeros(self.n_params)
-        value = k.batch_gradient(xs, targets, rows, self.theta, grad, self._sizes, self._w_off,
+        value = k.batch_gradient(np.ascontiguousarray(xs.T), targets, rows, self.theta, grad, self._sizes, self._w_off,
                                  self._b_off, self._u_off, self._act_codes, self._alpha,
                                  self.config.out_kind, 0 if self.config.regression_loss == "mse" else 1,
                                  self._dropout, False, self._rng_state, act, slope, delta,
                                  float(self.config.l1), float(self.config.l2),
-                                 np.zeros(len(self._sizes) - 1))
+                                 np.zeros(len(self._sizes) - 1), True)
         return float(value), grad
 
     def all_units(self, x: np.ndarray) -> np.ndarray:
         """(n, units) outputs of every unit (inputs, hidden, predictions) for each row of x."""
         xs = np.ascontiguousarray(x, dtype=np.float64)
         out = np.empty((len(xs), int(self._u_off[-1])))
-        k.forward_all(xs, self.theta, self._sizes, self._w_off, self._b_off, self._u_off,
+        k.forward_all(np.ascontiguousarray(xs.T), self.theta, self._sizes, self._w_off, self._b_off, self._u_off,
                       self._act_codes, self._alpha, self.config.out_kind, out)
         return out
 

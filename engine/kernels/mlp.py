@@ -190,17 +190,28 @@ def _at(theta, q, ok):
 
 
 @njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")
-def _forward_block(x, rows, start, nb, act, slope, theta, sizes, w_off, b_off, u_off, act_codes,
+def _forward_block(xt, rows, start, nb, act, slope, theta, sizes, w_off, b_off, u_off, act_codes,
                    alpha, dropout, train, state):
-    """Forward samples ``rows[start:start+nb]`` of x into columns 0..nb-1 of the unit-major buffers.
+    """Forward samples ``rows[start:start+nb]`` of the inputs into columns 0..nb-1 of the
+    unit-major buffers. ``xt`` holds the inputs feature-major, (features, samples), like the buffers.
 
     Buffers are (units, block): the sample index is innermost and contiguous, so the
     multiply-accumulate loops over samples vectorise. Inverted dropout when ``train``.
     The output layer keeps its logits; its ``slope`` rows are left free (scratch for the loss).
     """
+    first = rows[start]
+    in_order = True  # consecutive rows (full batches without shuffling): a straight copy
+    for r in range(1, nb):
+        if rows[start + r] != first + r:
+            in_order = False
+            break
     for k in range(sizes[0]):
-        for r in range(nb):
-            act[k, r] = x[rows[start + r], k]
+        if in_order:
+            for r in range(nb):
+                act[k, r] = xt[k, first + r]
+        else:
+            for r in range(nb):
+                act[k, r] = xt[k, rows[start + r]]
     n_layers = sizes.size - 1
     for l in range(n_layers):
         n_in = sizes[l]
@@ -232,8 +243,12 @@ def _forward_block(x, rows, start, nb, act, slope, theta, sizes, w_off, b_off, u
 
 @njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")
 def _output_loss_and_delta(act, slope, delta, y, rows, start, nb, out0, n_out, out_kind, loss_code,
-                           scale):
+                           scale, want_loss):
     """Summed loss of the block's samples from their logits; delta <- dLoss/dz times ``scale``.
+
+    Without ``want_loss`` the classification losses skip their logarithms (a third of the time of
+    this function) and return the sum of |logits| instead: finite exactly when the loss would be,
+    which is all a training step needs to see divergence.
 
     Loops run over samples (vectorised). The output layer has no activation slope, so its
     ``slope`` rows are scratch: the targets of the class at hand (gathered into a contiguous
@@ -254,14 +269,20 @@ def _output_loss_and_delta(act, slope, delta, y, rows, start, nb, out0, n_out, o
                 e = exp_v(act[out0 + j, r] - slope[m, r])
                 delta[out0 + j, r] = e
                 slope[s, r] += e
+                loss += abs(act[out0 + j, r])
+        if want_loss:
+            loss = 0.0
+            for r in range(nb):
+                slope[m, r] += log_v(slope[s, r])  # log of the partition function
         for r in range(nb):
-            slope[m, r] += log_v(slope[s, r])  # log of the partition function
             slope[s, r] = 1.0 / slope[s, r]
         for j in range(n_out):
             for r in range(nb):
                 slope[t, r] = y[rows[start + r], j]
+            if want_loss:
+                for r in range(nb):
+                    loss -= slope[t, r] * (act[out0 + j, r] - slope[m, r])
             for r in range(nb):
-                loss -= slope[t, r] * (act[out0 + j, r] - slope[m, r])
                 delta[out0 + j, r] = (delta[out0 + j, r] * slope[s, r] - slope[t, r]) * scale
         return loss
     t = out0
@@ -269,11 +290,17 @@ def _output_loss_and_delta(act, slope, delta, y, rows, start, nb, out0, n_out, o
         o = out0 + j
         for r in range(nb):
             slope[t, r] = y[rows[start + r], j]
-        if out_kind == BINARY:
+        if out_kind == BINARY and want_loss:
             for r in range(nb):
                 z = act[o, r]
                 e = exp_v(-abs(z))
                 loss += max(z, 0.0) - z * slope[t, r] + log1p_unit(e)
+                delta[o, r] = ((1.0 if z >= 0.0 else e) / (1.0 + e) - slope[t, r]) * scale
+        elif out_kind == BINARY:
+            for r in range(nb):
+                z = act[o, r]
+                e = exp_v(-abs(z))
+                loss += abs(z)
                 delta[o, r] = ((1.0 if z >= 0.0 else e) / (1.0 + e) - slope[t, r]) * scale
         elif loss_code == SQUARED:
             for r in range(nb):
@@ -328,10 +355,14 @@ def _backward_block(nb, act, slope, delta, theta, grad, sizes, w_off, b_off, u_o
 
 
 @njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")
-def batch_gradient(x, y, rows, theta, grad, sizes, w_off, b_off, u_off, act_codes, alpha,
+def batch_gradient(xt, y, rows, theta, grad, sizes, w_off, b_off, u_off, act_codes, alpha,
                    out_kind, loss_code, dropout, train, state, act, slope, delta,
-                   l1, l2, layer_norms):
-    """Mean data loss over ``rows`` of (x, y); ``grad`` <- its gradient plus the L1/L2 terms.
+                   l1, l2, layer_norms, want_loss):
+    """Mean data loss over samples ``rows`` of (xt, y); ``grad`` <- its gradient plus the L1/L2 terms.
+    ``xt`` is (features, samples), ``y`` (samples, outputs).
+
+    Without ``want_loss`` it returns a number that is finite exactly when the loss is (see
+    ``_output_loss_and_delta``), not the loss.
 
     The samples go through in blocks of the buffers' width (see ``block_size``), forward then
     backward, so a block's activations stay in the L1 cache between the two passes.
@@ -348,10 +379,10 @@ def batch_gradient(x, y, rows, theta, grad, sizes, w_off, b_off, u_off, act_code
     total = 0.0
     for start in range(0, b, width):
         nb = min(width, b - start)
-        _forward_block(x, rows, start, nb, act, slope, theta, sizes, w_off, b_off, u_off,
+        _forward_block(xt, rows, start, nb, act, slope, theta, sizes, w_off, b_off, u_off,
                        act_codes, alpha, dropout, train, state)
         total += _output_loss_and_delta(act, slope, delta, y, rows, start, nb, out0, n_out,
-                                        out_kind, loss_code, inv_b)
+                                        out_kind, loss_code, inv_b, want_loss)
         _backward_block(nb, act, slope, delta, theta, grad, sizes, w_off, b_off, u_off)
     for l in range(n_layers):
         sq = 0.0
@@ -367,11 +398,14 @@ def batch_gradient(x, y, rows, theta, grad, sizes, w_off, b_off, u_off, act_code
 
 
 @njit(cache=True, nogil=True)
-def train_steps(x, y, theta, grad, s1, s2, s3, opt_state, hyper, opt_code, sizes, w_off, b_off,
+def train_steps(xt, y, theta, grad, s1, s2, s3, opt_state, hyper, opt_code, sizes, w_off, b_off,
                 u_off, act_codes, alpha, out_kind, loss_code, batch_size, n_steps, stop_at_epoch_end,
                 l1, l2, dropout, clip_norm, order, cursor, rng_state, act, slope, delta,
                 step_losses, layer_norms):
     """Run up to ``n_steps`` mini-batch updates.
+
+    ``step_losses`` gets the mini-batch loss of the last step run (NaN for the others: the
+    logarithms of a loss nobody reads are skipped; divergence is still seen on every step).
 
     ``cursor`` = [position in ``order``, epoch, reshuffle (0/1)]; ``opt_state[0]`` is the
     optimizer's step count t. Stops early at the end of an epoch if ``stop_at_epoch_end`` (so
@@ -383,11 +417,13 @@ def train_steps(x, y, theta, grad, s1, s2, s3, opt_state, hyper, opt_code, sizes
         start = cursor[0]
         end = min(start + batch_size, n)
         rows = order[start:end]
-        loss = batch_gradient(x, y, rows, theta, grad, sizes, w_off, b_off, u_off, act_codes,
+        last = step == n_steps - 1 or (stop_at_epoch_end and end >= n)
+        loss = batch_gradient(xt, y, rows, theta, grad, sizes, w_off, b_off, u_off, act_codes,
                               alpha, out_kind, loss_code, dropout, True, rng_state, act, slope,
-                              delta, l1, l2, layer_norms)
-        step_losses[step] = loss
+                              delta, l1, l2, layer_norms, last)
+        step_losses[step] = loss if last else np.nan
         if not np.isfinite(loss):
+            step_losses[step] = loss
             return step + 1, DIVERGED
         if clip_norm > 0.0:
             sq = 0.0
@@ -413,8 +449,8 @@ def train_steps(x, y, theta, grad, s1, s2, s3, opt_state, hyper, opt_code, sizes
 
 
 @njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")
-def forward_all(x, theta, sizes, w_off, b_off, u_off, act_codes, alpha, out_kind, out):
-    """Every unit of the network for every row of ``x`` into ``out`` (n, sum(sizes)).
+def forward_all(xt, theta, sizes, w_off, b_off, u_off, act_codes, alpha, out_kind, out):
+    """Every unit of the network for every sample (column) of ``xt`` into ``out`` (n, sum(sizes)).
 
     Output units hold predictions: probabilities for BINARY/MULTICLASS, values for REGRESSION.
     One call serves the decision-boundary heatmap and every neuron's thumbnail.
@@ -428,10 +464,11 @@ def forward_all(x, theta, sizes, w_off, b_off, u_off, act_codes, alpha, out_kind
     slope = np.empty((width, block))
     dummy_state = np.zeros(1, dtype=np.uint64)
     no_dropout = np.zeros(n_layers)
-    rows = np.arange(x.shape[0])
-    for start in range(0, x.shape[0], block):
-        nb = min(block, x.shape[0] - start)
-        _forward_block(x, rows, start, nb, act, slope, theta, sizes, w_off, b_off, u_off,
+    n = xt.shape[1]
+    rows = np.arange(n)
+    for start in range(0, n, block):
+        nb = min(block, n - start)
+        _forward_block(xt, rows, start, nb, act, slope, theta, sizes, w_off, b_off, u_off,
                        act_codes, alpha, no_dropout, False, dummy_state)
         if out_kind == BINARY:
             for j in range(n_out):
