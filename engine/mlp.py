@@ -310,12 +310,15 @@ class MLP:
         return float(value), grad
 
     def all_units(self, x: np.ndarray) -> np.ndarray:
-        """(n, units) outputs of every unit (inputs, hidden, predictions) for each row of x."""
-        xs = np.ascontiguousarray(x, dtype=np.float64)
-        out = np.empty((len(xs), int(self._u_off[-1])))
-        k.forward_all(np.ascontiguousarray(xs.T), self.theta, self._sizes, self._w_off, self._b_off, self._u_off,
+        """(n, units) outputs of every unit (inputs, hidden, predictions) for each row of x.
+
+        A transposed view of the kernel's (units, n) result: each unit's values are contiguous.
+        """
+        xt = np.ascontiguousarray(np.asarray(x, dtype=np.float64).T)
+        out = np.empty((int(self._u_off[-1]), xt.shape[1]))
+        k.forward_all(xt, self.theta, self._sizes, self._w_off, self._b_off, self._u_off,
                       self._act_codes, self._alpha, self.config.out_kind, out)
-        return out
+        return out.T
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Probabilities (n, classes) / P(class 1) (n,) / values (n,) by task."""

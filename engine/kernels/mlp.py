@@ -450,7 +450,7 @@ def train_steps(xt, y, theta, grad, s1, s2, s3, opt_state, hyper, opt_code, size
 
 @njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")
 def forward_all(xt, theta, sizes, w_off, b_off, u_off, act_codes, alpha, out_kind, out):
-    """Every unit of the network for every sample (column) of ``xt`` into ``out`` (n, sum(sizes)).
+    """Every unit of the network for every sample (column) of ``xt`` into ``out`` (sum(sizes), n).
 
     Output units hold predictions: probabilities for BINARY/MULTICLASS, values for REGRESSION.
     One call serves the decision-boundary heatmap and every neuron's thumbnail.
@@ -458,7 +458,7 @@ def forward_all(xt, theta, sizes, w_off, b_off, u_off, act_codes, alpha, out_kin
     n_layers = sizes.size - 1
     out0 = u_off[n_layers]
     n_out = sizes[n_layers]
-    width = out.shape[1]
+    width = out.shape[0]
     block = block_size(width)
     act = np.empty((width, block))
     slope = np.empty((width, block))
@@ -493,6 +493,6 @@ def forward_all(xt, theta, sizes, w_off, b_off, u_off, act_codes, alpha, out_kin
                 zj = act[out0 + j]
                 for r in range(nb):
                     zj[r] /= s[r]
-        for r in range(nb):
-            for c in range(width):
-                out[start + r, c] = act[c, r]
+        for c in range(width):
+            for r in range(nb):
+                out[c, start + r] = act[c, r]
