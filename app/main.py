@@ -11,10 +11,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from app.state.session import warm_engine  # noqa: E402
+from app.state.session import warm_all_in_background, warm_engine  # noqa: E402
 
 st.set_page_config(page_title="netplay: neural networks you can touch", page_icon="🧠", layout="wide")
 warm_engine()
+warm_all_in_background()
 
 # not "pages/": Streamlit would auto-register a folder of that name before st.navigation runs,
 # and the first visitor of a fresh server opening a shared /neuron link got "Page not found"

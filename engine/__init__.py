@@ -3,7 +3,7 @@ from __future__ import annotations
 
 __all__ = ["PARTS", "warmup"]
 
-PARTS = ("core", "som", "rbm", "conv")  # kernel families, compiled separately so a lab waits only for its own
+PARTS = ("core", "mlp", "som", "rbm", "conv")  # kernel families, compiled separately so a lab waits only for its own
 
 
 def warmup(parts: tuple[str, ...] = PARTS) -> float:
@@ -31,6 +31,14 @@ def warmup(parts: tuple[str, ...] = PARTS) -> float:
         bowl = surfaces.SURFACES["bowl"]
         bowl.grid(2)
         surfaces.race(bowl, [surfaces.Racer(optimizers.default_config("adam"))], (1.0, 1.0), 1)
+    if "mlp" in parts:  # one signature per kernel serves every task, activation and optimizer
+        from engine import mlp
+
+        x2 = tiny[:, :2]
+        net = mlp.MLP(mlp.MLPConfig(hidden=(2,), activations=("tanh",), batch_size=2), x2, np.arange(4) % 2)
+        net.step(2)
+        net.all_units(x2)
+        net.loss_and_gradient(x2, np.arange(4) % 2)
     if "som" in parts:
         from engine import som
 

@@ -11,6 +11,7 @@ from PIL import Image, ImageDraw
 from app.charts import optimizers as charts
 from app.charts import playground as pg_charts
 from app.state import live, presets, url
+from app.state.session import warm_engine
 from engine.landscape import DATASETS as NET_DATASETS
 from engine.landscape import LandscapeConfig, NetworkLandscape
 from engine.optimizers import HYPERPARAMETERS, OPTIMIZERS, OptimizerConfig
@@ -269,6 +270,7 @@ def apply_preset(name: str) -> None:
 
 
 # ---- the page ------------------------------------------------------------------------------
+warm_engine("mlp")  # the small network's loss landscape trains an MLP
 st.title(":material/trending_down: Gradient descent & optimizers")
 problems = STATE.restore()
 try:

@@ -10,6 +10,7 @@ import streamlit as st
 from app.charts import playground as charts
 from app.state import live, presets, url
 from app.state.presets import Preset
+from app.state.session import warm_engine
 from engine import metrics
 from engine.activations import ELEMENTWISE
 from engine.datasets import DATASETS_2D, Dataset, load_csv, make_2d, train_test_split
@@ -124,6 +125,7 @@ PRESETS = {
 apply_preset = presets.restarter("pg", PRESETS, DEFAULTS, "pg_model")
 
 
+warm_engine("mlp")
 st.title(":material/hub: Network playground")
 STATE.show_problems(STATE.restore())
 

@@ -81,12 +81,27 @@ def activate_row(z: np.ndarray, slope: np.ndarray, row: int, n: int, code: int, 
     elif code == LINEAR:
         for r in range(n):
             slope[row, r] = 1.0
-    else:
+    elif code == LEAKY_RELU:
+        for r in range(n):
+            pos = z[row, r] > 0.0
+            z[row, r] = z[row, r] if pos else alpha * z[row, r]
+            slope[row, r] = 1.0 if pos else alpha
+    elif code == ELU:
         for r in range(n):
             x = z[row, r]
-            y = activate_scalar(x, code, alpha)
+            y = x if x > 0.0 else alpha * expm1_v(x)
             z[row, r] = y
-            slope[row, r] = derivative_from_output(x, y, code, alpha)
+            slope[row, r] = 1.0 if x > 0.0 else y + alpha
+    elif code == SOFTPLUS:
+        for r in range(n):
+            x = z[row, r]
+            z[row, r] = max(x, 0.0) + log1p_unit(exp_v(-abs(x)))
+            slope[row, r] = sigmoid_v(x)
+    else:  # STEP
+        for r in range(n):
+            pos = z[row, r] >= 0.0
+            z[row, r] = 1.0 if pos else 0.0
+            slope[row, r] = 0.0
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
