@@ -365,7 +365,11 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
     out_img = charts.boundary_image(colours, sets, cfg.task, title="Output")
     out_col.image(encode(out_img), caption="Model output over the plane; white-ringed points train, "
                   "black-ringed test.")
-    if not live_now:  # slide-ready pictures of the current state
+    if live_now:
+        # one element in the download row's place: the paused view's row would otherwise linger,
+        # greyed, under the live pictures (the playing script run never ends to clear it)
+        st.empty()
+    else:  # slide-ready pictures of the current state
         d = st.columns([1, 1, 3])
         d[0].download_button("Network PNG", charts.to_png(net), file_name="netplay-network.png",
                              mime="image/png", icon=":material/download:", key="pg_dl_net")
@@ -388,8 +392,11 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
     else:
         curves.info("Press Play or Step to start training: the loss curves appear here.")
 
-    if live_now:
-        return  # the metrics table is redrawn when paused: a grid widget per frame halves the rate
+    if live_now:  # the metrics table is drawn when paused: a grid widget per frame halves the rate
+        table = {"binary": "accuracy, precision, recall and AUC per set", "multiclass": "test accuracy per class",
+                 "regression": "the MAE per set"}[cfg.task]
+        st.caption(f"Pause to see {table}.")
+        return
     if cfg.task == "binary":
         prec, rec = metrics.precision_recall(y_test, pred_test > 0.5)
         st.dataframe(pd.DataFrame({

@@ -23,6 +23,11 @@ def test_default_demo_trains_live_and_pauses(page, app_url, screenshot_dir):
     fps = frames_per_second(page, "Step", 5.0)
     print(f"\nplayground live view: {fps:.1f} frames/s in Chromium (default demo)")
     assert fps > 0, "the charts did not update while training"
+    # the paused view's leftovers (its download row, hint and metrics table) must not linger,
+    # greyed, under the live pictures
+    expect(page.get_by_text("Press Play or Step to start training")).to_have_count(0)
+    expect(page.get_by_text("Pause to see accuracy, precision, recall and AUC per set.")).to_be_visible()
+    expect(page.get_by_role("button", name="Network PNG")).to_have_count(0)
     shot(page, screenshot_dir, "playground_training")
     pause_and_check_it_holds(page, lambda p: metric_value(p, "Step"))
     assert float(metric_value(page, "Training loss")) < start_loss
