@@ -2,57 +2,62 @@
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
+from PIL import Image, ImageDraw
 
-from app.charts.theme import DIVERGING_SCALE, NEGATIVE, POSITIVE, SERIES, style
+from app.charts.playground import curve_image, font
+from app.charts.theme import NEGATIVE, POSITIVE, SERIES
 from engine.neuron import PerceptronSnapshot
 
 
-def decision_plane(snap: PerceptronSnapshot, title: str) -> go.Figure:
-    """The 2-input truth table with the perceptron's regions (blue: outputs 1) and its line."""
-    lo, hi = -0.5, 1.5
-    grid = np.linspace(lo, hi, 41)  # the region is a half-plane: a coarse grid draws it
-    gx, gy = np.meshgrid(grid, grid)
+def _rgb(hex_colour: str) -> np.ndarray:
+    return np.array([int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)])
+
+
+def decision_plane_image(snap: PerceptronSnapshot, title: str, size: int = 420) -> Image.Image:
+    """The 2-input truth table with the perceptron's regions (blue: outputs 1), its line
+    w.x + b = 0, and the corners coloured by target, ringed red while misclassified."""
+    lo, hi, pad = -0.5, 1.5, 40
+    grid = np.linspace(lo, hi, size)
+    gx, gy = np.meshgrid(grid, grid[::-1])  # image rows run from x2 = 1.5 (top) down
+    ones = (snap.weights[0] * gx + snap.weights[1] * gy + snap.bias >= 0)[..., None]
+    region = np.where(ones, _rgb(POSITIVE), _rgb(NEGATIVE)) * 0.35 + 255 * 0.65
+    plot = Image.fromarray(region.astype(np.uint8))
+    draw = ImageDraw.Draw(plot)  # drawn on the plot alone, so the line is clipped to it
+    px = lambda v: (v - lo) / (hi - lo) * size  # noqa: E731
+    py = lambda v: (hi - v) / (hi - lo) * size  # noqa: E731
     w, b = snap.weights, snap.bias
-    score = w[0] * gx + w[1] * gy + b
-    fig = go.Figure()
-    fig.add_trace(go.Heatmap(x=grid, y=grid, z=(score >= 0).astype(float), colorscale=DIVERGING_SCALE,
-                             zmin=-0.3, zmax=1.3, showscale=False, opacity=0.35, hoverinfo="skip"))
     if abs(w[1]) > 1e-12:
-        xs = np.array([lo, hi])
-        fig.add_trace(go.Scatter(x=xs, y=-(w[0] * xs + b) / w[1], mode="lines", name="w·x + b = 0",
-                                 line=dict(color="black", width=3)))
+        draw.line([px(lo), py(-(w[0] * lo + b) / w[1]), px(hi), py(-(w[0] * hi + b) / w[1])],
+                  fill=(0, 0, 0), width=3)
     elif abs(w[0]) > 1e-12:
-        fig.add_trace(go.Scatter(x=[-b / w[0]] * 2, y=[lo, hi], mode="lines", name="w·x + b = 0",
-                                 line=dict(color="black", width=3)))
-    right = snap.predictions == snap.y
-    for label, colour in ((0, NEGATIVE), (1, POSITIVE)):
-        sel = snap.y == label
-        fig.add_trace(go.Scatter(
-            x=snap.x[sel, 0], y=snap.x[sel, 1], mode="markers", name=f"target {label}",
-            marker=dict(size=26, color=colour, line=dict(width=4, color=np.where(right[sel], "white", "red"))),
-            hovertemplate="x1=%{x:.0f}, x2=%{y:.0f}<extra></extra>"))
-    fig.update_xaxes(range=[lo, hi], title_text="x1", dtick=1)
-    fig.update_yaxes(range=[lo, hi], title_text="x2", dtick=1, scaleanchor="x", scaleratio=1)
-    return style(fig, title, height=460)
+        draw.line([px(-b / w[0]), 0, px(-b / w[0]), size], fill=(0, 0, 0), width=3)
+    r = size // 30
+    for (x1, x2), target, guess in zip(snap.x, snap.y, snap.predictions):
+        cx, cy = px(x1), py(x2)
+        draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=tuple(_rgb(POSITIVE if target == 1 else NEGATIVE)),
+                     outline=(255, 255, 255) if guess == target else (220, 0, 0), width=4)
+    img = Image.new("RGB", (size + 2 * pad, size + 2 * pad), "white")
+    img.paste(plot, (pad, pad))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle([pad, pad, pad + size, pad + size], outline=(120, 120, 120))
+    small = font(15)
+    for t in (0, 1):
+        draw.text((pad + px(t), pad + size + 6), str(t), fill=(60, 60, 60), font=small, anchor="mt")
+        draw.text((pad - 8, pad + py(t)), str(t), fill=(60, 60, 60), font=small, anchor="rm")
+    draw.text((pad + size / 2, pad + size + 22), "x1", fill=(60, 60, 60), font=small, anchor="mt")
+    draw.text((12, pad + size / 2), "x2", fill=(60, 60, 60), font=small, anchor="lm")
+    draw.text((pad, 10), title, fill=(30, 30, 30), font=font(18))
+    return img
 
 
-def errors_per_epoch(snap: PerceptronSnapshot) -> go.Figure:
-    epochs = np.arange(1, len(snap.errors) + 1)
-    fig = go.Figure(go.Scatter(x=epochs, y=snap.errors, mode="lines+markers", name="misclassified",
-                               line=dict(color=NEGATIVE, width=3)))
-    fig.update_layout(xaxis_title="epoch", yaxis_title="samples misclassified",
-                      yaxis=dict(rangemode="tozero", dtick=1))
-    return style(fig, "errors per epoch", height=300)
+def errors_image(snap: PerceptronSnapshot) -> Image.Image:
+    return curve_image(list(range(1, len(snap.errors) + 1)), [("misclassified", list(snap.errors), NEGATIVE)],
+                       width=440, height=230, x_label="epoch", title="errors per epoch")
 
 
-def weight_trajectory(snap: PerceptronSnapshot) -> go.Figure:
-    epochs = np.arange(len(snap.bias_history))
-    fig = go.Figure()
-    for j in range(snap.weight_history.shape[1]):
-        fig.add_trace(go.Scatter(x=epochs, y=snap.weight_history[:, j], name=f"w{j + 1}",
-                                 line=dict(color=SERIES[j], width=3)))
-    fig.add_trace(go.Scatter(x=epochs, y=snap.bias_history, name="b",
-                             line=dict(color="black", width=3, dash="dot")))
-    fig.update_layout(xaxis_title="epoch (0 = initial)", yaxis_title="value")
-    return style(fig, "weights and bias", height=300)
+def weights_image(snap: PerceptronSnapshot) -> Image.Image:
+    epochs = list(range(len(snap.bias_history)))
+    series = [(f"w{j + 1}", list(snap.weight_history[:, j]), SERIES[j]) for j in range(snap.weight_history.shape[1])]
+    series.append(("b", list(snap.bias_history), "#000000"))
+    return curve_image(epochs, series, width=440, height=230, x_label="epoch (0 = initial)",
+                       title="weights and bias")

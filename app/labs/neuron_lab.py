@@ -10,6 +10,7 @@ import streamlit as st
 
 from app.charts import activations as act_charts
 from app.charts import neuron as neuron_charts
+from app.charts.playground import to_frame, to_png
 from app.state import live, url
 from engine import activations as act
 from engine.datasets import GATES
@@ -146,7 +147,8 @@ def perceptron() -> None:
                 _reset_perceptron()  # Play on a finished run starts it again
                 st.session_state["pc_playing"] = True
         STATE.publish()  # before the play loop: the link must be current while it runs
-        live.play("pc", "pc_playing", advance, lambda: _draw_perceptron(_perceptron_model()),
+        live.play("pc", "pc_playing", advance,
+                  lambda: _draw_perceptron(_perceptron_model(), bool(st.session_state.get("pc_playing"))),
                   SPEEDS[st.session_state["pc_speed"]])
 
 
@@ -169,7 +171,7 @@ def _reset_perceptron() -> None:
     st.session_state["pc_playing"] = False
 
 
-def _draw_perceptron(model: Perceptron) -> None:
+def _draw_perceptron(model: Perceptron, live_now: bool = False) -> None:
     snap = model.snapshot()
     cols = st.columns(5)
     cols[0].metric("Epoch", snap.epoch)
@@ -182,13 +184,15 @@ def _draw_perceptron(model: Perceptron) -> None:
                    "the line, so no further mistake can move it.", icon=":material/check_circle:")
     elif snap.gave_up:
         st.error(f"Stopped after {snap.epoch} epochs without converging.", icon=":material/block:")
-    left, right = st.columns([3, 2])
-    # the epoch in the title also keeps every frame's chart distinct (XOR revisits the same weights)
-    left.plotly_chart(neuron_charts.decision_plane(snap, f"{model.config.gate}: decision line, epoch {snap.epoch}"),
-                      width="stretch")
+    # pictures, playing or paused: a Plotly chart per frame is still drawing when the next one
+    # comes, and a paused Plotly chart replaced by a picture on Play lingers greyed beside it
+    left, right = st.columns(2)
+    encode = to_frame if live_now else to_png
+    left.image(encode(neuron_charts.decision_plane_image(snap, f"{model.config.gate}: decision line, "
+                                                               f"epoch {snap.epoch}")))
     if len(snap.errors):
-        right.plotly_chart(neuron_charts.errors_per_epoch(snap), width="stretch")
-    right.plotly_chart(neuron_charts.weight_trajectory(snap), width="stretch")
+        right.image(encode(neuron_charts.errors_image(snap)))
+    right.image(encode(neuron_charts.weights_image(snap)))
 
 
 def activations() -> None:

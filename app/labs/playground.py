@@ -365,11 +365,7 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
     out_img = charts.boundary_image(colours, sets, cfg.task, title="Output")
     out_col.image(encode(out_img), caption="Model output over the plane; white-ringed points train, "
                   "black-ringed test.")
-    if live_now:
-        # one element in the download row's place: the paused view's row would otherwise linger,
-        # greyed, under the live pictures (the playing script run never ends to clear it)
-        st.empty()
-    else:  # slide-ready pictures of the current state
+    if not live_now:  # slide-ready pictures of the current state
         d = st.columns([1, 1, 3])
         d[0].download_button("Network PNG", charts.to_png(net), file_name="netplay-network.png",
                              mime="image/png", icon=":material/download:", key="pg_dl_net")

@@ -212,11 +212,18 @@ def digits_view() -> None:
     t[3].button("Restart chains", key="rbm_chain_reset", on_click=lambda: st.session_state.pop("rbm_chain", None),
                 help="Start the Gibbs chains again.")
     STATE.publish()
-    live.play("rbm", "rbm_playing", lambda: m.step(int(st.session_state["rbm_speed"])) == "running",
-              lambda: draw_digits(m, x, labels, live_now=bool(st.session_state.get("rbm_playing"))),
-              interval_s=0.08)
-    if not st.session_state.get("rbm_playing"):
-        dbn_section(m)
+    # the section below the live view is filled before the play loop starts: drawn after it, the
+    # paused run's copy would linger greyed for as long as the loop runs
+    view, below = st.container(), st.container()
+    with below:
+        if st.session_state.get("rbm_playing"):
+            st.caption("Pause to stack a second RBM on top of this one (a small deep belief network).")
+        else:
+            dbn_section(m)
+    with view:
+        live.play("rbm", "rbm_playing", lambda: m.step(int(st.session_state["rbm_speed"])) == "running",
+                  lambda: draw_digits(m, x, labels, live_now=bool(st.session_state.get("rbm_playing"))),
+                  interval_s=0.08)
 
 
 def chain_start(start: str, x: np.ndarray, seed: int) -> np.ndarray:

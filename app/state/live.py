@@ -43,9 +43,14 @@ def play(name: str, playing_key: str, advance: Callable[[], bool], draw: Callabl
 
     ``draw`` must not create widgets: it runs once per frame in the same script run.
     """
-    slot = st.empty()
+    # Two placeholders: paused views draw in the first, playing frames in the second. On Play the
+    # first is written empty in this run, so the browser drops the paused view at once; redrawn
+    # in place, its elements would stay greyed until the run ends (never, while playing), and a
+    # paused Plotly chart replaced by a picture is even kept beside it. (Emptying and refilling
+    # one placeholder does not do it: Streamlit merges the two writes before they are sent.)
+    still, slot = st.empty(), st.empty()
     if not st.session_state.get(playing_key):
-        with slot.container():
+        with still.container():
             draw()
         return
     max_frames = st.session_state.get(TEST_FRAMES_KEY)

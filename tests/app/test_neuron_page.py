@@ -153,3 +153,32 @@ def test_malformed_url_falls_back_with_a_notice(open_page):
         assert f"`{key}`" in warning
     assert at.radio(key="section").value == "McCulloch-Pitts unit"
     assert at.slider(key="mp_theta").value == 2.0
+
+
+def test_perceptron_picture_shows_the_models_state():
+    from app.charts.neuron import decision_plane_image
+    from app.charts.theme import NEGATIVE, POSITIVE
+    from engine.neuron import PerceptronConfig
+
+    model = Perceptron(PerceptronConfig(gate="XOR", seed=3))
+    model.step(5)
+    snap = model.snapshot()
+    size, pad, lo, hi = 420, 40, -0.5, 1.5
+    img = np.asarray(decision_plane_image(snap, "XOR", size=size)).astype(int)
+    to_px = lambda x1, x2: (int(pad + (x1 - lo) / (hi - lo) * size), int(pad + (hi - x2) / (hi - lo) * size))  # noqa: E731
+    rgb = lambda h: np.array([int(h[i:i + 2], 16) for i in (1, 3, 5)])  # noqa: E731
+    assert (snap.predictions != snap.y).any()  # XOR: something is always wrong
+    for (x1, x2), target, guess in zip(snap.x, snap.y, snap.predictions):
+        cx, cy = to_px(x1, x2)
+        np.testing.assert_array_equal(img[cy, cx], rgb(POSITIVE if target == 1 else NEGATIVE))
+        ring = img[cy, cx + size // 30 - 1]
+        assert (ring[0] > 200 and ring[1] < 60) == (guess != target), (x1, x2, ring)  # red ring = wrong
+    # the shaded regions are the model's own: sample points away from the line
+    w, b = snap.weights, snap.bias
+    for x1, x2 in np.random.default_rng(0).uniform(lo + 0.05, hi - 0.05, (200, 2)):
+        score = w[0] * x1 + w[1] * x2 + b
+        if abs(score) < 0.05 or min(np.hypot(x1 - snap.x[:, 0], x2 - snap.x[:, 1])) < 0.1:
+            continue
+        cx, cy = to_px(x1, x2)
+        r, _, blue = img[cy, cx]
+        assert (blue > r) == (score >= 0), (x1, x2, img[cy, cx])

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -26,6 +27,23 @@ def wait_for_app(page: Page, timeout: float = 90_000) -> None:
 
 def assert_no_exception(page: Page) -> None:
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+
+
+def assert_nothing_greyed_while_playing(page: Page, seconds: float = 1.0) -> None:
+    """While a live view plays, its script run never ends, so anything left over from the paused
+    run (and not redrawn by the loop) stays on screen greyed out as stale. Sampled for a while:
+    a frame being drawn may grey an element for an instant, a leftover stays."""
+    stale = "[data-stale='true']"
+    deadline = time.monotonic() + seconds
+    while True:
+        found = page.locator(stale).evaluate_all(  # an st.empty placeholder is invisible either way
+            "els => els.filter(e => !(e.querySelector('[data-testid=stEmpty]') && !e.innerText.trim()))"
+            ".map(e => (e.getAttribute('data-testid') || e.className) + ': ' + e.innerText.slice(0, 60))")
+        if not found:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"greyed-out leftovers while playing: {found}")
+        time.sleep(0.1)
 
 
 def metric_value(page: Page, label: str) -> str:

@@ -7,7 +7,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import (assert_no_exception, metric_value, pause_and_check_it_holds, shot, wait_for_app,
+from tests.e2e.helpers import (assert_no_exception, assert_nothing_greyed_while_playing,
+                               metric_value, pause_and_check_it_holds, shot, wait_for_app,
                                wait_for_metric)
 
 pytestmark = pytest.mark.e2e
@@ -60,6 +61,7 @@ def test_perceptron_trains_live_in_the_browser(page, app_url, screenshot_dir):
     rate = (later - first) / (time.perf_counter() - start)
     print(f"\nperceptron live view: {rate:.1f} frames/s in Chromium")
     assert later > first, "the live view did not advance while playing"
+    assert_nothing_greyed_while_playing(page)
     assert_no_exception(page)
     shot(page, screenshot_dir, "neuron_perceptron_xor")
     pause_and_check_it_holds(page, lambda p: metric_value(p, "Epoch"))

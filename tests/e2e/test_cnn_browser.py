@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import (assert_no_exception, frames_per_second, pause_and_check_it_holds, shot, wait_for_app,
+from tests.e2e.helpers import (assert_no_exception, assert_nothing_greyed_while_playing,
+                               frames_per_second, pause_and_check_it_holds, shot, wait_for_app,
                                wait_for_metric)
 
 pytestmark = pytest.mark.e2e
@@ -50,6 +51,7 @@ def test_small_cnn_trains_live(page, app_url, screenshot_dir):
     page.get_by_role("button", name=re.compile(r"Play$")).click()
     time.sleep(2.0)
     fps = frames_per_second(page, "Epoch", 4.0)
+    assert_nothing_greyed_while_playing(page)
     print(f"\nCNN live training: {fps:.1f} frames/s in Chromium (5 updates of batch 32 per frame)")
     assert fps > 0
     time.sleep(4.0)

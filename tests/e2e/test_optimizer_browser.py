@@ -7,7 +7,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import (assert_no_exception, pause_and_check_it_holds, picture_frames_per_second, shot,
+from tests.e2e.helpers import (assert_no_exception, assert_nothing_greyed_while_playing,
+                               pause_and_check_it_holds, picture_frames_per_second, shot,
                                wait_for_app)
 
 pytestmark = pytest.mark.e2e
@@ -25,6 +26,7 @@ def test_race_animates_pauses_and_picks_a_start_by_click(page, app_url, screensh
     page.get_by_role("button", name=re.compile(r"Play$")).click()
     time.sleep(1.5)
     fps = picture_frames_per_second(page, 4.0)
+    assert_nothing_greyed_while_playing(page)
     print(f"\noptimizer race live view: {fps:.1f} picture changes/s in Chromium (default race)")
     assert fps > 0, "the race pictures did not change while playing"
     assert step_shown(page) > 0

@@ -7,7 +7,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import (assert_no_exception, frames_per_second, metric_value, pause_and_check_it_holds, shot,
+from tests.e2e.helpers import (assert_no_exception, assert_nothing_greyed_while_playing,
+                               frames_per_second, metric_value, pause_and_check_it_holds, shot,
                                wait_for_app, wait_for_metric)
 
 pytestmark = pytest.mark.e2e
@@ -21,6 +22,7 @@ def test_default_demo_trains_live_and_pauses(page, app_url, screenshot_dir):
     page.get_by_role("button", name=re.compile(r"Play$")).click()
     time.sleep(2)
     fps = frames_per_second(page, "Step", 5.0)
+    assert_nothing_greyed_while_playing(page)
     print(f"\nplayground live view: {fps:.1f} frames/s in Chromium (default demo)")
     assert fps > 0, "the charts did not update while training"
     # the paused view's leftovers (its download row, hint and metrics table) must not linger,
@@ -33,6 +35,12 @@ def test_default_demo_trains_live_and_pauses(page, app_url, screenshot_dir):
     assert float(metric_value(page, "Training loss")) < start_loss
     assert_no_exception(page)
     shot(page, screenshot_dir, "playground_paused")
+    # playing again after a pause: the paused view's Plotly charts must go, not linger beside
+    # the live pictures
+    page.get_by_role("button", name=re.compile(r"Play$")).click()
+    time.sleep(2)
+    assert_nothing_greyed_while_playing(page)
+    pause_and_check_it_holds(page, lambda p: metric_value(p, "Step"))
 
 
 def test_preset_starts_a_demo(page, app_url, screenshot_dir):

@@ -7,7 +7,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import (assert_no_exception, frames_per_second, pause_and_check_it_holds, shot, wait_for_app,
+from tests.e2e.helpers import (assert_no_exception, assert_nothing_greyed_while_playing, frames_per_second,
+                               pause_and_check_it_holds, shot, wait_for_app,
                                wait_for_metric)
 
 pytestmark = pytest.mark.e2e
@@ -27,6 +28,7 @@ def test_digits_train_live_and_pause(page, app_url, screenshot_dir):
     fps = frames_per_second(page, "Updates", 4.0)
     print(f"\nRBM live view: {fps:.1f} frames/s in Chromium (digits, 64 hidden, CD-1, 10 batches per frame)")
     assert fps > 0
+    assert_nothing_greyed_while_playing(page)
     shot(page, screenshot_dir, "rbm_digits_playing")
     held = pause_and_check_it_holds(page, updates)
     assert held > 10

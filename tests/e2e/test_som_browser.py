@@ -7,7 +7,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import (assert_no_exception, frames_per_second, pause_and_check_it_holds, picture_frames_per_second, shot,
+from tests.e2e.helpers import (assert_no_exception, assert_nothing_greyed_while_playing,
+                               frames_per_second, pause_and_check_it_holds, picture_frames_per_second, shot,
                                wait_for_app, wait_for_metric)
 
 pytestmark = pytest.mark.e2e
@@ -27,6 +28,7 @@ def test_colour_map_trains_live_and_pauses(page, app_url, screenshot_dir):
     time.sleep(1.5)
     fps = frames_per_second(page, "Step", 4.0)
     pictures = picture_frames_per_second(page, 3.0)
+    assert_nothing_greyed_while_playing(page)
     print(f"\nSOM live view: {fps:.1f} frames/s (step counter) and {pictures:.1f} picture changes/s in Chromium "
           "(default colour map, 20x20, 50 steps per frame)")
     assert fps > 0 and pictures > 0, "the map did not change while playing"
