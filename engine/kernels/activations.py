@@ -13,55 +13,15 @@ from engine.kernels.vmath import exp_v, expm1_v, log1p_unit, sigmoid_v, tanh_v
 STEP, LINEAR, SIGMOID, TANH, RELU, LEAKY_RELU, ELU, SOFTPLUS = range(8)
 
 
-@njit(cache=True, nogil=True, inline="always")
-def activate_scalar(x: float, code: int, alpha: float) -> float:
-    if code == STEP:
-        return 1.0 if x >= 0.0 else 0.0
-    if code == LINEAR:
-        return x
-    if code == SIGMOID:
-        return sigmoid_v(x)
-    if code == TANH:
-        return tanh_v(x)
-    if code == RELU:
-        return x if x > 0.0 else 0.0
-    if code == LEAKY_RELU:
-        return x if x > 0.0 else alpha * x
-    if code == ELU:
-        return x if x > 0.0 else alpha * expm1_v(x)
-    # SOFTPLUS: log(1 + e^x) = max(x, 0) + log1p(e^-|x|), stable for large |x|
-    return max(x, 0.0) + log1p_unit(exp_v(-abs(x)))
-
-
-@njit(cache=True, nogil=True, inline="always")
-def derivative_from_output(x: float, y: float, code: int, alpha: float) -> float:
-    """d activation / dx, given the pre-activation x and the already-computed output y."""
-    if code == STEP:
-        return 0.0  # zero almost everywhere; undefined at 0: nothing flows back
-    if code == LINEAR:
-        return 1.0
-    if code == SIGMOID:
-        return y * (1.0 - y)
-    if code == TANH:
-        return 1.0 - y * y
-    if code == RELU:
-        return 1.0 if x > 0.0 else 0.0
-    if code == LEAKY_RELU:
-        return 1.0 if x > 0.0 else alpha
-    if code == ELU:
-        return 1.0 if x > 0.0 else y + alpha
-    # SOFTPLUS' derivative is the sigmoid
-    return sigmoid_v(x)
-
-
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def activate_row(z: np.ndarray, slope: np.ndarray, row: int, n: int, code: int, alpha: float) -> None:
     """z[row, :n] <- f(z[row, :n]) in place and slope[row, :n] <- f'(z[row, :n]).
 
     One loop per activation, the code tested outside it: a branch on the code inside the loop
-    would stop LLVM from vectorising it. The common ones are written out; the rest share the
-    scalar definitions above (vmath keeps them vectorisable too). Rows are indexed, not sliced
-    out: a row view costs reference counting on every call.
+    would stop LLVM from vectorising it. Each derivative is written from the output where that is
+    cheaper (sigmoid: y (1 - y), tanh: 1 - y^2, ELU: y + alpha below 0). STEP passes no gradient
+    (zero almost everywhere, undefined at 0). Rows are indexed, not sliced out: a row view costs
+    reference counting on every call.
     """
     if code == TANH:
         for r in range(n):
@@ -96,7 +56,7 @@ def activate_row(z: np.ndarray, slope: np.ndarray, row: int, n: int, code: int, 
         for r in range(n):
             x = z[row, r]
             z[row, r] = max(x, 0.0) + log1p_unit(exp_v(-abs(x)))
-            slope[row, r] = sigmoid_v(x)
+            slope[row, r] = sigmoid_v(x)  # softplus' derivative; max(x, 0) + log1p(e^-|x|) never overflows
     else:  # STEP
         for r in range(n):
             pos = z[row, r] >= 0.0

@@ -7,9 +7,9 @@ Layout, shared by every kernel here:
 - ``theta``: every parameter in one flat vector; layer l's weights W_l (sizes[l] x sizes[l+1],
   row-major) start at ``w_off[l]``, its biases at ``b_off[l]``.
 - unit buffers (sum(sizes), block), unit-major: layer l's units start at row ``u_off[l]``; rows
-  0.. hold the inputs. A batch goes through in blocks of ``block_size`` samples. ``act`` holds activations, ``slope`` f'(z) (times the dropout mask),
-  ``delta`` the backpropagated dLoss/dz. The batch index is innermost and contiguous, so the
-  loops over samples vectorise.
+  0.. hold the inputs. A batch goes through in blocks of ``block_size`` samples. ``act`` holds
+  activations, ``slope`` f'(z) (times the dropout mask), ``delta`` the backpropagated dLoss/dz.
+  The sample index is innermost and contiguous, so the loops over samples vectorise.
 - the output layer stores logits z; ``out_kind`` says how they become predictions:
   REGRESSION (identity), BINARY (sigmoid), MULTICLASS (softmax).
 - randomness (shuffling, dropout) comes from a splitmix64 stream whose state is one uint64 owned
@@ -31,20 +31,20 @@ DIVERGED, RUNNING = 0, 1
 
 CACHE_BYTES = 384 * 1024  # a block's three unit buffers should fit in the (per-core) L2 cache
 
+# fast-math without "nnan"/"ninf": NaN and infinity keep their meaning (divergence is still seen);
+# "reassoc" lets the sums over a batch vectorise
+FAST = {"nsz", "arcp", "contract", "reassoc"}
+
 
 @njit(cache=True, nogil=True)
 def block_size(n_units: int) -> int:
     """Samples forwarded and backpropagated together: as many as keep the block's act, slope and
-    delta rows in cache (256 for a playground-sized net), at least 32. Long blocks amortise each
-    loop's set-up and reduction; short ones stay in cache."""
+    delta rows in cache (512, i.e. a whole 500-point batch, for a playground-sized net), at least
+    32. Long blocks amortise each loop's set-up and reduction; short ones stay in cache."""
     b = 512
     while b > 32 and n_units * b * 24 > CACHE_BYTES:
         b //= 2
     return b
-
-# fast-math without "nnan"/"ninf": NaN and infinity keep their meaning (divergence is still seen);
-# "reassoc" lets the sums over a batch vectorise
-FAST = {"nsz", "arcp", "contract", "reassoc"}
 
 
 @njit(cache=True, nogil=True, inline="always")
