@@ -3,6 +3,48 @@ from __future__ import annotations
 
 __all__ = ["PARTS", "warmup"]
 
+
+def kernel_cache_folder(kernels, root):
+    """``root``/numba-<hash of the names and contents of the .py files in ``kernels``>."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for source in sorted(kernels.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return root / f"numba-{digest.hexdigest()[:16]}"
+
+
+def _cache_by_kernel_version() -> None:
+    """Keep Numba's compiled kernels in a folder named after a hash of every kernel source file.
+
+    Numba checks a cached function against its own file only, and kernels inline functions from
+    other files (vmath into the MLP, the optimizers into the MLP and the race): after an update
+    that touched only a callee's file, the callers' stale machine code would be loaded. A new
+    hash means a new folder, so any change recompiles everything once; older folders are removed.
+    An explicit NUMBA_CACHE_DIR is left alone.
+    """
+    import os
+    import shutil
+    from pathlib import Path
+
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "netplay"
+    folder = kernel_cache_folder(Path(__file__).parent / "kernels", root)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return  # not writable: Numba falls back to its own places
+    for old in root.glob("numba-*"):
+        if old != folder:
+            shutil.rmtree(old, ignore_errors=True)
+    import numba
+
+    numba.config.CACHE_DIR = str(folder)  # read when each @njit(cache=True) is defined: before the kernels
+
+
+_cache_by_kernel_version()
+
 PARTS = ("core", "mlp", "som", "rbm", "conv")  # kernel families, compiled separately so a lab waits only for its own
 
 
