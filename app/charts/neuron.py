@@ -4,13 +4,9 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw
 
-from app.charts.playground import curve_image, font
-from app.charts.theme import NEGATIVE, POSITIVE, SERIES
+from app.charts.playground import NEG_RGB, POS_RGB, curve_image, font
+from app.charts.theme import NEGATIVE, SERIES
 from engine.neuron import PerceptronSnapshot
-
-
-def _rgb(hex_colour: str) -> np.ndarray:
-    return np.array([int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)])
 
 
 def decision_plane_image(snap: PerceptronSnapshot, title: str, size: int = 420) -> Image.Image:
@@ -20,7 +16,7 @@ def decision_plane_image(snap: PerceptronSnapshot, title: str, size: int = 420) 
     grid = np.linspace(lo, hi, size)
     gx, gy = np.meshgrid(grid, grid[::-1])  # image rows run from x2 = 1.5 (top) down
     ones = (snap.weights[0] * gx + snap.weights[1] * gy + snap.bias >= 0)[..., None]
-    region = np.where(ones, _rgb(POSITIVE), _rgb(NEGATIVE)) * 0.35 + 255 * 0.65
+    region = np.where(ones, POS_RGB, NEG_RGB) * 0.35 + 255 * 0.65
     plot = Image.fromarray(region.astype(np.uint8))
     draw = ImageDraw.Draw(plot)  # drawn on the plot alone, so the line is clipped to it
     px = lambda v: (v - lo) / (hi - lo) * size  # noqa: E731
@@ -34,7 +30,7 @@ def decision_plane_image(snap: PerceptronSnapshot, title: str, size: int = 420) 
     r = size // 30
     for (x1, x2), target, guess in zip(snap.x, snap.y, snap.predictions):
         cx, cy = px(x1), py(x2)
-        draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=tuple(_rgb(POSITIVE if target == 1 else NEGATIVE)),
+        draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=tuple(int(c) for c in (POS_RGB if target == 1 else NEG_RGB)),
                      outline=(255, 255, 255) if guess == target else (220, 0, 0), width=4)
     img = Image.new("RGB", (size + 2 * pad, size + 2 * pad), "white")
     img.paste(plot, (pad, pad))

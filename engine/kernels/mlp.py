@@ -242,6 +242,28 @@ def _forward_block(xt, rows, start, nb, act, slope, theta, sizes, w_off, b_off, 
 
 
 @njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")
+def _softmax_parts(act, scratch, dst, out0, n_out, nb):
+    """Per sample of the block: the largest logit into scratch[out0], e^(z_j - max) into dst rows
+    out0.., their sum into scratch[out0 + 1] (the output layer's ``slope`` rows are free scratch).
+    Returns the sum of |logits|: finite exactly when every logit is."""
+    m, s = out0, out0 + 1
+    for r in range(nb):
+        scratch[m, r] = act[out0, r]
+        scratch[s, r] = 0.0
+    for j in range(1, n_out):
+        for r in range(nb):
+            scratch[m, r] = max(scratch[m, r], act[out0 + j, r])
+    size = 0.0
+    for j in range(n_out):
+        for r in range(nb):
+            size += abs(act[out0 + j, r])
+            e = exp_v(act[out0 + j, r] - scratch[m, r])
+            dst[out0 + j, r] = e
+            scratch[s, r] += e
+    return size
+
+
+@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")
 def _output_loss_and_delta(act, slope, delta, y, rows, start, nb, out0, n_out, out_kind, loss_code,
                            scale, want_loss):
     """Summed loss of the block's samples from their logits; delta <- dLoss/dz times ``scale``.
@@ -258,18 +280,7 @@ def _output_loss_and_delta(act, slope, delta, y, rows, start, nb, out0, n_out, o
     loss = 0.0
     if out_kind == MULTICLASS:
         m, s, t = out0, out0 + 1, out0 + 2  # scratch rows (a multiclass layer has >= 3 units)
-        for r in range(nb):
-            slope[m, r] = act[out0, r]
-            slope[s, r] = 0.0
-        for j in range(1, n_out):
-            for r in range(nb):
-                slope[m, r] = max(slope[m, r], act[out0 + j, r])
-        for j in range(n_out):
-            for r in range(nb):
-                e = exp_v(act[out0 + j, r] - slope[m, r])
-                delta[out0 + j, r] = e
-                slope[s, r] += e
-                loss += abs(act[out0 + j, r])
+        loss = _softmax_parts(act, slope, delta, out0, n_out, nb)
         if want_loss:
             loss = 0.0
             for r in range(nb):
@@ -476,23 +487,10 @@ def forward_all(xt, theta, sizes, w_off, b_off, u_off, act_codes, alpha, out_kin
                 for r in range(nb):
                     zj[r] = sigmoid_v(zj[r])
         elif out_kind == MULTICLASS:
-            m = slope[out0]
-            s = slope[out0 + 1]
-            for r in range(nb):
-                m[r] = act[out0, r]
-                s[r] = 0.0
-            for j in range(1, n_out):
-                for r in range(nb):
-                    m[r] = max(m[r], act[out0 + j, r])
+            _softmax_parts(act, slope, act, out0, n_out, nb)
             for j in range(n_out):
-                zj = act[out0 + j]
                 for r in range(nb):
-                    zj[r] = exp_v(zj[r] - m[r])
-                    s[r] += zj[r]
-            for j in range(n_out):
-                zj = act[out0 + j]
-                for r in range(nb):
-                    zj[r] /= s[r]
+                    act[out0 + j, r] /= slope[out0 + 1, r]
         for c in range(width):
             for r in range(nb):
                 out[c, start + r] = act[c, r]

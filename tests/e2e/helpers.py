@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -67,7 +68,6 @@ def shot(page: Page, folder: Path, name: str) -> Path:
 
 def wait_for_metric(page: Page, label: str, timeout: float = 30.0) -> str:
     """Poll until the metric is on the page; returns its value."""
-    import time
 
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -123,8 +123,6 @@ def picture_frames_per_second(page: Page, seconds: float = 5.0) -> float:
 def pause_and_check_it_holds(page: Page, read, settle_s: float = 0.5, hold_s: float = 1.0):
     """Click Pause, wait for the paused page, and assert ``read(page)`` no longer changes.
     Returns the value it holds at."""
-    import re
-    import time
 
     page.get_by_role("button", name=re.compile(r"Pause$")).click()
     expect(page.get_by_role("button", name=re.compile(r"Play$"))).to_be_visible(timeout=15_000)
