@@ -22,6 +22,7 @@ from numba import njit
 
 from engine.kernels.activations import activate_row
 from engine.kernels.optimizers import apply_update
+from engine.kernels.pipeline import Interleaved
 from engine.kernels.vmath import exp_v, log1p_unit, log_v, sigmoid_v
 
 REGRESSION, BINARY, MULTICLASS = range(3)
@@ -189,7 +190,7 @@ def _at(theta, q, ok):
     return theta[q] if ok else 0.0
 
 
-@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")
+@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", pipeline_class=Interleaved)
 def _forward_block(xt, rows, start, nb, act, slope, theta, sizes, w_off, b_off, u_off, act_codes,
                    alpha, dropout, train, state):
     """Forward samples ``rows[start:start+nb]`` of the inputs into columns 0..nb-1 of the
@@ -241,7 +242,7 @@ def _forward_block(xt, rows, start, nb, act, slope, theta, sizes, w_off, b_off, 
                         slope[o, r] *= keep
 
 
-@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")
+@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", pipeline_class=Interleaved)
 def _softmax_parts(act, scratch, dst, out0, n_out, nb):
     """Per sample of the block: the largest logit into scratch[out0], e^(z_j - max) into dst rows
     out0.., their sum into scratch[out0 + 1] (the output layer's ``slope`` rows are free scratch).
@@ -263,7 +264,7 @@ def _softmax_parts(act, scratch, dst, out0, n_out, nb):
     return size
 
 
-@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")
+@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", pipeline_class=Interleaved)
 def _output_loss_and_delta(act, slope, delta, y, rows, start, nb, out0, n_out, out_kind, loss_code,
                            scale, want_loss):
     """Summed loss of the block's samples from their logits; delta <- dLoss/dz times ``scale``.
@@ -326,7 +327,7 @@ def _output_loss_and_delta(act, slope, delta, y, rows, start, nb, out0, n_out, o
     return loss
 
 
-@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")
+@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", pipeline_class=Interleaved)
 def _backward_block(nb, act, slope, delta, theta, grad, sizes, w_off, b_off, u_off):
     """Add the block's weight and bias gradients to ``grad``; backpropagate delta layer by layer."""
     n_layers = sizes.size - 1
@@ -365,7 +366,7 @@ def _backward_block(nb, act, slope, delta, theta, grad, sizes, w_off, b_off, u_o
                     _madd(delta, src + k, delta, dst + j, cnt, theta[q + j], w1, w2, w3, nb, j == 0, 0.0)
 
 
-@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")
+@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", pipeline_class=Interleaved)
 def batch_gradient(xt, y, rows, theta, grad, sizes, w_off, b_off, u_off, act_codes, alpha,
                    out_kind, loss_code, dropout, train, state, act, slope, delta,
                    l1, l2, layer_norms, want_loss):
@@ -408,7 +409,7 @@ def batch_gradient(xt, y, rows, theta, grad, sizes, w_off, b_off, u_off, act_cod
     return total * inv_b
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, pipeline_class=Interleaved)
 def train_steps(xt, y, theta, grad, s1, s2, s3, opt_state, hyper, opt_code, sizes, w_off, b_off,
                 u_off, act_codes, alpha, out_kind, loss_code, batch_size, n_steps, stop_at_epoch_end,
                 l1, l2, dropout, clip_norm, order, cursor, rng_state, act, slope, delta,
@@ -459,7 +460,7 @@ def train_steps(xt, y, theta, grad, s1, s2, s3, opt_state, hyper, opt_code, size
     return n_steps, RUNNING
 
 
-@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")
+@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", pipeline_class=Interleaved)
 def forward_all(xt, theta, sizes, w_off, b_off, u_off, act_codes, alpha, out_kind, out):
     """Every unit of the network for every sample (column) of ``xt`` into ``out`` (sum(sizes), n).
 
