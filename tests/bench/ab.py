@@ -1,0 +1,94 @@
+"""python -m tests.bench.ab REV [--rounds N]: the playground training step, this tree against REV.
+
+Timings on a shared VM drift by 10-20 % within minutes (the host changes the clock), more than most
+kernel changes are worth, so back-to-back runs cannot tell them apart. This runs both versions at
+the same time, each pinned to its own core, then swaps the cores: whatever the machine does, both
+see it. REV is checked out into a temporary git worktree; each side compiles into its own empty
+Numba cache first (a minute or two per side).
+
+Prints, per run, each side's fastest and median microseconds per step, and at the end the median
+of this tree's time over REV's (below 1: this tree is faster).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+WORKLOAD = """
+import time
+from engine.datasets import make_2d
+from engine.mlp import MLP, MLPConfig
+from engine.optimizers import OptimizerConfig
+d = make_2d("circle", 500, 0.1, seed=0)
+m = MLP(MLPConfig(hidden=(8, 8), activations=("tanh", "tanh"), batch_size=500, shuffle=False,
+                  optimizer=OptimizerConfig("adam", lr=0.03), seed=0), d.x, d.y)
+m.step(100)
+times = []
+for _ in range(60):
+    start = time.perf_counter()
+    m.step(50)
+    times.append((time.perf_counter() - start) / 50 * 1e6)
+times.sort()
+print(times[0], times[len(times) // 2])
+"""
+
+
+def _side(tree: Path, cache: str, core: int | None) -> subprocess.Popen:
+    env = {**os.environ, "NUMBA_CACHE_DIR": cache, "PYTHONPATH": str(tree),
+           "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    pin = (lambda: os.sched_setaffinity(0, {core})) if core is not None else None
+    return subprocess.Popen([sys.executable, "-c", WORKLOAD], cwd=tree, env=env, text=True,
+                            stdout=subprocess.PIPE, preexec_fn=pin)
+
+
+def _result(proc: subprocess.Popen) -> tuple[float, float]:
+    out, _ = proc.communicate()
+    if proc.returncode:
+        raise SystemExit(f"a side failed (exit {proc.returncode})")
+    best, median = map(float, out.split())
+    return best, median
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.ab", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("rev", help="the git revision to compare against (e.g. HEAD, HEAD~3, a hash)")
+    parser.add_argument("--rounds", type=int, default=3, help="pairs of concurrent runs (default 3)")
+    args = parser.parse_args()
+    cores = sorted(os.sched_getaffinity(0))
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp) / "base"
+        subprocess.run(["git", "worktree", "add", "--detach", str(base), args.rev], cwd=ROOT,
+                       check=True, capture_output=True)
+        try:
+            sides = {"this tree": (ROOT, str(Path(tmp) / "cache-new")),
+                     args.rev: (base, str(Path(tmp) / "cache-base"))}
+            for name, (tree, cache) in sides.items():
+                print(f"compiling {name} ...", flush=True)
+                _result(_side(tree, cache, None))
+            ratios = []
+            for i in range(2 * args.rounds):
+                if len(cores) >= 2:
+                    placement = [cores[i % 2], cores[(i + 1) % 2]]
+                    procs = [_side(tree, cache, core) for (tree, cache), core in zip(sides.values(), placement)]
+                    results = [_result(p) for p in procs]
+                else:  # one core: alternate, and trust the result less
+                    results = [_result(_side(tree, cache, None)) for tree, cache in sides.values()]
+                (new_best, new_med), (old_best, old_med) = results
+                ratios.append(new_med / old_med)
+                print(f"run {i + 1}: this tree {new_best:.1f} / {new_med:.1f} us, "
+                      f"{args.rev} {old_best:.1f} / {old_med:.1f} us (fastest / median per step)", flush=True)
+            print(f"this tree / {args.rev}: {statistics.median(ratios):.3f} (median of {len(ratios)} runs)")
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(base)], cwd=ROOT, capture_output=True)
+
+
+if __name__ == "__main__":
+    main()
