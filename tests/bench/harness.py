@@ -35,6 +35,24 @@ def median_time(fn: Callable[[], object], repeats: int, warmup: int = 1) -> floa
     return statistics.median(times)
 
 
+def interleaved_medians(fns: list[Callable[[], object]], repeats: int, warmup: int = 1) -> list[float]:
+    """Median wall time of each of ``fns`` over ``repeats`` rounds that call every one of them once.
+
+    A shared VM's clock drifts by 10-20 % within a minute; timing one function's repeats and then
+    the other's lets that drift into the ratio. Taking turns, each round sees both at the same speed.
+    """
+    for fn in fns:
+        for _ in range(warmup):
+            fn()
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeats):
+        for fn, own in zip(fns, times):
+            start = time.perf_counter()
+            fn()
+            own.append(time.perf_counter() - start)
+    return [statistics.median(own) for own in times]
+
+
 def print_table(rows: list[Row]) -> None:
     head = f"{'workload':<34} {'ours':>11} {'peer':<22} {'peer time':>11} {'speedup':>9}"
     print(head)

@@ -8,7 +8,7 @@ import numpy as np
 from engine.datasets import make_2d
 from engine.mlp import MLP, MLPConfig
 from engine.optimizers import OptimizerConfig
-from tests.bench.harness import Row, median_time
+from tests.bench.harness import Row, interleaved_medians
 
 HIDDEN = (8, 8)
 LR = 0.03
@@ -91,15 +91,19 @@ def mlp_step_playground(quick: bool, wanted: Callable[[str], bool]) -> Iterator[
     model = MLP(config, d.x, d.y)
     ws, bs = model.weights()
     per_call = 100   # steps fused into one kernel call, as the live view does
-    repeats = 5 if quick else 20
-    ours = median_time(lambda: model.step(per_call), repeats) / per_call
+    repeats = 7 if quick else 25
     np_step = _numpy_adam_trainer(d.x, d.y, ws, bs)
-    numpy_s = median_time(lambda: [np_step() for _ in range(per_call)], repeats) / per_call
-    yield Row("mlp_step_playground", ours, "numpy (vectorised)", numpy_s)
+    fns = [lambda: model.step(per_call), lambda: [np_step() for _ in range(10)]]
+    per_fn = [per_call, 10]
     if _have_torch():
         t_step, _, _ = _torch_trainer(d.x, d.y, ws, bs)
-        torch_s = median_time(lambda: [t_step() for _ in range(per_call)], repeats) / per_call
-        yield Row("mlp_step_playground", ours, "pytorch cpu, 1 thread", torch_s)
+        fns.append(lambda: [t_step() for _ in range(10)])
+        per_fn.append(10)
+    # in turns (see interleaved_medians): the ratios are the workload's, not the VM's clock drift
+    medians = [t / n for t, n in zip(interleaved_medians(fns, repeats), per_fn)]
+    yield Row("mlp_step_playground", medians[0], "numpy (vectorised)", medians[1])
+    if len(medians) > 2:
+        yield Row("mlp_step_playground", medians[0], "pytorch cpu, 1 thread", medians[2])
 
 
 def mlp_grid_eval(quick: bool, wanted: Callable[[str], bool]) -> Iterator[Row]:
@@ -121,8 +125,7 @@ def mlp_grid_eval(quick: bool, wanted: Callable[[str], bool]) -> Iterator[Row]:
         outs.append(1 / (1 + np.exp(-(a @ ws[-1] + bs[-1]))))
         return np.hstack(outs)
     np.testing.assert_allclose(model.all_units(grid), numpy_all_units(), rtol=1e-10)
-    ours = median_time(lambda: model.all_units(grid), repeats)
-    yield Row("mlp_grid_eval_100x100", ours, "numpy (vectorised)", median_time(numpy_all_units, repeats))
+    fns = [lambda: model.all_units(grid), numpy_all_units]
     if _have_torch():
         import torch
 
@@ -138,4 +141,8 @@ def mlp_grid_eval(quick: bool, wanted: Callable[[str], bool]) -> Iterator[Row]:
                         outs.append(a)
                 outs.append(torch.sigmoid(a))
                 return torch.cat(outs, dim=1)
-        yield Row("mlp_grid_eval_100x100", ours, "pytorch cpu, 1 thread", median_time(torch_all_units, repeats))
+        fns.append(torch_all_units)
+    medians = interleaved_medians(fns, repeats)
+    yield Row("mlp_grid_eval_100x100", medians[0], "numpy (vectorised)", medians[1])
+    if len(medians) > 2:
+        yield Row("mlp_grid_eval_100x100", medians[0], "pytorch cpu, 1 thread", medians[2])
