@@ -8,9 +8,17 @@ outside the fragment (Pause) under load. Any click still lands at once: Streamli
 running script at its next element write and reruns with the click.
 
 Cost on a shared server is bounded: a play run stops after ``MAX_PLAY_S`` and pauses with a note.
+
+Two runs of one session can overlap: with Streamlit's fast reruns (the default) a click starts a
+new run at once, while the interrupted one goes on until its next element write, which can be
+in the middle of a training step. ``session_lock`` keeps them from stepping or drawing a model at
+the same time (a frame once drew a loss history one entry shorter than its epoch list, and
+crashed), and ``claim_session``, first in every run, makes an older run still looping stop at its
+next turn instead of stepping the model behind the new run's back.
 """
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 
@@ -18,6 +26,38 @@ import streamlit as st
 
 MAX_PLAY_S = 600.0
 TEST_FRAMES_KEY = "_live_max_frames"  # tests set it: a play run then draws that many frames
+_LOCK_KEY = "_live_lock"
+_NEWEST_KEY = "_live_newest_run"
+_this_run = threading.local()  # each script run has its own thread
+
+
+def session_lock() -> threading.RLock:
+    """The browser session's lock around everything that advances, resets or draws a live model."""
+    lock = st.session_state.get(_LOCK_KEY)
+    if lock is None:
+        lock = st.session_state.setdefault(_LOCK_KEY, threading.RLock())
+    return lock
+
+
+def claim_session() -> None:
+    """Call first in every script run: waits until an overlapping older run is done with its model
+    (it holds the lock while stepping or drawing), then marks this run as the session's newest."""
+    with session_lock():
+        newest = st.session_state.get(_NEWEST_KEY, 0) + 1
+        st.session_state[_NEWEST_KEY] = newest
+        _this_run.number = newest
+
+
+def _superseded() -> bool:
+    """Whether a newer run of this session has started since this one claimed it."""
+    return getattr(_this_run, "number", None) != st.session_state.get(_NEWEST_KEY)
+
+
+def _locked(fn: Callable[[], None]) -> Callable[[], None]:
+    def run() -> None:
+        with session_lock():
+            fn()
+    return run
 
 
 def transport(name: str, playing_key: str, on_step: Callable[[], None], on_reset: Callable[[], None],
@@ -29,9 +69,9 @@ def transport(name: str, playing_key: str, on_step: Callable[[], None], on_reset
                 icon=":material/pause:" if playing else ":material/play_arrow:", help=play_help,
                 on_click=lambda: st.session_state.update({playing_key: not playing}))
     c[1].button("Step", key=f"{name}_step", icon=":material/skip_next:", width="stretch",
-                help=step_help, on_click=lambda: (st.session_state.update({playing_key: False}), on_step()))
+                help=step_help, on_click=lambda: (st.session_state.update({playing_key: False}), _locked(on_step)()))
     c[2].button("Reset", key=f"{name}_reset", icon=":material/restart_alt:", width="stretch",
-                help=reset_help, on_click=lambda: (st.session_state.update({playing_key: False}), on_reset()))
+                help=reset_help, on_click=lambda: (st.session_state.update({playing_key: False}), _locked(on_reset)()))
     if st.session_state.pop(f"_{name}_timed_out", False):
         st.info(f"Paused after {MAX_PLAY_S / 60:.0f} minutes of continuous play. Press Play to go on.")
     return playing
@@ -49,8 +89,9 @@ def play(name: str, playing_key: str, advance: Callable[[], bool], draw: Callabl
     # paused Plotly chart replaced by a picture is even kept beside it. (Emptying and refilling
     # one placeholder does not do it: Streamlit merges the two writes before they are sent.)
     still, slot = st.empty(), st.empty()
+    lock = session_lock()
     if not st.session_state.get(playing_key):
-        with still.container():
+        with lock, still.container():
             draw()
         return
     max_frames = st.session_state.get(TEST_FRAMES_KEY)
@@ -58,8 +99,11 @@ def play(name: str, playing_key: str, advance: Callable[[], bool], draw: Callabl
     frames = 0
     while True:
         tick = time.perf_counter()
-        keep_going = advance()
-        with slot.container():
+        with lock:
+            if _superseded() or not st.session_state.get(playing_key):
+                return  # a newer run (a click, a changed setting) owns the model now
+            keep_going = advance()
+        with lock, slot.container():
             draw()
         frames += 1
         if not keep_going:
