@@ -25,14 +25,7 @@ class Row:
 
 def median_time(fn: Callable[[], object], repeats: int, warmup: int = 1) -> float:
     """Median wall time of ``fn()`` in seconds over ``repeats`` calls, after ``warmup`` calls."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return interleaved_medians([fn], repeats, warmup)[0]
 
 
 def interleaved_medians(fns: list[Callable[[], object]], repeats: int, warmup: int = 1) -> list[float]:
