@@ -292,7 +292,7 @@ class MLP:
                                  self._alpha, self.config.out_kind,
                                  0 if self.config.regression_loss == "mse" else 1,
                                  self._dropout, False, self._rng_state, self._act, self._slope,
-                                 self._delta, 0.0, 0.0, np.zeros(len(self._sizes) - 1), True)
+                                 self._delta, 0.0, 0.0, self._layer_norms, True, False)
         return float(value)
 
     def loss_and_gradient(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
@@ -306,7 +306,7 @@ class MLP:
                                  self.config.out_kind, 0 if self.config.regression_loss == "mse" else 1,
                                  self._dropout, False, self._rng_state, act, slope, delta,
                                  float(self.config.l1), float(self.config.l2),
-                                 np.zeros(len(self._sizes) - 1), True)
+                                 np.zeros(len(self._sizes) - 1), True, True)
         return float(value), grad
 
     def all_units(self, x: np.ndarray) -> np.ndarray:

@@ -369,9 +369,12 @@ def _backward_block(nb, act, slope, delta, theta, grad, sizes, w_off, b_off, u_o
 @njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", pipeline_class=Interleaved)
 def batch_gradient(xt, y, rows, theta, grad, sizes, w_off, b_off, u_off, act_codes, alpha,
                    out_kind, loss_code, dropout, train, state, act, slope, delta,
-                   l1, l2, layer_norms, want_loss):
+                   l1, l2, layer_norms, want_loss, backward):
     """Mean data loss over samples ``rows`` of (xt, y); ``grad`` <- its gradient plus the L1/L2 terms.
     ``xt`` is (features, samples), ``y`` (samples, outputs).
+
+    Without ``backward`` only the loss: no backward pass, ``grad`` and ``layer_norms`` untouched
+    (half the work: the loss curves evaluate the whole training and test sets every frame).
 
     Without ``want_loss`` it returns a number that is finite exactly when the loss is (see
     ``_output_loss_and_delta``), not the loss.
@@ -387,7 +390,8 @@ def batch_gradient(xt, y, rows, theta, grad, sizes, w_off, b_off, u_off, act_cod
     out0 = u_off[n_layers]
     n_out = sizes[n_layers]
     width = act.shape[1]
-    grad[:] = 0.0
+    if backward:
+        grad[:] = 0.0
     total = 0.0
     for start in range(0, b, width):
         nb = min(width, b - start)
@@ -395,7 +399,10 @@ def batch_gradient(xt, y, rows, theta, grad, sizes, w_off, b_off, u_off, act_cod
                        act_codes, alpha, dropout, train, state)
         total += _output_loss_and_delta(act, slope, delta, y, rows, start, nb, out0, n_out,
                                         out_kind, loss_code, inv_b, want_loss)
-        _backward_block(nb, act, slope, delta, theta, grad, sizes, w_off, b_off, u_off)
+        if backward:
+            _backward_block(nb, act, slope, delta, theta, grad, sizes, w_off, b_off, u_off)
+    if not backward:
+        return total * inv_b
     for l in range(n_layers):
         sq = 0.0
         for q in range(w_off[l], b_off[l]):
@@ -432,7 +439,7 @@ def train_steps(xt, y, theta, grad, s1, s2, s3, opt_state, hyper, opt_code, size
         last = step == n_steps - 1 or (stop_at_epoch_end and end >= n)
         loss = batch_gradient(xt, y, rows, theta, grad, sizes, w_off, b_off, u_off, act_codes,
                               alpha, out_kind, loss_code, dropout, True, rng_state, act, slope,
-                              delta, l1, l2, layer_norms, last)
+                              delta, l1, l2, layer_norms, last, True)
         step_losses[step] = loss if last else np.nan
         if not np.isfinite(loss):
             step_losses[step] = loss

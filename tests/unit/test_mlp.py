@@ -64,6 +64,27 @@ def test_every_unit_on_a_grid_matches_the_reference_across_blocks():
     np.testing.assert_allclose(model.all_units(grid), np.hstack(outs), rtol=1e-12, atol=1e-14)
 
 
+def test_loss_curves_are_forward_only_and_leave_the_training_gradient_alone():
+    """The history's losses come from a forward pass (no backward: half the work per frame); they
+    match the reference, and the last training step's gradient and per-layer norms stay as they were."""
+    half = len(BLOBS.x) // 2
+    config = MLPConfig(hidden=(6, 5), activations=("tanh", "relu"), task="multiclass", n_classes=4,
+                       l2=0.01, seed=6)
+    model = MLP(config, BLOBS.x[:half], BLOBS.y[:half], BLOBS.x[half:], BLOBS.y[half:])
+    model.step(7)
+    grad, norms = model._grad.copy(), model._layer_norms.copy()
+    ws, bs = model.weights()
+    for x, targets, recorded in [(model.x_train, model.y_train, model.history.train_loss[-1]),
+                                 (model.x_test, model.y_test, model.history.test_loss[-1])]:
+        expected = ref.mlp_loss_and_grads(x, targets, ws, bs, config.activations, "multiclass")[0]
+        assert model.loss(x, targets) == pytest.approx(expected, rel=1e-10)
+        assert recorded == pytest.approx(expected, rel=1e-10)
+    np.testing.assert_array_equal(model._grad, grad)
+    np.testing.assert_array_equal(model._layer_norms, norms)
+    for l, norm in enumerate(model.history.layer_grad_norms[-1]):  # the step's gradient, penalty included
+        assert norm == pytest.approx(np.linalg.norm(grad[model._w_off[l]:model._b_off[l]]), rel=1e-12)
+
+
 def test_gradient_matches_finite_differences():
     model = MLP(MLPConfig(hidden=(4, 3), activations=("tanh", "sigmoid"), task="multiclass", n_classes=4,
                           seed=1), BLOBS.x[:30], BLOBS.y[:30])
