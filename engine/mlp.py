@@ -26,7 +26,7 @@ from engine.optimizers import Optimizer, OptimizerConfig
 TASKS = ("regression", "binary", "multiclass")
 MAX_LAYERS = 8
 MAX_UNITS = 32
-MAX_INPUTS = 16
+MAX_INPUTS = 64  # an 8 x 8 digit image, flattened
 MAX_STEPS_PER_CALL = 100_000
 
 

@@ -1,11 +1,12 @@
-"""MLP workloads: a training step at TF-Playground size and a whole-network grid evaluation."""
+"""MLP workloads: training steps at TF-Playground size and at digits size, and a whole-network grid
+evaluation."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from engine.datasets import make_2d
+from engine.datasets import digits, make_2d
 from engine.mlp import MLP, MLPConfig
 from engine.optimizers import OptimizerConfig
 from tests.bench.harness import Row, interleaved_medians
@@ -14,24 +15,40 @@ HIDDEN = (8, 8)
 LR = 0.03
 
 
-def _numpy_adam_trainer(x: np.ndarray, y: np.ndarray, ws: list[np.ndarray], bs: list[np.ndarray]):
-    """Full-batch tanh MLP with a sigmoid/BCE output and Adam, as careful vectorised NumPy."""
+def _numpy_adam_trainer(x: np.ndarray, y: np.ndarray, ws: list[np.ndarray], bs: list[np.ndarray],
+                        lr: float = LR, batch: int | None = None):
+    """A tanh MLP with Adam, as careful vectorised NumPy: a sigmoid/BCE output for labels 0/1, a
+    softmax/CE output for more classes. Mini-batches of ``batch`` consecutive rows, cycling through
+    the data without shuffling (as the model does with shuffle=False); full batch by default.
+    Returns (step, params): params are [W1, b1, W2, b2, ...], updated in place."""
     params = [p.copy() for pair in zip(ws, bs) for p in pair]
     m = [np.zeros_like(p) for p in params]
     v = [np.zeros_like(p) for p in params]
     t = [0]
-    yt = y.reshape(-1, 1).astype(float)
+    cursor = [0]
+    n_out = bs[-1].size
+    targets = y.reshape(-1, 1).astype(float) if n_out == 1 else np.eye(n_out)[y]
+    size = len(x) if batch is None else batch
 
     def step() -> None:
         t[0] += 1
-        acts = [x]
-        a = x
+        start = cursor[0]
+        end = min(start + size, len(x))
+        cursor[0] = 0 if end == len(x) else end
+        xb, yb = x[start:end], targets[start:end]
+        acts = [xb]
+        a = xb
         n_layers = len(params) // 2
         for l in range(n_layers - 1):
             a = np.tanh(a @ params[2 * l] + params[2 * l + 1])
             acts.append(a)
         z = a @ params[-2] + params[-1]
-        delta = (1 / (1 + np.exp(-z)) - yt) / len(x)
+        if n_out == 1:
+            p = 1 / (1 + np.exp(-z))
+        else:
+            e = np.exp(z - z.max(axis=1, keepdims=True))
+            p = e / e.sum(axis=1, keepdims=True)
+        delta = (p - yb) / len(xb)
         grads = [None] * len(params)
         for l in range(n_layers - 1, -1, -1):
             grads[2 * l] = acts[l].T @ delta
@@ -44,11 +61,13 @@ def _numpy_adam_trainer(x: np.ndarray, y: np.ndarray, ws: list[np.ndarray], bs: 
             mi += 0.1 * g
             vi *= 0.999
             vi += 0.001 * g * g
-            p -= LR * (mi / c1) / (np.sqrt(vi / c2) + 1e-8)
-    return step
+            p -= lr * (mi / c1) / (np.sqrt(vi / c2) + 1e-8)
+    return step, params
 
 
-def _torch_trainer(x: np.ndarray, y: np.ndarray, ws, bs):
+def _torch_trainer(x: np.ndarray, y: np.ndarray, ws, bs, lr: float = LR, batch: int | None = None):
+    """The same network in idiomatic PyTorch (float64, like ours): nn.Sequential, Adam, and
+    BCEWithLogitsLoss or CrossEntropyLoss; mini-batches as in ``_numpy_adam_trainer``."""
     import torch
 
     torch.set_num_threads(1)
@@ -62,14 +81,23 @@ def _torch_trainer(x: np.ndarray, y: np.ndarray, ws, bs):
         if i < len(ws) - 1:
             layers.append(torch.nn.Tanh())
     net = torch.nn.Sequential(*layers)
-    opt = torch.optim.Adam(net.parameters(), lr=LR)
-    loss_fn = torch.nn.BCEWithLogitsLoss()
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
     xt = torch.from_numpy(x)
-    yt = torch.from_numpy(y.reshape(-1, 1).astype(np.float64))
+    if bs[-1].size == 1:
+        loss_fn = torch.nn.BCEWithLogitsLoss()
+        yt = torch.from_numpy(y.reshape(-1, 1).astype(np.float64))
+    else:
+        loss_fn = torch.nn.CrossEntropyLoss()
+        yt = torch.from_numpy(y.astype(np.int64))
+    size = len(x) if batch is None else batch
+    batches = [(xt[i:i + size], yt[i:i + size]) for i in range(0, len(x), size)]
+    cursor = [0]
 
     def step() -> None:
+        xb, yb = batches[cursor[0]]
+        cursor[0] = (cursor[0] + 1) % len(batches)
         opt.zero_grad()
-        loss_fn(net(xt), yt).backward()
+        loss_fn(net(xb), yb).backward()
         opt.step()
     return step, net, xt
 
@@ -92,7 +120,7 @@ def mlp_step_playground(quick: bool, wanted: Callable[[str], bool]) -> Iterator[
     ws, bs = model.weights()
     per_call = 100   # steps fused into one kernel call, as the live view does
     repeats = 7 if quick else 25
-    np_step = _numpy_adam_trainer(d.x, d.y, ws, bs)
+    np_step, _ = _numpy_adam_trainer(d.x, d.y, ws, bs)
     fns = [lambda: model.step(per_call), lambda: [np_step() for _ in range(10)]]
     per_fn = [per_call, 10]
     if _have_torch():
@@ -146,3 +174,44 @@ def mlp_grid_eval(quick: bool, wanted: Callable[[str], bool]) -> Iterator[Row]:
     yield Row("mlp_grid_eval_100x100", medians[0], "numpy (vectorised)", medians[1])
     if len(medians) > 2:
         yield Row("mlp_grid_eval_100x100", medians[0], "pytorch cpu, 1 thread", medians[2])
+
+
+DIGITS_HIDDEN = 32
+DIGITS_BATCH = 64
+DIGITS_LR = 0.003
+
+
+def mlp_step_digits(quick: bool, wanted: Callable[[str], bool]) -> Iterator[Row]:
+    """A mini-batch step on the 8 x 8 digits: 64-32-10, tanh, softmax, Adam, batches of 64 taken in
+    order. Before timing, three steps of each peer must land on our weights (the same work)."""
+    if not wanted("mlp_step_digits"):
+        return
+    d = digits()
+    config = MLPConfig(n_inputs=64, hidden=(DIGITS_HIDDEN,), activations=("tanh",), task="multiclass",
+                       n_classes=10, batch_size=DIGITS_BATCH, shuffle=False,
+                       optimizer=OptimizerConfig("adam", lr=DIGITS_LR), seed=0)
+    model = MLP(config, d.x, d.y)
+    ws, bs = model.weights()
+    np_step, np_params = _numpy_adam_trainer(d.x, d.y, ws, bs, DIGITS_LR, DIGITS_BATCH)
+    peers = [("numpy (vectorised)", np_step)]
+    if _have_torch():
+        t_step, net, _ = _torch_trainer(d.x, d.y, ws, bs, DIGITS_LR, DIGITS_BATCH)
+        peers.append(("pytorch cpu, 1 thread", t_step))
+    model.step(3)
+    for _, peer in peers:
+        for _ in range(3):
+            peer()
+    ours = [p for pair in zip(*model.weights()) for p in pair]
+    for mine, theirs in zip(ours, np_params):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-7, atol=1e-10)
+    if len(peers) > 1:
+        theirs = [p.detach().numpy() for p in net.parameters()]
+        for mine, other in zip(ours, theirs):
+            np.testing.assert_allclose(mine, other.T if other.ndim == 2 else other, rtol=1e-7, atol=1e-10)
+    per_call = 100
+    repeats = 7 if quick else 25
+    fns = [lambda: model.step(per_call)] + [lambda p=peer: [p() for _ in range(10)] for _, peer in peers]
+    per_fn = [per_call] + [10] * len(peers)
+    medians = [t / n for t, n in zip(interleaved_medians(fns, repeats), per_fn)]
+    for (name, _), median in zip(peers, medians[1:]):
+        yield Row("mlp_step_digits", medians[0], name, median)

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.datasets import make_2d
+from engine.datasets import digits, make_2d
 from engine.mlp import MLP, MLPConfig, with_optimizer
 from engine.optimizers import OptimizerConfig
 from tests.unit import reference as ref
@@ -62,6 +62,27 @@ def test_every_unit_on_a_grid_matches_the_reference_across_blocks():
         outs.append(a)
     outs.append(1 / (1 + np.exp(-(a @ ws[-1] + bs[-1]))))
     np.testing.assert_allclose(model.all_units(grid), np.hstack(outs), rtol=1e-12, atol=1e-14)
+
+
+def test_a_digits_sized_network_matches_the_reference_and_learns():
+    """64 inputs (an 8 x 8 image): blocks of 128 samples, 16 passes of four inputs per unit."""
+    d = digits()
+    x_train, y_train, x_test, y_test = d.x[:1200], d.y[:1200], d.x[1200:], d.y[1200:]
+    config = MLPConfig(n_inputs=64, hidden=(32,), activations=("tanh",), task="multiclass", n_classes=10,
+                       batch_size=32, l2=0.001, optimizer=OptimizerConfig("adam", lr=0.01), seed=7)
+    model = MLP(config, x_train, y_train, x_test, y_test)
+    loss, grad = model.loss_and_gradient(x_train, y_train)
+    ws, bs = model.weights()
+    r_loss, r_dw, r_db = ref.mlp_loss_and_grads(x_train, np.eye(10)[y_train], ws, bs, ("tanh",), "multiclass",
+                                                l2=0.001)
+    assert loss == pytest.approx(r_loss, rel=1e-10)
+    np.testing.assert_allclose(grad, _flat(r_dw, r_db), rtol=1e-8, atol=1e-12)
+    untrained = model.loss(model.x_test, model.y_test)
+    assert untrained == pytest.approx(np.log(10), rel=0.2)  # about chance
+    for _ in range(6):  # six epochs
+        model.step(len(x_train) // 32 + 1)
+    assert np.mean(model.predict(x_test).argmax(axis=1) == y_test) > 0.88
+    assert model.history.test_loss[-1] < 0.2 * untrained
 
 
 def test_loss_curves_are_forward_only_and_leave_the_training_gradient_alone():
@@ -250,7 +271,7 @@ def test_all_units_layout():
     dict(hidden=(40,), activations=("tanh",)), dict(hidden=(4,) * 9, activations=("tanh",) * 9),
     dict(hidden=(4,), activations=()), dict(activations=("swish",)), dict(task="ranking"),
     dict(task="multiclass", n_classes=2), dict(batch_size=0), dict(l2=-1.0), dict(dropout=(1.0,)),
-    dict(n_inputs=0), dict(clip_norm=float("nan")),
+    dict(n_inputs=0), dict(n_inputs=65), dict(clip_norm=float("nan")),
 ])
 def test_bad_config_raises_value_error(kwargs):
     with pytest.raises(ValueError):
