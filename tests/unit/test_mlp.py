@@ -11,6 +11,9 @@ from tests.unit import reference as ref
 CIRCLE = make_2d("circle", 300, 0.0, seed=1)
 BLOBS = make_2d("blobs", 240, 0.1, seed=2, n_classes=4)
 PLANE = make_2d("plane", 200, 0.0, seed=3)
+# more samples than a block holds (two full blocks of 512 and a partial one)
+CIRCLE_BIG = make_2d("circle", 1100, 0.0, seed=8)
+BLOBS_BIG = make_2d("blobs", 1100, 0.1, seed=9, n_classes=4)
 
 
 def _flat(ws, bs):
@@ -23,10 +26,10 @@ def _flat(ws, bs):
     ("regression", PLANE, (4, 4, 4), ("elu", "softplus", "leaky_relu"), "mse"),
     ("regression", PLANE, (3, 2), ("tanh", "linear"), "mae"),
     ("binary", CIRCLE, (), (), "mse"),
-    # wide enough that the kernel splits the 300 / 240 samples into blocks of 128 samples (the
-    # last one partial), with layer widths that leave 1, 2 and 3 rows after the passes of four
-    ("binary", CIRCLE, (32, 32, 32, 7), ("tanh", "relu", "sigmoid", "tanh"), "mse"),
-    ("multiclass", BLOBS, (30, 29, 6), ("softplus", "tanh", "elu"), "mse"),
+    # split into blocks (the last one partial), with layer widths that leave 1, 2 and 3 rows after
+    # the passes of four
+    ("binary", CIRCLE_BIG, (32, 32, 32, 7), ("tanh", "relu", "sigmoid", "tanh"), "mse"),
+    ("multiclass", BLOBS_BIG, (30, 29, 6), ("softplus", "tanh", "elu"), "mse"),
 ])
 def test_gradient_matches_numpy_reference(task, data, hidden, acts, loss_name):
     config = MLPConfig(hidden=hidden, activations=acts, task=task, n_classes=4 if task == "multiclass" else 2,
@@ -45,9 +48,9 @@ def test_gradient_matches_numpy_reference(task, data, hidden, acts, loss_name):
 
 def test_blocks_are_what_the_test_above_relies_on():
     from engine.kernels import mlp as k
-    assert k.block_size(2 + 32 * 3 + 7 + 1) == 128
-    assert k.block_size(2 + 30 + 29 + 6 + 4) == 128
-    assert k.block_size(2 + 8 + 8 + 1) == 512  # the playground's 2-8-8-1: a 500-point batch in one block
+    assert k.BLOCK == 512  # the playground's 500-point batch in one block
+    assert len(CIRCLE_BIG.x) % k.BLOCK and len(CIRCLE_BIG.x) > 2 * k.BLOCK
+    assert len(BLOBS_BIG.x) % k.BLOCK and len(BLOBS_BIG.x) > 2 * k.BLOCK
 
 
 def test_every_unit_on_a_grid_matches_the_reference_across_blocks():
