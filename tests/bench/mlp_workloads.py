@@ -110,28 +110,35 @@ def _have_torch() -> bool:
     return True
 
 
-def mlp_step_playground(quick: bool, wanted: Callable[[str], bool]) -> Iterator[Row]:
-    if not wanted("mlp_step_playground"):
-        return
+def _playground_step_rows(name: str, hidden: tuple[int, ...], per_call: int, peer_calls: int,
+                          repeats: int) -> Iterator[Row]:
+    """A full-batch step on the 500-point circle, tanh hidden layers, sigmoid output, Adam."""
     d = make_2d("circle", 500, 0.1, seed=0)
-    config = MLPConfig(hidden=HIDDEN, activations=("tanh", "tanh"), batch_size=500, shuffle=False,
+    config = MLPConfig(hidden=hidden, activations=("tanh",) * len(hidden), batch_size=500, shuffle=False,
                        optimizer=OptimizerConfig("adam", lr=LR), seed=0)
     model = MLP(config, d.x, d.y)
     ws, bs = model.weights()
-    per_call = 100   # steps fused into one kernel call, as the live view does
-    repeats = 7 if quick else 25
     np_step, _ = _numpy_adam_trainer(d.x, d.y, ws, bs)
-    fns = [lambda: model.step(per_call), lambda: [np_step() for _ in range(10)]]
-    per_fn = [per_call, 10]
+    fns = [lambda: model.step(per_call), lambda: [np_step() for _ in range(peer_calls)]]
+    per_fn = [per_call, peer_calls]
     if _have_torch():
         t_step, _, _ = _torch_trainer(d.x, d.y, ws, bs)
-        fns.append(lambda: [t_step() for _ in range(10)])
-        per_fn.append(10)
+        fns.append(lambda: [t_step() for _ in range(peer_calls)])
+        per_fn.append(peer_calls)
     # in turns (see interleaved_medians): the ratios are the workload's, not the VM's clock drift
     medians = [t / n for t, n in zip(interleaved_medians(fns, repeats), per_fn)]
-    yield Row("mlp_step_playground", medians[0], "numpy (vectorised)", medians[1])
+    yield Row(name, medians[0], "numpy (vectorised)", medians[1])
     if len(medians) > 2:
-        yield Row("mlp_step_playground", medians[0], "pytorch cpu, 1 thread", medians[2])
+        yield Row(name, medians[0], "pytorch cpu, 1 thread", medians[2])
+
+
+def mlp_step_playground(quick: bool, wanted: Callable[[str], bool]) -> Iterator[Row]:
+    """The issue's row (2-8-8-1, 100 steps per call as the live view fuses them) and the widest
+    network the playground lets a user build (2-32x8-1)."""
+    if wanted("mlp_step_playground"):
+        yield from _playground_step_rows("mlp_step_playground", HIDDEN, 100, 10, 7 if quick else 25)
+    if wanted("mlp_step_playground_widest"):
+        yield from _playground_step_rows("mlp_step_playground_widest", (32,) * 8, 10, 2, 5 if quick else 15)
 
 
 def mlp_grid_eval(quick: bool, wanted: Callable[[str], bool]) -> Iterator[Row]:
