@@ -68,6 +68,19 @@ def buffers(n_units: int, n_samples: int) -> tuple[np.ndarray, np.ndarray, np.nd
 
 
 @njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", inline="always")
+def _madd8(buf, o, src, i, w0, w1, w2, w3, w4, w5, w6, w7, nb, first, start):
+    """``_madd`` over eight source rows."""
+    if first:
+        for r in range(nb):
+            buf[o, r] = start + (((src[i, r] * w0 + src[i + 1, r] * w1) + (src[i + 2, r] * w2 + src[i + 3, r] * w3))
+                                 + ((src[i + 4, r] * w4 + src[i + 5, r] * w5) + (src[i + 6, r] * w6 + src[i + 7, r] * w7)))
+    else:
+        for r in range(nb):
+            buf[o, r] += (((src[i, r] * w0 + src[i + 1, r] * w1) + (src[i + 2, r] * w2 + src[i + 3, r] * w3))
+                          + ((src[i + 4, r] * w4 + src[i + 5, r] * w5) + (src[i + 6, r] * w6 + src[i + 7, r] * w7)))
+
+
+@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", inline="always")
 def _madd(buf, o, src, i, cnt, w0, w1, w2, w3, nb, first, start):
     """buf[o, :nb] = (start if first else buf[o, :nb]) + w0 src[i] + ... + w(cnt-1) src[i+cnt-1].
 
@@ -215,12 +228,20 @@ def _forward_block(xt, rows, start, nb, act, slope, theta, sizes, w_off, b_off, 
         w0 = w_off[l]
         for j in range(n_out):
             o = u_off[l + 1] + j
-            for k in range(0, n_in, 4):
-                cnt = min(4, n_in - k)
+            k = 0
+            while k < n_in:
                 q = w0 + k * n_out + j
+                if n_in - k >= 8:
+                    _madd8(act, o, act, src + k, theta[q], theta[q + n_out], theta[q + 2 * n_out],
+                           theta[q + 3 * n_out], theta[q + 4 * n_out], theta[q + 5 * n_out],
+                           theta[q + 6 * n_out], theta[q + 7 * n_out], nb, k == 0, theta[b_off[l] + j])
+                    k += 8
+                    continue
+                cnt = min(4, n_in - k)
                 _madd(act, o, act, src + k, cnt, theta[q], _at(theta, q + n_out, cnt > 1),
                       _at(theta, q + 2 * n_out, cnt > 2), _at(theta, q + 3 * n_out, cnt > 3),
                       nb, k == 0, theta[b_off[l] + j])
+                k += cnt
             if l == n_layers - 1:
                 continue
             activate_row(act, slope, o, nb, act_codes[l], alpha)
@@ -349,15 +370,23 @@ def _backward_block(nb, act, slope, delta, theta, grad, sizes, w_off, b_off, u_o
             break
         for k in range(n_in):  # delta of layer l's inputs: (delta W^T) * f'
             q = w0 + k * n_o
-            for j in range(0, n_o, 4):
+            j = 0
+            while True:
+                if n_o - j > 8:  # eight rows per pass while some remain for the last pass
+                    _madd8(delta, src + k, delta, dst + j, theta[q + j], theta[q + j + 1], theta[q + j + 2],
+                           theta[q + j + 3], theta[q + j + 4], theta[q + j + 5], theta[q + j + 6],
+                           theta[q + j + 7], nb, j == 0, 0.0)
+                    j += 8
+                    continue
                 cnt = min(4, n_o - j)
                 w1 = _at(theta, q + j + 1, cnt > 1)
                 w2 = _at(theta, q + j + 2, cnt > 2)
                 w3 = _at(theta, q + j + 3, cnt > 3)
-                if j + 4 >= n_o:
+                if j + 4 >= n_o:  # the last pass, times the activation's slope
                     _madd_times(delta, src + k, delta, dst + j, cnt, theta[q + j], w1, w2, w3, nb, j == 0, slope)
-                else:
-                    _madd(delta, src + k, delta, dst + j, cnt, theta[q + j], w1, w2, w3, nb, j == 0, 0.0)
+                    break
+                _madd(delta, src + k, delta, dst + j, cnt, theta[q + j], w1, w2, w3, nb, j == 0, 0.0)
+                j += cnt
 
 
 @njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", pipeline_class=Interleaved)

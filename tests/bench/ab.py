@@ -1,10 +1,14 @@
-"""python -m tests.bench.ab REV [--rounds N]: the playground training step, this tree against REV.
+"""python -m tests.bench.ab REV [--rounds N] [--hidden 32x8]: the playground training step, this
+tree against REV.
 
 Timings on a shared VM drift by 10-20 % within minutes (the host changes the clock), more than most
 kernel changes are worth, so back-to-back runs cannot tell them apart. This runs both versions at
 the same time, each pinned to its own core, then swaps the cores: whatever the machine does, both
 see it. REV is checked out into a temporary git worktree; each side compiles into its own empty
 Numba cache first (a minute or two per side).
+
+``--hidden`` sets the hidden layers (``8x2``, the default, is 2-8-8-1; ``32x8`` the widest network
+the playground builds; ``16,8`` two layers of 16 and 8); each call fuses fewer steps for wide nets.
 
 Prints, per run, each side's fastest and median microseconds per step, and at the end the median
 of this tree's time over REV's (below 1: this tree is faster).
@@ -27,24 +31,34 @@ from engine.datasets import make_2d
 from engine.mlp import MLP, MLPConfig
 from engine.optimizers import OptimizerConfig
 d = make_2d("circle", 500, 0.1, seed=0)
-m = MLP(MLPConfig(hidden=(8, 8), activations=("tanh", "tanh"), batch_size=500, shuffle=False,
+hidden = {hidden!r}
+m = MLP(MLPConfig(hidden=hidden, activations=("tanh",) * len(hidden), batch_size=500, shuffle=False,
                   optimizer=OptimizerConfig("adam", lr=0.03), seed=0), d.x, d.y)
-m.step(100)
+per_call = min(50, max(1, 2_500_000 // (500 * sum(a * b for a, b in zip((2,) + hidden, hidden + (1,))))))
+m.step(per_call)
 times = []
 for _ in range(60):
     start = time.perf_counter()
-    m.step(50)
-    times.append((time.perf_counter() - start) / 50 * 1e6)
+    m.step(per_call)
+    times.append((time.perf_counter() - start) / per_call * 1e6)
 times.sort()
 print(times[0], times[len(times) // 2])
 """
 
 
-def _side(tree: Path, cache: str, core: int | None) -> subprocess.Popen:
+def _hidden(spec: str) -> tuple[int, ...]:
+    """'8x2' -> (8, 8); '16,8' -> (16, 8)."""
+    if "x" in spec:
+        width, depth = spec.split("x")
+        return (int(width),) * int(depth)
+    return tuple(int(n) for n in spec.split(","))
+
+
+def _side(tree: Path, cache: str, core: int | None, hidden: tuple[int, ...]) -> subprocess.Popen:
     env = {**os.environ, "NUMBA_CACHE_DIR": cache, "PYTHONPATH": str(tree),
            "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     pin = (lambda: os.sched_setaffinity(0, {core})) if core is not None else None
-    return subprocess.Popen([sys.executable, "-c", WORKLOAD], cwd=tree, env=env, text=True,
+    return subprocess.Popen([sys.executable, "-c", WORKLOAD.format(hidden=hidden)], cwd=tree, env=env, text=True,
                             stdout=subprocess.PIPE, preexec_fn=pin)
 
 
@@ -61,6 +75,7 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("rev", help="the git revision to compare against (e.g. HEAD, HEAD~3, a hash)")
     parser.add_argument("--rounds", type=int, default=3, help="pairs of concurrent runs (default 3)")
+    parser.add_argument("--hidden", type=_hidden, default=(8, 8), help="hidden layers: 8x2 (default), 32x8, 16,8")
     args = parser.parse_args()
     cores = sorted(os.sched_getaffinity(0))
     with tempfile.TemporaryDirectory() as tmp:
@@ -72,15 +87,15 @@ def main() -> None:
                      args.rev: (base, str(Path(tmp) / "cache-base"))}
             for name, (tree, cache) in sides.items():
                 print(f"compiling {name} ...", flush=True)
-                _result(_side(tree, cache, None))
+                _result(_side(tree, cache, None, args.hidden))
             ratios = []
             for i in range(2 * args.rounds):
                 if len(cores) >= 2:
                     placement = [cores[i % 2], cores[(i + 1) % 2]]
-                    procs = [_side(tree, cache, core) for (tree, cache), core in zip(sides.values(), placement)]
+                    procs = [_side(tree, cache, core, args.hidden) for (tree, cache), core in zip(sides.values(), placement)]
                     results = [_result(p) for p in procs]
                 else:  # one core: alternate, and trust the result less
-                    results = [_result(_side(tree, cache, None)) for tree, cache in sides.values()]
+                    results = [_result(_side(tree, cache, None, args.hidden)) for tree, cache in sides.values()]
                 (new_best, new_med), (old_best, old_med) = results
                 ratios.append(new_med / old_med)
                 print(f"run {i + 1}: this tree {new_best:.1f} / {new_med:.1f} us, "
