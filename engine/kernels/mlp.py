@@ -84,10 +84,9 @@ def _madd8(buf, o, src, i, w0, w1, w2, w3, w4, w5, w6, w7, nb, first, start):
 def _madd(buf, o, src, i, cnt, w0, w1, w2, w3, nb, first, start):
     """buf[o, :nb] = (start if first else buf[o, :nb]) + w0 src[i] + ... + w(cnt-1) src[i+cnt-1].
 
-    Up to four source rows per pass (one load and store of the output row per four products; see
-    ``_madd8`` for eight);
-    the count is tested outside the loops so each loop vectorises. Rows are indexed, not
-    sliced out: a row view costs reference counting on every call.
+    Up to four source rows per pass (one load and store of the output row per four products;
+    ``_madd8`` takes eight); the count is tested outside the loops so each loop vectorises. Rows
+    are indexed, not sliced out: a row view costs reference counting on every call.
     """
     if cnt == 4:
         if first:
