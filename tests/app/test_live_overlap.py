@@ -22,13 +22,21 @@ class _Slot:
         return contextlib.nullcontext()
 
 
+class _Stopped(Exception):
+    """What st.stop raises (Streamlit's StopException): the run ends as stopped, not finished."""
+
+
 @pytest.fixture
 def session(monkeypatch):
-    state: dict = {"playing": True}
+    state: dict = {"playing": True, "stopped_runs": 0}
 
     def rerun():
         raise AssertionError("not expected here")
-    monkeypatch.setattr(live, "st", SimpleNamespace(session_state=state, empty=_Slot, rerun=rerun))
+
+    def stop():
+        state["stopped_runs"] += 1
+        raise _Stopped
+    monkeypatch.setattr(live, "st", SimpleNamespace(session_state=state, empty=_Slot, rerun=rerun, stop=stop))
     return state
 
 
@@ -46,7 +54,8 @@ def _old_run(model: dict, in_step: threading.Event) -> threading.Thread:
 
     def run() -> None:
         live.claim_session()
-        live.play("demo", "playing", advance, draw, interval_s=0.0)
+        with contextlib.suppress(_Stopped):
+            live.play("demo", "playing", advance, draw, interval_s=0.0)
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     return thread
@@ -67,6 +76,9 @@ def test_a_newer_run_waits_for_the_step_in_progress_and_the_older_run_stops(sess
     assert not old.is_alive(), "the older run kept training behind the newer run's back"
     assert model["epochs"] == steps_at_claim
     assert all(e == loss for e, loss in model["frames_seen"]), "a frame drew a half-updated model"
+    # ended by st.stop: a run that finishes normally makes Streamlit drop the widget state the
+    # newer run has not drawn yet (in the browser: every control back at its minimum after Pause)
+    assert session["stopped_runs"] == 1
 
 
 def test_step_and_reset_buttons_wait_for_the_running_step(session):
@@ -81,3 +93,4 @@ def test_step_and_reset_buttons_wait_for_the_running_step(session):
     old.join(timeout=2)
     assert not old.is_alive()
     assert seen[0][0] == seen[0][1]
+    assert session["stopped_runs"] == 1
