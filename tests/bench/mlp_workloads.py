@@ -110,6 +110,28 @@ def _have_torch() -> bool:
     return True
 
 
+def _peers(x: np.ndarray, y: np.ndarray, ws, bs, lr: float = LR, batch: int | None = None):
+    """The NumPy and (when installed) PyTorch trainers of the same network from the same weights:
+    ([(label, step), ...], the NumPy parameters, the PyTorch module or None)."""
+    np_step, np_params = _numpy_adam_trainer(x, y, ws, bs, lr, batch)
+    peers = [("numpy (vectorised)", np_step)]
+    net = None
+    if _have_torch():
+        t_step, net, _ = _torch_trainer(x, y, ws, bs, lr, batch)
+        peers.append(("pytorch cpu, 1 thread", t_step))
+    return peers, np_params, net
+
+
+def _step_rows(name: str, model: MLP, peers, per_call: int, peer_calls: int, repeats: int) -> Iterator[Row]:
+    """Our ``per_call`` fused steps against ``peer_calls`` steps of each peer, timed in turns (see
+    interleaved_medians: the ratios are the workload's, not the VM's clock drift); per-step medians."""
+    fns = [lambda: model.step(per_call)] + [lambda p=step: [p() for _ in range(peer_calls)] for _, step in peers]
+    per_fn = [per_call] + [peer_calls] * len(peers)
+    medians = [t / n for t, n in zip(interleaved_medians(fns, repeats), per_fn)]
+    for (label, _), median in zip(peers, medians[1:]):
+        yield Row(name, medians[0], label, median)
+
+
 def _playground_step_rows(name: str, hidden: tuple[int, ...], per_call: int, peer_calls: int,
                           repeats: int) -> Iterator[Row]:
     """A full-batch step on the 500-point circle, tanh hidden layers, sigmoid output, Adam."""
@@ -117,19 +139,8 @@ def _playground_step_rows(name: str, hidden: tuple[int, ...], per_call: int, pee
     config = MLPConfig(hidden=hidden, activations=("tanh",) * len(hidden), batch_size=500, shuffle=False,
                        optimizer=OptimizerConfig("adam", lr=LR), seed=0)
     model = MLP(config, d.x, d.y)
-    ws, bs = model.weights()
-    np_step, _ = _numpy_adam_trainer(d.x, d.y, ws, bs)
-    fns = [lambda: model.step(per_call), lambda: [np_step() for _ in range(peer_calls)]]
-    per_fn = [per_call, peer_calls]
-    if _have_torch():
-        t_step, _, _ = _torch_trainer(d.x, d.y, ws, bs)
-        fns.append(lambda: [t_step() for _ in range(peer_calls)])
-        per_fn.append(peer_calls)
-    # in turns (see interleaved_medians): the ratios are the workload's, not the VM's clock drift
-    medians = [t / n for t, n in zip(interleaved_medians(fns, repeats), per_fn)]
-    yield Row(name, medians[0], "numpy (vectorised)", medians[1])
-    if len(medians) > 2:
-        yield Row(name, medians[0], "pytorch cpu, 1 thread", medians[2])
+    peers, _, _ = _peers(d.x, d.y, *model.weights())
+    yield from _step_rows(name, model, peers, per_call, peer_calls, repeats)
 
 
 def mlp_step_playground(quick: bool, wanted: Callable[[str], bool]) -> Iterator[Row]:
@@ -198,12 +209,7 @@ def mlp_step_digits(quick: bool, wanted: Callable[[str], bool]) -> Iterator[Row]
                        n_classes=10, batch_size=DIGITS_BATCH, shuffle=False,
                        optimizer=OptimizerConfig("adam", lr=DIGITS_LR), seed=0)
     model = MLP(config, d.x, d.y)
-    ws, bs = model.weights()
-    np_step, np_params = _numpy_adam_trainer(d.x, d.y, ws, bs, DIGITS_LR, DIGITS_BATCH)
-    peers = [("numpy (vectorised)", np_step)]
-    if _have_torch():
-        t_step, net, _ = _torch_trainer(d.x, d.y, ws, bs, DIGITS_LR, DIGITS_BATCH)
-        peers.append(("pytorch cpu, 1 thread", t_step))
+    peers, np_params, net = _peers(d.x, d.y, *model.weights(), DIGITS_LR, DIGITS_BATCH)
     model.step(3)
     for _, peer in peers:
         for _ in range(3):
@@ -211,14 +217,8 @@ def mlp_step_digits(quick: bool, wanted: Callable[[str], bool]) -> Iterator[Row]
     ours = [p for pair in zip(*model.weights()) for p in pair]
     for mine, theirs in zip(ours, np_params):
         np.testing.assert_allclose(mine, theirs, rtol=1e-7, atol=1e-10)
-    if len(peers) > 1:
+    if net is not None:
         theirs = [p.detach().numpy() for p in net.parameters()]
         for mine, other in zip(ours, theirs):
             np.testing.assert_allclose(mine, other.T if other.ndim == 2 else other, rtol=1e-7, atol=1e-10)
-    per_call = 100
-    repeats = 7 if quick else 25
-    fns = [lambda: model.step(per_call)] + [lambda p=peer: [p() for _ in range(10)] for _, peer in peers]
-    per_fn = [per_call] + [10] * len(peers)
-    medians = [t / n for t, n in zip(interleaved_medians(fns, repeats), per_fn)]
-    for (name, _), median in zip(peers, medians[1:]):
-        yield Row("mlp_step_digits", medians[0], name, median)
+    yield from _step_rows("mlp_step_digits", model, peers, 100, 10, 7 if quick else 25)
