@@ -122,6 +122,9 @@ def landscape() -> NetworkLandscape:
     return memo("_op_landscape", config, lambda: NetworkLandscape(config))
 
 
+RELATIVE_KEYS = ("op_x0", "op_y0", *(f"op_lr_{name}" for name in OPTIMIZERS))
+
+
 def suggest_relative(surface) -> None:
     """The surface's own start point and learning rates."""
     st.session_state["op_x0"], st.session_state["op_y0"] = (float(v) for v in surface.start)
@@ -188,7 +191,7 @@ def restore_relative() -> list[str]:
 
 def publish_relative(surface) -> None:
     s = st.session_state
-    kept = {"op_x0": s["op_x0"], "op_y0": s["op_y0"], **{f"op_lr_{n}": s[f"op_lr_{n}"] for n in OPTIMIZERS}}
+    kept = {key: s[key] for key in RELATIVE_KEYS}
     s["_op_kept_relative"] = kept
     extra = {}
     if (float(s["op_x0"]), float(s["op_y0"])) != tuple(float(v) for v in surface.start):
@@ -277,6 +280,7 @@ try:
     problems += restore_relative()
 except ValueError as err:
     problems.append(str(err))
+url.hold(RELATIVE_KEYS)
 STATE.show_problems(problems)
 
 presets.show("op", PRESETS, apply_preset, columns=3)

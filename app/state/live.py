@@ -101,11 +101,9 @@ def play(name: str, playing_key: str, advance: Callable[[], bool], draw: Callabl
         tick = time.perf_counter()
         with lock:
             if _superseded() or not st.session_state.get(playing_key):
-                # a newer run (a click, a changed setting) owns the model now. End this run as
-                # stopped, not finished: a finished run makes Streamlit drop the widget state of
-                # every widget the newest run has not drawn yet (the ids it checks are shared by
-                # the session's runs), and the newest run, still waiting in claim_session, drew
-                # none, so every slider and box came back at its minimum.
+                # a newer run (a click, a changed setting) owns the model now: end this run
+                # here, so nothing the page draws after play() runs in it as well. (Streamlit
+                # would stop it at its next element write anyway, as fast reruns request.)
                 st.stop()
             keep_going = advance()
         with lock, slot.container():

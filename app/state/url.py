@@ -10,7 +10,7 @@ to the URL.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,6 +84,23 @@ def text(key: str, default: str, max_chars: int = 200) -> Field:
     return Field(key, default, parse)
 
 
+def hold(keys: Iterable[str]) -> None:
+    """Send these widgets' values to the browser again on this run (call before drawing them).
+
+    Streamlit tells the browser a keyed widget's value only on a run that set it through
+    session_state; on other runs the browser keeps what it shows. But the browser keeps its own
+    copy only of some widgets (in practice, those the learner has touched), and a widget it mounts
+    afresh without one shows the widget's default: the minimum or nothing, for widgets drawn
+    without ``value=`` as these are. The next click then sends those defaults back as the
+    learner's choice. Seen in the optimizer lab, about one Play/Pause in six: the live run
+    remounted the controls, and Pause came back with kappa 1, 20 steps and no optimizer. Setting
+    each value to itself marks it as set on this run, so every run carries the true values.
+    """
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 class PageState:
     """The URL-backed fields of one page."""
 
@@ -93,7 +110,7 @@ class PageState:
         self._kept_key = f"_kept_{page}"
 
     def restore(self) -> list[str]:
-        """Seed missing widget values; returns readable problems with the link (once)."""
+        """Seed missing widget values and ``hold`` them all; returns readable problems with the link."""
         kept: dict[str, Any] = st.session_state.setdefault(self._kept_key, {})
         problems = []
         for key, field in self.fields.items():
@@ -109,6 +126,7 @@ class PageState:
                 except ValueError as err:
                     problems.append(f"`{key}` {err}; using {field.dump(value)!r} instead")
             st.session_state[key] = value
+        hold(self.fields)
         return problems
 
     def publish(self, extra: dict[str, str] | None = None) -> None:

@@ -76,8 +76,7 @@ def test_a_newer_run_waits_for_the_step_in_progress_and_the_older_run_stops(sess
     assert not old.is_alive(), "the older run kept training behind the newer run's back"
     assert model["epochs"] == steps_at_claim
     assert all(e == loss for e, loss in model["frames_seen"]), "a frame drew a half-updated model"
-    # ended by st.stop: a run that finishes normally makes Streamlit drop the widget state the
-    # newer run has not drawn yet (in the browser: every control back at its minimum after Pause)
+    # ended by st.stop, so nothing the page draws after play() runs in the superseded run
     assert session["stopped_runs"] == 1
 
 

@@ -20,9 +20,10 @@ def step_shown(page) -> int:
 
 
 def test_race_animates_pauses_and_picks_a_start_by_click(page, app_url, screenshot_dir):
-    page.goto(f"{app_url}/optimizers")
+    # 2,000 steps: at ~15 frames/s of 2 steps the default 200 can end before the test clicks Pause
+    page.goto(f"{app_url}/optimizers?op_steps=2000")
     wait_for_app(page)
-    expect(page.get_by_text("Step 0 of 200")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Step 0 of 2000")).to_be_visible(timeout=60_000)
     page.get_by_role("button", name=re.compile(r"Play$")).click()
     time.sleep(1.5)
     fps = picture_frames_per_second(page, 4.0)
@@ -33,11 +34,14 @@ def test_race_animates_pauses_and_picks_a_start_by_click(page, app_url, screensh
     shot(page, screenshot_dir, "optimizers_race_playing")
     pause_and_check_it_holds(page, step_shown)
     expect(page.get_by_text("Paused: click anywhere")).to_be_visible(timeout=15_000)
+    # the settings survive Play/Pause (they once came back at every widget's minimum: url.hold)
+    expect(page.get_by_text("Pick at least one optimizer")).to_have_count(0)
+    expect(page).to_have_url(re.compile(re.escape("op_steps=2000")))
     # click the contour plot: every optimizer starts from the clicked point
     plot = page.locator('[data-testid="stPlotlyChart"]').first
     box = plot.locator(".nsewdrag").first.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.2)
-    expect(page.get_by_text("Step 0 of 200")).to_be_visible(timeout=15_000)
+    expect(page.get_by_text("Step 0 of 2000")).to_be_visible(timeout=15_000)
     wait_for_app(page)
     expect(page).to_have_url(re.compile(re.escape("op_start=")), timeout=30_000)
     assert_no_exception(page)
