@@ -84,7 +84,10 @@ def contour(xs, ys, z, log: bool, result: RaceResult, t: int, colours: list[str]
     fig.update_xaxes(range=[xs[0], xs[-1]], title=axis_labels[0], showgrid=False)
     fig.update_yaxes(range=[ys[0], ys[-1]], title=axis_labels[1], showgrid=False)
     style(fig, title, height=560)
-    fig.update_layout(uirevision="contour", clickmode="event+select" if pickable else None)
+    # legend under the plot: in the top margin it ran under the chart's toolbar
+    fig.update_layout(uirevision="contour", clickmode="event+select" if pickable else None,
+                      legend=dict(orientation="h", yanchor="top", y=-0.13, xanchor="left", x=0),
+                      margin=dict(b=95))
     return fig
 
 
