@@ -577,10 +577,11 @@ with main:
                              "loss": None})
                 continue
             p = result.positions[r, n]
-            g = result.grads[r, n - 1] if n > 0 else np.array([np.nan, np.nan])
+            # the gradient the last step used; before the first, the one it will use (without SGD noise)
+            g = result.grads[r, n - 1] if n > 0 else surface.gradient(float(p[0]), float(p[1]))
             rows.append({"optimizer": label, "status": "moving" if n < result.steps else "done",
                          "x": float(p[0]), "y": float(p[1]), "loss": float(result.losses[r, n]),
-                         "|gradient|": float(np.hypot(*g)) if n > 0 else None})
+                         "|gradient|": float(np.hypot(*g))})
         st.dataframe(rows, hide_index=True, width="stretch",
                      column_config={c: st.column_config.NumberColumn(format="%.4g") for c in ("x", "y", "loss", "|gradient|")})
 

@@ -26,6 +26,8 @@ def test_defaults_render_a_race_at_step_zero(open_page):
     t = table(at)
     assert list(t.index) == ["GD", "Momentum", "RMSprop", "Adam"]
     assert np.allclose(t["x"], -4.5) and np.allclose(t["y"], 2.0)
+    # f = (x^2 + 10 y^2) / 2: the gradient at the start is (x, 10 y) = (-4.5, 20), |g| = 20.5
+    assert np.allclose(t["|gradient|"], 20.5)
     assert len(at.get("plotly_chart")) >= 3  # contour, loss, step sizes
     assert not at.warning
 
