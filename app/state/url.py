@@ -3,7 +3,9 @@
 Each page declares its fields (a key, a default and how to read/write it as text). On a page's
 first run in a session (or after Streamlit dropped its widget state on a page switch) every widget
 value is seeded from, in order: a valid value in the URL, the value the learner last had on this
-page, the default. Bad values in a link are reported once in plain words and fall back.
+page, the default. Bad values in a link are reported once in plain words and fall back. Every
+run then sends every value to the browser again (``hold``), so a control the browser remounts
+never shows its element default instead.
 After the widgets are drawn, ``publish`` writes the values that differ from the defaults back
 to the URL.
 """
