@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import product
 from pathlib import Path
@@ -170,12 +171,14 @@ MAX_CSV_BYTES = 1_000_000
 MAX_CSV_CLASSES = 10
 
 
-def load_csv(raw: bytes | str) -> Dataset:
+def load_csv(raw: bytes | str, quote: Callable[[str], str] = lambda cell: repr(cell[:20])) -> Dataset:
     """A 2-D dataset from CSV text with columns x1, x2, label (a header row is optional).
 
     Labels that are all whole numbers 0..k-1 (k <= 10) make a classification set (binary for
     k = 2); any other numbers make a regression set, scaled to [-1, 1]. Points are rescaled to
     the playground's [-6, 6] square. Every problem raises a ValueError that says what to fix.
+    ``quote`` formats a cell of the file quoted in such a message (the app shows it as a code
+    span, never as Markdown: the file is someone else's text).
     """
     if isinstance(raw, bytes):
         if len(raw) > MAX_CSV_BYTES:
@@ -198,7 +201,7 @@ def load_csv(raw: bytes | str) -> Dataset:
             raise ValueError(f"row {i + 1} has {len(cells)} columns; each row needs exactly 3: x1, x2, label")
         for j, cell in enumerate(cells):
             if not _is_number(cell):
-                raise ValueError(f"row {i + 1}, column {j + 1}: {cell[:20]!r} is not a number")
+                raise ValueError(f"row {i + 1}, column {j + 1}: {quote(cell)} is not a number")
             values[i, j] = float(cell)
     if not np.all(np.isfinite(values)):
         raise ValueError("the file contains NaN or infinite values")

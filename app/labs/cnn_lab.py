@@ -14,6 +14,7 @@ from app.charts import playground as pg_charts
 from app.charts.rbm import bars_image
 from app.charts.som import side_by_side
 from app.state import live, url
+from app.state.echo import quote
 from app.state.session import warm_engine
 from engine import datasets
 from engine.conv import (KERNELS, POOLS, CNNConfig, LayerSpec, SmallCNN, feature_map, output_size, pool2d,
@@ -125,7 +126,7 @@ def load_image() -> np.ndarray | None:
                 st.session_state["_cnn_upload_error"] = None
             except ValueError as err:
                 st.session_state["_cnn_upload"] = None
-                st.session_state["_cnn_upload_error"] = f"Could not use {file.name}: {err}."
+                st.session_state["_cnn_upload_error"] = f"Could not use {quote(file.name, 40)}: {err}."
         if st.session_state.get("_cnn_upload_error"):
             st.error(st.session_state["_cnn_upload_error"])
             return None

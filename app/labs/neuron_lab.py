@@ -12,6 +12,7 @@ from app.charts import activations as act_charts
 from app.charts import neuron as neuron_charts
 from app.charts.playground import to_frame, to_png
 from app.state import live, url
+from app.state.echo import quote
 from engine import activations as act
 from engine.datasets import GATES
 from engine.neuron import McCullochPitts, Perceptron, PerceptronConfig
@@ -305,7 +306,7 @@ def _parse_logits(raw: str) -> np.ndarray:
         try:
             values.append(float(p))
         except ValueError:
-            raise ValueError(f"{p!r} is not a number") from None
+            raise ValueError(f"{quote(p)} is not a number") from None
     arr = np.array(values)
     if not np.all(np.isfinite(arr)) or np.max(np.abs(arr)) > 1e6:
         raise ValueError("logits must be finite numbers no larger than a million in size")

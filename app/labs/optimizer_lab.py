@@ -11,6 +11,7 @@ from PIL import Image, ImageDraw
 from app.charts import optimizers as charts
 from app.charts import playground as pg_charts
 from app.state import live, presets, url
+from app.state.echo import quote
 from app.state.session import warm_engine
 from engine.landscape import DATASETS as NET_DATASETS
 from engine.landscape import LandscapeConfig, NetworkLandscape
@@ -54,9 +55,9 @@ def _lr_list(text: str) -> list[float]:
         try:
             value = float(part)
         except ValueError:
-            raise ValueError(f"{part!r} is not a number") from None
+            raise ValueError(f"{quote(part)} is not a number") from None
         if not (math.isfinite(value) and 0 < value <= 100):
-            raise ValueError(f"{part} is not a learning rate between 0 and 100")
+            raise ValueError(f"{quote(part)} is not a learning rate between 0 and 100")
         out.append(value)
     return out
 
@@ -185,7 +186,7 @@ def restore_relative() -> list[str]:
                     raise ValueError
                 st.session_state[f"op_lr_{name}"] = lr
             except ValueError:
-                problems.append(f"`op_lr` item {item[:40]!r} is not name:rate; using the suggested rate")
+                problems.append(f"`op_lr` item {quote(item)} is not name:rate; using the suggested rate")
     return problems
 
 

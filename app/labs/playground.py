@@ -9,6 +9,7 @@ import streamlit as st
 
 from app.charts import playground as charts
 from app.state import live, presets, url
+from app.state.echo import quote
 from app.state.presets import Preset
 from app.state.session import warm_engine
 from engine import metrics
@@ -147,10 +148,10 @@ def load_dataset() -> Dataset | None:
             if digest != st.session_state.get("pg_upload_digest"):  # parse a file once, not per rerun
                 st.session_state["pg_upload_digest"] = digest
                 try:
-                    st.session_state["pg_uploaded"] = load_csv(raw)
+                    st.session_state["pg_uploaded"] = load_csv(raw, quote)
                     st.session_state["pg_upload_error"] = None
                 except ValueError as err:
-                    st.session_state["pg_upload_error"] = f"Could not use {file.name}: {err}."
+                    st.session_state["pg_upload_error"] = f"Could not use {quote(file.name, 40)}: {err}."
         if st.session_state.get("pg_upload_error"):
             st.error(st.session_state["pg_upload_error"])
         data = st.session_state.get("pg_uploaded")

@@ -18,6 +18,8 @@ from typing import Any
 
 import streamlit as st
 
+from app.state.echo import quote
+
 MAX_PARAM_CHARS = 500  # nothing this app writes is longer; longer is junk or an attack
 
 
@@ -73,7 +75,9 @@ def choice_list(key: str, default: Sequence[str], options: Sequence[str]) -> Fie
         items = [t for t in text.split(",") if t]
         bad = [t for t in items if t not in options]
         if bad:
-            raise ValueError(f"unknown item(s) {', '.join(bad)}")
+            more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
+            raise ValueError(f"has unknown item(s) {', '.join(map(quote, bad[:3]))}{more}; "
+                             f"known: {', '.join(options)}")
         return list(dict.fromkeys(items))
     return Field(key, list(default), parse, lambda v: ",".join(v))
 
@@ -126,7 +130,7 @@ class PageState:
                         raise ValueError("is too long")
                     value = field.parse(raw)
                 except ValueError as err:
-                    problems.append(f"`{key}` {err}; using {field.dump(value)!r} instead")
+                    problems.append(f"`{key}` {err}; using {quote(field.dump(value), 60)} instead")
             st.session_state[key] = value
         hold(self.fields)
         return problems
