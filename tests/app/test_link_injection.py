@@ -95,6 +95,6 @@ def test_a_bad_csv_cell_is_quoted_by_the_caller():
     bad = b"1,2,0\n2,3,1\n3,4,0\n**x** [l](https://evil.example),5,1\n"
     with pytest.raises(ValueError) as err:
         load_csv(bad, quote)
-    assert "row 4, column 1: `**x** [l](https://evil.e\u2026` is not a number" == str(err.value)
+    assert "row 4, column 1: `**x** [l](https://evil.\u2026` is not a number" == str(err.value)
     with pytest.raises(ValueError, match=r"'\*\*x\*\* \[l\]\(https://ev' is not a number"):
         load_csv(bad)  # a notebook gets Python's repr of the first 20 characters
