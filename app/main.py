@@ -21,7 +21,7 @@ warm_all_in_background()
 
 # not "pages/": Streamlit would auto-register a folder of that name before st.navigation runs,
 # and the first visitor of a fresh server opening a shared /neuron link got "Page not found"
-PAGES_DIR = Path(__file__).parent / "labs"
+PAGES_DIR = ROOT / "app" / "labs"  # resolved: `streamlit run app/main.py` from any folder
 HOME = st.Page(PAGES_DIR / "home.py", title="Home", icon=":material/home:", default=True)
 LABS = [
     st.Page(PAGES_DIR / "neuron_lab.py", title="Neuron & activations", icon=":material/bolt:", url_path="neuron"),

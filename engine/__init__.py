@@ -14,17 +14,44 @@ def kernel_cache_folder(kernels, root):
     return root / f"numba-{digest.hexdigest()[:16]}"
 
 
+CACHE_MAX_AGE_DAYS = 30  # a kernel-cache folder no process has opened for this long is removed
+
+
+def prune_kernel_caches(root, keep, max_age_days: float = CACHE_MAX_AGE_DAYS) -> list:
+    """Remove ``root``'s other ``numba-*`` folders that nobody has used for ``max_age_days``.
+
+    Every import of the engine touches its own folder, so another checkout or installed version
+    on the same machine (a notebook beside the app, a blue/green deploy) keeps its compiled
+    kernels as long as it is in use; only folders of versions gone for a month are removed.
+    Returns the folders removed.
+    """
+    import shutil
+    import time
+
+    cutoff = time.time() - max_age_days * 86400
+    removed = []
+    for old in root.glob("numba-*"):
+        try:
+            stale = old != keep and old.is_dir() and old.stat().st_mtime < cutoff
+        except OSError:
+            continue
+        if stale:
+            shutil.rmtree(old, ignore_errors=True)
+            removed.append(old)
+    return removed
+
+
 def _cache_by_kernel_version() -> None:
     """Keep Numba's compiled kernels in a folder named after a hash of every kernel source file.
 
     Numba checks a cached function against its own file only, and kernels inline functions from
     other files (vmath into the MLP, the optimizers into the MLP and the race): after an update
     that touched only a callee's file, the callers' stale machine code would be loaded. A new
-    hash means a new folder, so any change recompiles everything once; older folders are removed.
+    hash means a new folder, so any change recompiles everything once. Folders of other versions
+    are left to the processes that use them and pruned only by age (``prune_kernel_caches``).
     An explicit NUMBA_CACHE_DIR is left alone.
     """
     import os
-    import shutil
     from pathlib import Path
 
     if os.environ.get("NUMBA_CACHE_DIR"):
@@ -33,11 +60,10 @@ def _cache_by_kernel_version() -> None:
     folder = kernel_cache_folder(Path(__file__).parent / "kernels", root)
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        os.utime(folder)  # "in use": its age is what pruning reads
     except OSError:
         return  # not writable: Numba falls back to its own places
-    for old in root.glob("numba-*"):
-        if old != folder:
-            shutil.rmtree(old, ignore_errors=True)
+    prune_kernel_caches(root, folder)
     import numba
 
     numba.config.CACHE_DIR = str(folder)  # read when each @njit(cache=True) is defined: before the kernels

@@ -1,7 +1,12 @@
-"""The Interleaved compiler pipeline: two vector iterations per loop trip, for its kernels only."""
-from __future__ import annotations
+"""The Interleaved compiler pipeline: LLVM's interleave option is set while its kernels compile,
+and only then.
 
-import re
+What LLVM then emits depends on the CPU (an AVX-512 host vectorises and unrolls the same loop
+differently from an AVX2 one), so these tests assert what the pipeline itself does, on any
+x86-64: results unchanged, the option set for the outermost compile, put back after it, also
+when the compile fails. The speed it buys is measured by ``python -m tests.bench.ab``.
+"""
+from __future__ import annotations
 
 import numpy as np
 import pytest
@@ -16,32 +21,58 @@ def _divide(x, out):
         out[i] = x[i] / (x[i] + 3.0)
 
 
-def _packed_divisions(kernel) -> int:
-    """Vector divide instructions in the machine code: one per vector iteration of the loop."""
-    x = np.linspace(0.0, 1.0, 64)
+@pytest.fixture
+def settings(monkeypatch):
+    """Every value the pipeline gives LLVM's interleave option, in order."""
+    seen: list[int] = []
+    original = pipeline._set_interleave
+
+    def record(count: int) -> None:
+        seen.append(count)
+        original(count)
+
+    monkeypatch.setattr(pipeline, "_set_interleave", record)
+    return seen
+
+
+def test_interleaved_kernels_compile_with_the_option_and_put_it_back(settings):
+    kernel = njit(error_model="numpy", pipeline_class=pipeline.Interleaved)(_divide)
+    x = np.linspace(0.0, 1.0, 1001)
     out = np.empty_like(x)
     kernel(x, out)
     np.testing.assert_allclose(out, x / (x + 3.0), rtol=1e-15)
-    return len(re.findall(r"\bv?divpd\b", kernel.inspect_asm(kernel.signatures[0])))
-
-
-def test_interleaved_kernels_get_two_vector_iterations_and_others_keep_llvms_choice():
-    before = _packed_divisions(njit(error_model="numpy")(_divide))
-    interleaved = _packed_divisions(njit(error_model="numpy", pipeline_class=pipeline.Interleaved)(_divide))
-    after = _packed_divisions(njit(error_model="numpy")(_divide))
-    assert before >= 1, "the plain loop should vectorise"
-    assert interleaved == pipeline.INTERLEAVE * before
-    assert after == before, "the option must be put back once the interleaved kernel is compiled"
+    assert settings == [pipeline.INTERLEAVE, 0]
     assert pipeline._depth[0] == 0
 
 
-def test_a_failed_compile_puts_the_option_back():
+def test_other_kernels_leave_the_option_alone(settings):
+    kernel = njit(error_model="numpy")(_divide)
+    x = np.linspace(0.0, 1.0, 17)
+    out = np.empty_like(x)
+    kernel(x, out)
+    np.testing.assert_allclose(out, x / (x + 3.0), rtol=1e-15)
+    assert settings == []
+
+
+def test_a_callee_compiled_inside_keeps_the_option_until_the_outermost_ends(settings):
+    inner = njit(pipeline_class=pipeline.Interleaved)(lambda v: v * 2.0)
+
+    @njit(pipeline_class=pipeline.Interleaved)
+    def outer(v):
+        return inner(v) + 1.0
+
+    assert outer(1.5) == 4.0
+    assert settings[0] == pipeline.INTERLEAVE and settings[-1] == 0
+    assert settings.count(0) == settings.count(pipeline.INTERLEAVE) == 1
+    assert pipeline._depth[0] == 0
+
+
+def test_a_failed_compile_puts_the_option_back(settings):
     @njit(pipeline_class=pipeline.Interleaved)
     def broken(x):
         return x + "text"
 
     with pytest.raises(TypingError):
         broken(1.0)
+    assert settings == [pipeline.INTERLEAVE, 0]
     assert pipeline._depth[0] == 0
-    assert _packed_divisions(njit(error_model="numpy")(_divide)) < _packed_divisions(
-        njit(error_model="numpy", pipeline_class=pipeline.Interleaved)(_divide))
