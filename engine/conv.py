@@ -10,21 +10,25 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from engine import checks
 from engine.kernels import conv as k
+from engine.limits import (CNN_MAX_CLASSES, CNN_MAX_STEPS_PER_CALL, CONV_MAX_BATCH, CONV_MAX_FILTERS,
+                           CONV_MAX_KERNEL, MAX_ELEMENTS, MAX_IMAGE_SIDE)
 from engine.optimizers import Optimizer, OptimizerConfig
 
 POOLS = ("max", "average", "sum")
 _POOL_CODES = {"max": k.MAX, "average": k.AVERAGE, "sum": k.SUM}
-MAX_IMAGE_SIDE = 512
+LAYER_KINDS = ("conv", "pool", "flatten", "dense", "global_average")
 DIVERGED_BEYOND = 1e6  # a weight this large means the learning rate threw the network off
 
 
 # ---- shape arithmetic ---------------------------------------------------------------------------
 def output_size(n: int, kernel: int, stride: int = 1, padding: int = 0) -> int:
     """floor((n + 2 padding - kernel) / stride) + 1; a ValueError when the window does not fit."""
-    for name, v, lo in (("input size", n, 1), ("kernel", kernel, 1), ("stride", stride, 1), ("padding", padding, 0)):
-        if int(v) != v or v < lo:
-            raise ValueError(f"{name} must be a whole number of at least {lo}, got {v!r}")
+    n = checks.whole("input size", n, 1, 1_000_000)
+    kernel = checks.whole("kernel", kernel, 1, 1_000_000)
+    stride = checks.whole("stride", stride, 1, 1_000_000)
+    padding = checks.whole("padding", padding, 0, 1_000_000)
     if kernel > n + 2 * padding:
         raise ValueError(f"a {kernel}-wide window does not fit in {n} + 2 x {padding} padding")
     return (n + 2 * padding - kernel) // stride + 1
@@ -37,12 +41,27 @@ def same_padding(kernel: int) -> int:
 
 @dataclass(frozen=True)
 class LayerSpec:
-    """One layer of a stack: kind is conv / pool / flatten / dense / global_average."""
+    """One layer of a stack: kind is conv / pool / flatten / dense / global_average.
+
+    ``stride`` ``None`` means Keras' default: 1 for a convolution, the window size for pooling
+    (``MaxPooling2D(pool_size=2)`` halves the maps, as ``pool2d`` does).
+    """
     kind: str
     filters: int = 0       # conv: feature maps out; dense: units
     kernel: int = 3        # conv and pool: window side
-    stride: int = 1
+    stride: int | None = None
     padding: int = 0
+
+    def __post_init__(self) -> None:
+        checks.one_of("kind", self.kind, LAYER_KINDS)
+        set_ = object.__setattr__
+        if self.kind in ("conv", "dense"):
+            set_(self, "filters", checks.whole("filters" if self.kind == "conv" else "units", self.filters, 1, 1_000_000))
+        if self.kind in ("conv", "pool"):
+            set_(self, "kernel", checks.whole("kernel", self.kernel, 1, 10_000))
+            default = 1 if self.kind == "conv" else self.kernel
+            set_(self, "stride", checks.whole("stride", default if self.stride is None else self.stride, 1, 10_000))
+            set_(self, "padding", checks.whole("padding", self.padding, 0, 10_000))
 
 
 @dataclass(frozen=True)
@@ -55,7 +74,12 @@ class ShapeRow:
 
 def shape_chain(input_shape: tuple[int, int, int], layers: list[LayerSpec]) -> list[ShapeRow]:
     """Output shape and parameter count after each layer (Keras' ``model.summary()``)."""
-    shape: tuple[int, ...] = tuple(input_shape)
+    if isinstance(input_shape, (str, bytes)) or not hasattr(input_shape, "__len__") or len(input_shape) != 3:
+        raise ValueError(f"input_shape must be (rows, columns, channels), got {checks.describe(input_shape)}")
+    shape: tuple[int, ...] = tuple(checks.whole(f"input_shape[{i}]", v, 1, 1_000_000)
+                                   for i, v in enumerate(input_shape))
+    if any(not isinstance(layer, LayerSpec) for layer in layers):
+        raise ValueError("layers must be LayerSpec items")
     rows = [ShapeRow("input", shape, 0, "")]
     for n, layer in enumerate(layers, 1):
         name = f"{n}. {layer.kind}"
@@ -99,15 +123,37 @@ def shape_chain(input_shape: tuple[int, int, int], layers: list[LayerSpec]) -> l
 
 
 # ---- operations -------------------------------------------------------------------------------
-def _as_nchw(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim == 2:
-        x = x[None, None]
-    elif x.ndim == 3:
-        x = x[None]
-    if x.ndim != 4:
-        raise ValueError("images must be (rows, cols), (channels, rows, cols) or (n, channels, rows, cols)")
+def _as_nchw(x: np.ndarray, name: str = "x") -> np.ndarray:
+    """Images as (n, channels, rows, cols): (rows, cols) and (channels, rows, cols) are one image."""
+    x = checks.array(name, x, ndim=(2, 3, 4))
+    x = x[None, None] if x.ndim == 2 else x[None] if x.ndim == 3 else x
+    if min(x.shape) < 1:
+        raise ValueError(f"{name} must have at least one image, channel, row and column, got shape {x.shape}")
+    if max(x.shape[2:]) > MAX_IMAGE_SIDE:
+        raise ValueError(f"{name}: images are at most {MAX_IMAGE_SIDE} pixels a side, got shape {x.shape}")
     return np.ascontiguousarray(x)
+
+
+def _filters(w: np.ndarray, channels: int) -> np.ndarray:
+    """Filters as (F, C, KH, KW); a 2-D kernel is one filter over one channel."""
+    w = checks.array("w", w, ndim=(2, 4))
+    w = w[None, None] if w.ndim == 2 else w
+    if min(w.shape) < 1 or w.shape[0] > CONV_MAX_FILTERS * 16 or max(w.shape[2:]) > CONV_MAX_KERNEL:
+        raise ValueError(f"w must be (filters, channels, rows, cols) with 1 to {CONV_MAX_FILTERS * 16} filters "
+                         f"of at most {CONV_MAX_KERNEL} x {CONV_MAX_KERNEL}, got shape {w.shape}")
+    if w.shape[1] != channels:
+        raise ValueError(f"w: filters have {w.shape[1]} channels but the images have {channels}")
+    return np.ascontiguousarray(w)
+
+
+def _conv_geometry(x: np.ndarray, w: np.ndarray, stride, padding) -> tuple[int, int, int, int]:
+    stride = checks.whole("stride", stride, 1, MAX_IMAGE_SIDE)
+    padding = checks.whole("padding", padding, 0, MAX_IMAGE_SIDE)
+    oh = output_size(x.shape[2], w.shape[2], stride, padding)
+    ow = output_size(x.shape[3], w.shape[3], stride, padding)
+    checks.budget("this convolution", float(x.shape[0]) * w.shape[0] * oh * ow
+                  + float(x.shape[0]) * x.shape[1] * (x.shape[2] + 2 * padding) * (x.shape[3] + 2 * padding))
+    return stride, padding, oh, ow
 
 
 def pad(x: np.ndarray, padding: int) -> np.ndarray:
@@ -118,14 +164,9 @@ def pad(x: np.ndarray, padding: int) -> np.ndarray:
 def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, stride: int = 1, padding: int = 0) -> np.ndarray:
     """Cross-correlate images ``x`` with filters ``w`` (F, C, KH, KW): (N, F, OH, OW)."""
     x = _as_nchw(x)
-    w = np.ascontiguousarray(w, dtype=np.float64)
-    if w.ndim == 2:
-        w = w[None, None]
-    if w.shape[1] != x.shape[1]:
-        raise ValueError(f"filters have {w.shape[1]} channels but the images have {x.shape[1]}")
-    b = np.zeros(w.shape[0]) if b is None else np.asarray(b, dtype=np.float64)
-    oh = output_size(x.shape[2], w.shape[2], stride, padding)
-    ow = output_size(x.shape[3], w.shape[3], stride, padding)
+    w = _filters(w, x.shape[1])
+    b = np.zeros(w.shape[0]) if b is None else checks.array("b", b, shape=(w.shape[0],))
+    stride, padding, oh, ow = _conv_geometry(x, w, stride, padding)
     out = np.empty((x.shape[0], w.shape[0], oh, ow))
     k.conv_forward(pad(x, padding), w, b, stride, out)
     return out
@@ -136,12 +177,15 @@ def conv2d_backward(x: np.ndarray, w: np.ndarray, dout: np.ndarray, stride: int 
     """(dx, dw, db) for ``conv2d`` given the gradient ``dout`` of its output (dx is zeros when
     ``need_dx`` is False: the first layer needs no gradient for the image)."""
     x = _as_nchw(x)
+    w = _filters(w, x.shape[1])
+    stride, padding, oh, ow = _conv_geometry(x, w, stride, padding)
+    dout = checks.array("dout", dout, shape=(x.shape[0], w.shape[0], oh, ow))
+    need_dx = checks.flag("need_dx", need_dx)
     xp = pad(x, padding)
     dxp = np.empty_like(xp)
-    dw = np.empty_like(w, dtype=np.float64)
+    dw = np.empty_like(w)
     db = np.empty(w.shape[0])
-    k.conv_backward(xp, np.ascontiguousarray(w, dtype=np.float64), np.ascontiguousarray(dout), stride, dxp, dw, db,
-                    need_dx)
+    k.conv_backward(xp, w, dout, stride, dxp, dw, db, need_dx)
     if not need_dx:
         dxp[:] = 0.0
     dx = dxp[:, :, padding:padding + x.shape[2], padding:padding + x.shape[3]] if padding else dxp
@@ -150,10 +194,10 @@ def conv2d_backward(x: np.ndarray, w: np.ndarray, dout: np.ndarray, stride: int 
 
 def pool2d(x: np.ndarray, size: int = 2, stride: int | None = None, kind: str = "max") -> tuple[np.ndarray, np.ndarray]:
     """(pooled maps, arg-max flat positions per window; -1 unless ``kind`` is max)."""
-    if kind not in POOLS:
-        raise ValueError(f"pooling must be one of {', '.join(POOLS)}, got {kind!r}")
+    checks.one_of("kind", kind, POOLS)
     x = _as_nchw(x)
-    stride = size if stride is None else stride
+    size = checks.whole("size", size, 1, MAX_IMAGE_SIDE)
+    stride = size if stride is None else checks.whole("stride", stride, 1, MAX_IMAGE_SIDE)
     oh, ow = output_size(x.shape[2], size, stride), output_size(x.shape[3], size, stride)
     out = np.empty((x.shape[0], x.shape[1], oh, ow))
     arg = np.full(out.shape, -1, dtype=np.int64)
@@ -163,14 +207,35 @@ def pool2d(x: np.ndarray, size: int = 2, stride: int | None = None, kind: str = 
 
 def pool2d_backward(dout: np.ndarray, input_shape: tuple[int, ...], size: int, stride: int | None, kind: str,
                     arg: np.ndarray) -> np.ndarray:
-    dx = np.empty(input_shape)
-    k.pool_backward(np.ascontiguousarray(dout), size, size if stride is None else stride, _POOL_CODES[kind], arg, dx)
+    """The gradient for ``pool2d``'s input (``input_shape``, 4-D) given ``dout`` for its output;
+    ``arg`` is the arg-max ``pool2d`` returned (used for max pooling)."""
+    checks.one_of("kind", kind, POOLS)
+    if isinstance(input_shape, (str, bytes)) or not hasattr(input_shape, "__len__") or len(input_shape) != 4:
+        raise ValueError(f"input_shape must be (n, channels, rows, cols), got {checks.describe(input_shape)}")
+    shape = tuple(checks.whole(f"input_shape[{i}]", v, 1, MAX_IMAGE_SIDE if i >= 2 else MAX_ELEMENTS)
+                  for i, v in enumerate(input_shape))
+    checks.budget("input_shape", float(np.prod(shape, dtype=float)))
+    size = checks.whole("size", size, 1, MAX_IMAGE_SIDE)
+    stride = size if stride is None else checks.whole("stride", stride, 1, MAX_IMAGE_SIDE)
+    oh, ow = output_size(shape[2], size, stride), output_size(shape[3], size, stride)
+    dout = checks.array("dout", dout, shape=(shape[0], shape[1], oh, ow))
+    arg = checks.array("arg", arg, shape=dout.shape, dtype=np.int64)
+    if kind == "max":  # each winner must lie in its own window, or the gradient lands elsewhere
+        row, col = np.divmod(arg, shape[3])
+        top = (np.arange(oh) * stride)[None, None, :, None]
+        left = (np.arange(ow) * stride)[None, None, None, :]
+        if np.any((arg < 0) | (row < top) | (row >= top + size) | (col < left) | (col >= left + size)):
+            raise ValueError("arg must hold each window's arg-max as pool2d returned it (a position inside "
+                             "its window)")
+    dx = np.empty(shape)
+    k.pool_backward(dout, size, stride, _POOL_CODES[kind], arg, dx)
     return dx
 
 
 def global_average_pool(x: np.ndarray) -> np.ndarray:
     """(N, C): the mean of each feature map."""
     return _as_nchw(x).mean(axis=(2, 3))
+
 
 
 # ---- a small CNN ------------------------------------------------------------------------------
@@ -187,16 +252,17 @@ class CNNConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.side < 4 or self.side % 4:
-            raise ValueError(f"images must be square with a side divisible by 4 (two 2x2 poolings), got {self.side}")
+        set_ = object.__setattr__
+        set_(self, "side", checks.whole("side", self.side, 4, 64))
+        if self.side % 4:
+            raise ValueError(f"side: images must be square with a side divisible by 4 (two 2x2 poolings), got {self.side}")
+        set_(self, "classes", checks.whole("classes", self.classes, 2, CNN_MAX_CLASSES))
         for name in ("filters1", "filters2"):
-            v = getattr(self, name)
-            if int(v) != v or not 1 <= v <= 64:
-                raise ValueError(f"{name} must be a whole number from 1 to 64, got {v!r}")
-        if int(self.batch_size) != self.batch_size or not 1 <= self.batch_size <= 512:
-            raise ValueError(f"the batch size must be from 1 to 512, got {self.batch_size!r}")
-        if not 2 <= self.classes <= 100:
-            raise ValueError(f"classes must be from 2 to 100, got {self.classes!r}")
+            set_(self, name, checks.whole(name, getattr(self, name), 1, CONV_MAX_FILTERS))
+        set_(self, "batch_size", checks.whole("batch_size", self.batch_size, 1, CONV_MAX_BATCH))
+        if not isinstance(self.optimizer, OptimizerConfig):
+            raise ValueError(f"optimizer must be an OptimizerConfig, got {checks.describe(self.optimizer)}")
+        set_(self, "seed", checks.seed("seed", self.seed))
 
 
 @dataclass
@@ -213,16 +279,17 @@ class SmallCNN:
 
     def __init__(self, config: CNNConfig, x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray | None = None,
                  y_test: np.ndarray | None = None) -> None:
+        if not isinstance(config, CNNConfig):
+            raise ValueError(f"config must be a CNNConfig, got {checks.describe(config)}")
+        if (x_test is None) != (y_test is None):
+            raise ValueError("give the test set as both images and labels, or neither")
         self.config = config
         s, f1, f2 = config.side, config.filters1, config.filters2
-        self.x_train = self._images(x_train)
-        self.y_train = np.asarray(y_train, dtype=np.int64)
-        self.x_test = self._images(x_test) if x_test is not None else self.x_train[:0]
-        self.y_test = np.asarray(y_test, dtype=np.int64) if y_test is not None else self.y_train[:0]
-        if len(self.x_train) != len(self.y_train) or len(self.x_test) != len(self.y_test):
-            raise ValueError("images and labels differ in number")
-        if len(self.y_train) and (self.y_train.min() < 0 or self.y_train.max() >= config.classes):
-            raise ValueError(f"labels must be 0 to {config.classes - 1}")
+        self.x_train = self._images(x_train, "x_train", min_rows=1)
+        self.y_train = checks.labels("y_train", y_train, config.classes, n=len(self.x_train))
+        self.x_test = self._images(x_test, "x_test") if x_test is not None else self.x_train[:0]
+        self.y_test = (checks.labels("y_test", y_test, config.classes, n=len(self.x_test)) if y_test is not None
+                       else self.y_train[:0])
         self.shapes = {"w1": (f1, 1, 3, 3), "b1": (f1,), "w2": (f2, f1, 3, 3), "b2": (f2,),
                        "w3": (f2 * (s // 4) ** 2, config.classes), "b3": (config.classes,)}
         sizes = [int(np.prod(v)) for v in self.shapes.values()]
@@ -245,10 +312,15 @@ class SmallCNN:
         self.history = CNNHistory()
         self._record()
 
-    def _images(self, x: np.ndarray) -> np.ndarray:
+    def _images(self, x: np.ndarray, name: str = "x", min_rows: int = 0) -> np.ndarray:
+        """Images as (n, 1, side, side), from (n, side * side), (n, side, side) or that shape."""
         s = self.config.side
-        x = np.asarray(x, dtype=np.float64).reshape(-1, 1, s, s)
-        return np.ascontiguousarray(x)
+        x = checks.array(name, x, ndim=(2, 3, 4))
+        if x.shape[1:] not in ((s * s,), (s, s), (1, s, s)):
+            raise ValueError(f"{name} must be (n, {s * s}), (n, {s}, {s}) or (n, 1, {s}, {s}) images, got shape {x.shape}")
+        if len(x) < min_rows:
+            raise ValueError(f"{name} needs at least {min_rows} image(s)")
+        return np.ascontiguousarray(x.reshape(-1, 1, s, s))
 
     def param(self, name: str) -> np.ndarray:
         return self.theta[self._slices[name]].reshape(self.shapes[name])
@@ -257,6 +329,7 @@ class SmallCNN:
     def forward(self, x: np.ndarray) -> dict[str, np.ndarray]:
         """Every intermediate map for ``x`` (N, 1, S, S): conv1, relu1, pool1 (+ arg), conv2, relu2,
         pool2 (+ arg), flat, logits, probabilities."""
+        x = self._images(x)
         a: dict[str, np.ndarray] = {"x": x}
         a["conv1"] = conv2d(x, self.param("w1"), self.param("b1"), 1, 1)
         a["relu1"] = np.maximum(a["conv1"], 0)
@@ -274,6 +347,8 @@ class SmallCNN:
     def loss_and_gradient(self, x: np.ndarray, y: np.ndarray,
                           need_input_gradient: bool = False) -> tuple[float, np.ndarray]:
         """Mean cross-entropy and its gradient with respect to ``theta``."""
+        x = self._images(x, min_rows=1)
+        y = checks.labels("y", y, self.config.classes, n=len(x))
         a = self.forward(x)
         n = len(x)
         loss = float(-np.log(np.maximum(a["probs"][np.arange(n), y], 1e-300)).mean())
@@ -298,7 +373,10 @@ class SmallCNN:
         return loss, grad
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        return self.forward(self._images(x))["probs"]
+        """Class probabilities (n, classes) for images ``x``."""
+        x = self._images(x)
+        checks.budget("predict", float(len(x)) * (self.config.filters1 + self.config.filters2) * self.config.side ** 2)
+        return self.forward(x)["probs"]
 
     # ---- training -----------------------------------------------------------------------
     @property
@@ -310,6 +388,8 @@ class SmallCNN:
         (non-finite loss, or weights beyond ``DIVERGED_BEYOND``: the loss itself is clipped at
         -log(1e-300), so it alone never says so).
         ``record``: measure loss and accuracy afterwards (for the curves)."""
+        n = checks.whole("n", n, 1, CNN_MAX_STEPS_PER_CALL)
+        record = checks.flag("record", record)
         bs = self.config.batch_size
         if self.diverged:
             return "diverged"
@@ -334,11 +414,16 @@ class SmallCNN:
         return "running"
 
     def evaluate(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+        """(mean cross-entropy, accuracy) on images ``x`` with labels ``y``."""
+        is_test = x is self.x_test
+        if not is_test:
+            x = self._images(x)
+            y = checks.labels("y", y, self.config.classes, n=len(x))
         if len(x) == 0:
             return float("nan"), float("nan")
         p = self.forward(x)["probs"]
         loss = float(-np.log(np.maximum(p[np.arange(len(y)), y], 1e-300)).mean())
-        if x is self.x_test:  # kept for the confusion matrix
+        if is_test:  # kept for the confusion matrix
             self._test_pred, self._test_pred_at = p.argmax(axis=1), self.steps
         return loss, float((p.argmax(axis=1) == y).mean())
 
@@ -348,8 +433,10 @@ class SmallCNN:
         if x is None and self._test_pred_at == self.steps:
             pred, y = self._test_pred, self.y_test
         else:
+            if (x is None) != (y is None):
+                raise ValueError("give both images and labels, or neither (the test set)")
             x = self.x_test if x is None else self._images(x)
-            y = self.y_test if y is None else np.asarray(y)
+            y = self.y_test if y is None else checks.labels("y", y, self.config.classes, n=len(x))
             pred = self.forward(x)["probs"].argmax(axis=1)
         out = np.zeros((self.config.classes, self.config.classes), dtype=np.int64)
         np.add.at(out, (y, pred), 1)
@@ -383,8 +470,8 @@ KERNELS = {
 def feature_map(image: np.ndarray, kernel: np.ndarray, stride: int = 1, padding: int = 0) -> np.ndarray:
     """One filter over an image (rows, cols) or (rows, cols, channels): the same 2-D kernel on every
     channel, summed over channels (a filter spans all input channels)."""
-    img = np.asarray(image, dtype=np.float64)
+    img = checks.array("image", image, ndim=(2, 3))
     chw = img[None] if img.ndim == 2 else np.moveaxis(img, -1, 0)
-    kernel = np.asarray(kernel, dtype=np.float64)
+    kernel = checks.array("kernel", kernel, ndim=2)
     w = np.repeat(kernel[None, None], chw.shape[0], axis=1)
     return conv2d(chw[None], w, None, stride, padding)[0, 0]

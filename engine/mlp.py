@@ -18,16 +18,18 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from engine.activations import DEFAULT_ALPHA, activation_code
+from engine import checks
+from engine.activations import DEFAULT_ALPHA, ELEMENTWISE, activation_code
 from engine.initializers import INITIALIZERS, initialize
 from engine.kernels import mlp as k
+from engine.limits import MLP_MAX_CLASSES, MLP_MAX_SAMPLES
+from engine.limits import MLP_MAX_INPUTS as MAX_INPUTS
+from engine.limits import MLP_MAX_LAYERS as MAX_LAYERS
+from engine.limits import MLP_MAX_STEPS_PER_CALL as MAX_STEPS_PER_CALL
+from engine.limits import MLP_MAX_UNITS as MAX_UNITS
 from engine.optimizers import Optimizer, OptimizerConfig
 
 TASKS = ("regression", "binary", "multiclass")
-MAX_LAYERS = 8
-MAX_UNITS = 32
-MAX_INPUTS = 64  # an 8 x 8 digit image, flattened
-MAX_STEPS_PER_CALL = 100_000
 
 
 @dataclass(frozen=True)
@@ -53,38 +55,41 @@ class MLPConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if int(self.n_inputs) != self.n_inputs or not 1 <= self.n_inputs <= MAX_INPUTS:
-            raise ValueError(f"the network takes 1 to {MAX_INPUTS} input features, got {self.n_inputs!r}")
+        set_ = object.__setattr__  # frozen: store the checked, normalised values
+        set_(self, "n_inputs", checks.whole("n_inputs", self.n_inputs, 1, MAX_INPUTS))
+        if isinstance(self.hidden, (str, bytes)) or not hasattr(self.hidden, "__len__"):
+            raise ValueError(f"hidden must be a tuple of layer widths, got {checks.describe(self.hidden)}")
         if len(self.hidden) > MAX_LAYERS:
-            raise ValueError(f"at most {MAX_LAYERS} hidden layers, got {len(self.hidden)}")
-        for n in self.hidden:
-            if int(n) != n or not 1 <= n <= MAX_UNITS:
-                raise ValueError(f"each hidden layer has 1 to {MAX_UNITS} neurons, got {n!r}")
-        if len(self.activations) != len(self.hidden):
-            raise ValueError("give one activation per hidden layer")
-        for name in self.activations:
-            activation_code(name)
-        if self.task not in TASKS:
-            raise ValueError(f"task must be one of {', '.join(TASKS)}, got {self.task!r}")
-        if self.task == "multiclass" and not 3 <= self.n_classes <= 10:
-            raise ValueError(f"multiclass needs 3 to 10 classes, got {self.n_classes!r}")
-        if self.regression_loss not in ("mse", "mae"):
-            raise ValueError(f"regression loss must be 'mse' or 'mae', got {self.regression_loss!r}")
-        if self.init not in INITIALIZERS:
-            raise ValueError(f"unknown initializer {self.init!r}")
-        if int(self.batch_size) != self.batch_size or self.batch_size < 1:
-            raise ValueError(f"batch size must be a whole number >= 1, got {self.batch_size!r}")
+            raise ValueError(f"hidden: at most {MAX_LAYERS} hidden layers, got {len(self.hidden)}")
+        set_(self, "hidden", tuple(checks.whole(f"hidden[{i}]", n, 1, MAX_UNITS) for i, n in enumerate(self.hidden)))
+        if isinstance(self.activations, str) or not hasattr(self.activations, "__len__") \
+                or len(self.activations) != len(self.hidden):
+            raise ValueError(f"activations must give one name per hidden layer ({len(self.hidden)}), "
+                             f"got {checks.describe(self.activations)}")
+        set_(self, "activations", tuple(checks.one_of(f"activations[{i}]", a, ELEMENTWISE)
+                                        for i, a in enumerate(self.activations)))
+        checks.one_of("task", self.task, TASKS)
+        set_(self, "n_classes", checks.whole("n_classes", self.n_classes, 2, MLP_MAX_CLASSES))
+        if self.task == "multiclass" and self.n_classes < 3:
+            raise ValueError(f"n_classes: multiclass needs 3 to {MLP_MAX_CLASSES} classes, got {self.n_classes!r}")
+        checks.one_of("regression_loss", self.regression_loss, ("mse", "mae"))
+        if not isinstance(self.optimizer, OptimizerConfig):
+            raise ValueError(f"optimizer must be an OptimizerConfig, got {checks.describe(self.optimizer)}")
+        checks.one_of("init", self.init, INITIALIZERS)
+        set_(self, "init_value", checks.real("init_value", self.init_value, -1e3, 1e3))
+        set_(self, "batch_size", checks.whole("batch_size", self.batch_size, 1, MLP_MAX_SAMPLES))
+        set_(self, "shuffle", checks.flag("shuffle", self.shuffle))
         for name in ("l1", "l2", "clip_norm", "leaky_slope"):
-            v = getattr(self, name)
-            if not np.isfinite(v) or v < 0:
-                raise ValueError(f"{name} must be a finite number >= 0, got {v!r}")
-        if self.dropout and len(self.dropout) != len(self.hidden):
-            raise ValueError("give one dropout rate per hidden layer (or none)")
-        for rate in self.dropout:
-            if not 0 <= rate < 1:
-                raise ValueError(f"a dropout rate must be in [0, 1), got {rate!r}")
-        if int(self.early_stopping_patience) != self.early_stopping_patience or self.early_stopping_patience < 0:
-            raise ValueError("early-stopping patience must be a whole number >= 0")
+            set_(self, name, checks.real(name, getattr(self, name), 0.0, 1e6))
+        if isinstance(self.dropout, str) or not hasattr(self.dropout, "__len__") \
+                or (self.dropout and len(self.dropout) != len(self.hidden)):
+            raise ValueError("dropout must give one rate per hidden layer (or none), "
+                             f"got {checks.describe(self.dropout)}")
+        set_(self, "dropout", tuple(checks.real(f"dropout[{i}]", r, 0.0, 1.0, hi_open=True)
+                                    for i, r in enumerate(self.dropout)))
+        set_(self, "early_stopping_patience",
+             checks.whole("early_stopping_patience", self.early_stopping_patience, 0, 100_000))
+        set_(self, "seed", checks.seed("seed", self.seed))
 
     @property
     def n_outputs(self) -> int:
@@ -132,11 +137,15 @@ class MLP:
     def __init__(self, config: MLPConfig, x_train: np.ndarray, y_train: np.ndarray,
                  x_test: np.ndarray | None = None, y_test: np.ndarray | None = None,
                  x_val: np.ndarray | None = None, y_val: np.ndarray | None = None) -> None:
+        if not isinstance(config, MLPConfig):
+            raise ValueError(f"config must be an MLPConfig, got {checks.describe(config)}")
         self.config = config
-        self.x_train, self.y_train = self._data(x_train, y_train, "training")
+        if (x_test is None) != (y_test is None) or (x_val is None) != (y_val is None):
+            raise ValueError("give a test or validation set as both inputs and targets, or neither")
+        self.x_train, self.y_train = self._data(x_train, y_train, "train")
         self._xt_train = np.ascontiguousarray(self.x_train.T)  # the kernels read features x samples
         self.x_test, self.y_test = self._data(x_test, y_test, "test") if x_test is not None else (None, None)
-        self.x_val, self.y_val = self._data(x_val, y_val, "validation") if x_val is not None else (None, None)
+        self.x_val, self.y_val = self._data(x_val, y_val, "val") if x_val is not None else (None, None)
         if config.early_stopping_patience and self.x_val is None:
             raise ValueError("early stopping needs a validation set")
         sizes = np.array(config.sizes, dtype=np.int64)
@@ -175,25 +184,24 @@ class MLP:
         self._epochs_since_best = 0
 
     # ---- set-up helpers -------------------------------------------------------------------
+    def _inputs(self, x, name: str = "x") -> np.ndarray:
+        return checks.array(name, x, shape=(None, self.config.n_inputs), min_rows=1,
+                            max_elements=MLP_MAX_SAMPLES * self.config.n_inputs)
+
     def _data(self, x, y, what: str) -> tuple[np.ndarray, np.ndarray]:
-        x = np.ascontiguousarray(x, dtype=np.float64)
-        y = np.asarray(y)
-        if x.ndim != 2 or x.shape[1] != self.config.n_inputs:
-            raise ValueError(f"{what} inputs must be (samples, {self.config.n_inputs}), got {x.shape}")
-        if len(x) == 0 or len(y) != len(x):
-            raise ValueError(f"{what} set needs as many targets as inputs, and at least one sample")
-        if not np.all(np.isfinite(x)):
-            raise ValueError(f"{what} inputs contain NaN or infinite values")
+        """Inputs (n, n_inputs) and targets: values (n,) for regression, class numbers (n,)
+        otherwise; returns the inputs and the targets as the kernels read them (n, outputs)."""
+        xn, yn = (f"x_{what}", f"y_{what}") if what else ("x", "y")
+        x = self._inputs(x, xn)
         if self.config.task == "regression":
-            targets = y.astype(np.float64).reshape(-1, 1)
-            if not np.all(np.isfinite(targets)):
-                raise ValueError(f"{what} targets contain NaN or infinite values")
-        else:
-            labels = y.astype(np.int64)
-            if labels.min() < 0 or labels.max() >= max(self.config.n_classes, 2) or not np.array_equal(labels, y):
-                raise ValueError(f"{what} labels must be whole numbers 0..{self.config.n_outputs - 1 if self.config.task == 'multiclass' else 1}")
-            targets = (labels.reshape(-1, 1).astype(np.float64) if self.config.task == "binary"
-                       else np.eye(self.config.n_classes)[labels])
+            y = checks.array(yn, y, ndim=(1, 2))
+            if y.ndim == 2 and y.shape[1] != 1 or len(y) != len(x):
+                raise ValueError(f"{yn} must hold one target per row of {xn} ({len(x)}), got shape {y.shape}")
+            return x, np.ascontiguousarray(y.reshape(-1, 1))
+        labels = checks.labels(yn, y, self.config.n_outputs if self.config.task == "multiclass" else 2,
+                               n=len(x))
+        targets = (labels.reshape(-1, 1).astype(np.float64) if self.config.task == "binary"
+                   else np.eye(self.config.n_classes)[labels])
         return x, np.ascontiguousarray(targets)
 
     def _activation_parameter(self) -> float:
@@ -219,6 +227,8 @@ class MLP:
 
     def set_config(self, config: MLPConfig) -> None:
         """Change training options mid-run, keeping the weights (architecture must not change)."""
+        if not isinstance(config, MLPConfig):
+            raise ValueError(f"config must be an MLPConfig, got {checks.describe(config)}")
         if config.sizes != self.config.sizes or config.activations != self.config.activations:
             raise ValueError("architecture changed: build a new MLP")
         self.optimizer.with_config(config.optimizer)
@@ -229,10 +239,9 @@ class MLP:
 
     def step(self, n_steps: int = 1) -> str:
         """Run up to ``n_steps`` mini-batch updates; returns the status afterwards."""
+        n_steps = checks.whole("n_steps", n_steps, 1, MAX_STEPS_PER_CALL)
         if self.status in ("diverged", "stopped_early"):
             return self.status
-        if int(n_steps) != n_steps or not 1 <= n_steps <= MAX_STEPS_PER_CALL:
-            raise ValueError(f"steps per call must be 1 to {MAX_STEPS_PER_CALL}, got {n_steps!r}")
         c = self.config
         watch = c.early_stopping_patience > 0
         losses = np.empty(int(n_steps))
@@ -284,20 +293,26 @@ class MLP:
 
     # ---- evaluation -----------------------------------------------------------------------
     def loss(self, x: np.ndarray, y_targets: np.ndarray) -> float:
-        """Mean data loss (no penalty) on prepared targets, evaluation mode (no dropout)."""
+        """Mean data loss (no penalty) on prepared targets (n, outputs): the layout of
+        ``y_train`` (one-hot rows for multiclass); evaluation mode (no dropout)."""
+        own = any(x is a for a in (self.x_train, self.x_test, self.x_val) if a is not None)
+        if not own:
+            x = self._inputs(x)
+            y_targets = checks.array("y_targets", y_targets, shape=(len(x), self.config.n_outputs))
         rows = np.arange(len(x), dtype=np.int64)
         xt = self._xt_train if x is self.x_train else np.ascontiguousarray(x.T)
+        bufs = (self._act, self._slope, self._delta) if own else k.buffers(int(self._u_off[-1]), len(x))
         value = k.batch_gradient(xt, y_targets, rows, self.theta, self._grad, self._sizes,
                                  self._w_off, self._b_off, self._u_off, self._act_codes,
                                  self._alpha, self.config.out_kind,
                                  0 if self.config.regression_loss == "mse" else 1,
-                                 self._dropout, False, self._rng_state, self._act, self._slope,
-                                 self._delta, 0.0, 0.0, self._layer_norms, True, False)
+                                 self._dropout, False, self._rng_state, *bufs,
+                                 0.0, 0.0, self._layer_norms, True, False)
         return float(value)
 
     def loss_and_gradient(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
         """Full-batch data loss and gradient (with the L1/L2 terms) at the current weights."""
-        xs, targets = self._data(x, y, "given")
+        xs, targets = self._data(x, y, "")
         rows = np.arange(len(xs), dtype=np.int64)
         act, slope, delta = k.buffers(int(self._u_off[-1]), len(xs))
         grad = np.zeros(self.n_params)
@@ -314,7 +329,7 @@ class MLP:
 
         A transposed view of the kernel's (units, n) result: each unit's values are contiguous.
         """
-        xt = np.ascontiguousarray(np.asarray(x, dtype=np.float64).T)
+        xt = np.ascontiguousarray(self._inputs(x).T)
         out = np.empty((int(self._u_off[-1]), xt.shape[1]))
         k.forward_all(xt, self.theta, self._sizes, self._w_off, self._b_off, self._u_off,
                       self._act_codes, self._alpha, self.config.out_kind, out)

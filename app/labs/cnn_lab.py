@@ -17,7 +17,7 @@ from app.state import live, url
 from app.state.echo import quote
 from app.state.session import warm_engine
 from engine import datasets
-from engine.conv import (KERNELS, POOLS, CNNConfig, LayerSpec, SmallCNN, feature_map, output_size, pool2d,
+from engine.conv import (KERNELS, LAYER_KINDS, POOLS, CNNConfig, LayerSpec, SmallCNN, feature_map, output_size, pool2d,
                          shape_chain)
 from engine.optimizers import OPTIMIZERS, Optimizer, OptimizerConfig
 
@@ -25,7 +25,6 @@ MODES = {"image": "Convolve an image", "shapes": "Shape calculator", "train": "T
 SPEEDS = (1, 2, 5, 10, 20, 50)
 LEARNING_RATES = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
 TRAIN_SHARE = 1400  # digits for training; the other 397 are the test set
-LAYER_KINDS = ("conv", "pool", "flatten", "dense", "global_average")
 STACKS = {
     "course": ("The course's Keras CNN", (64, 64, 3), [LayerSpec("conv", 32, 3), LayerSpec("pool", kernel=2, stride=2),
                                                        LayerSpec("conv", 32, 3), LayerSpec("flatten"),
@@ -270,12 +269,22 @@ def shapes_view() -> None:
                             hide_index=True, width="stretch",
                             column_config={"kind": st.column_config.SelectboxColumn("kind", options=LAYER_KINDS,
                                                                                     required=True)})
+    def cell(row, column: str, empty):
+        """A table cell, or ``empty`` where the learner cleared it."""
+        value = row[column]
+        return empty if value is None or (isinstance(value, float) and np.isnan(value)) else value
+
+    specs = []
+    for n, (_, row) in enumerate(edited.dropna(subset=["kind"]).iterrows(), 1):
+        try:  # an empty stride is Keras' default: 1 for a convolution, the window for pooling
+            specs.append(LayerSpec(str(row["kind"]), cell(row, "filters / units", 0), cell(row, "kernel", 3),
+                                   cell(row, "stride", None), cell(row, "padding", 0)))
+        except ValueError as err:
+            st.error(f"Layer {n} does not work: {err}.")
+            return
     try:
-        specs = [LayerSpec(str(row["kind"]), int(row["filters / units"] or 0), int(row["kernel"] or 1),
-                           int(row["stride"] or 1), int(row["padding"] or 0))
-                 for _, row in edited.dropna(subset=["kind"]).iterrows()]
         rows = shape_chain(tuple(hwc), specs)
-    except (ValueError, TypeError) as err:
+    except ValueError as err:
         st.error(f"This stack does not work: {err}.")
         return
     out = pd.DataFrame({"layer": [r.layer for r in rows], "output shape": [" x ".join(map(str, r.shape)) for r in rows],

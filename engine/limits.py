@@ -1,0 +1,54 @@
+"""Every size cap of the engine, in one place.
+
+The app's widgets take their ranges from here, and the engine's public boundary
+(``engine.checks``) refuses anything beyond them with a ValueError before a kernel runs, so a
+notebook, a link or a visitor of the hosted instance gets the same limits. They keep one call of
+one session to a few seconds of CPU and a few hundred MB of memory on a public server.
+"""
+from __future__ import annotations
+
+# any array given to the engine, and any array the engine allocates for one call
+MAX_ELEMENTS = 20_000_000          # 160 MB of float64
+
+# network playground (engine.mlp)
+MLP_MAX_LAYERS = 8
+MLP_MAX_UNITS = 32
+MLP_MAX_INPUTS = 64                # an 8 x 8 digit image, flattened
+MLP_MAX_CLASSES = 10
+MLP_MAX_STEPS_PER_CALL = 100_000
+MLP_MAX_SAMPLES = 200_000          # rows given to predict / all_units / loss at once
+
+# datasets (engine.datasets)
+MAX_POINTS = 5000                  # points of a generated or uploaded 2-D set
+
+# neuron lab (engine.neuron)
+NEURON_MAX_INPUTS = 8
+PERCEPTRON_MAX_EPOCHS_PER_CALL = 100_000
+
+# gradient-descent lab (engine.surfaces, engine.landscape)
+RACE_MAX_STEPS = 5000
+RACE_MAX_RACERS = 12
+SURFACE_MAX_GRID = 400             # a surface's grid is at most this many points a side
+LANDSCAPE_MAX_TRAIN_STEPS = 1000
+
+# CNN lab (engine.conv)
+MAX_IMAGE_SIDE = 512
+CONV_MAX_FILTERS = 64
+CONV_MAX_KERNEL = 64
+CONV_MAX_BATCH = 512
+CNN_MAX_CLASSES = 100
+CNN_MAX_STEPS_PER_CALL = 10_000
+
+# SOM lab (engine.som)
+SOM_MAX_SIDE = 60
+SOM_MAX_STEPS = 500_000
+SOM_MAX_BATCH_WORK = 2e9           # batch mode: samples x units x features x iterations
+
+# RBM lab (engine.rbm)
+RBM_MAX_UNITS = 1000
+RBM_MAX_K = 25
+RBM_MAX_BATCH = 500
+RBM_MAX_GIBBS_STEPS = 10_000
+
+# seeds: what numpy.random.default_rng takes, kept to one 64-bit word
+MAX_SEED = 2**63 - 1
