@@ -100,8 +100,8 @@ def array(name: str, value: Any, *, ndim: int | tuple[int, ...] | None = None,
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else ndim
         if raw.ndim not in allowed:
-            dims = " or ".join(map(str, allowed))
-            raise ValueError(f"{name} must have {dims} dimension(s), got shape {raw.shape}")
+            dims = " or ".join(f"{d}-D" for d in allowed)
+            raise ValueError(f"{name} must be a {dims} array, got shape {raw.shape}")
     if shape is not None:
         for axis, (want, got) in enumerate(zip(shape, raw.shape)):
             if want is not None and want != got:

@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from engine import checks
 from engine.kernels import rbm as k
-
-MAX_UNITS = 1000
-MAX_K = 25
-MAX_BATCH = 500
+from engine.limits import MAX_ELEMENTS, RBM_MAX_GIBBS_STEPS
+from engine.limits import RBM_MAX_BATCH as MAX_BATCH
+from engine.limits import RBM_MAX_K as MAX_K
+from engine.limits import RBM_MAX_UNITS as MAX_UNITS
 FANTASY_PARTICLES = 100  # model samples whose free energy is tracked next to the data's
 
 
@@ -44,22 +45,18 @@ class RBMConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
+        set_ = object.__setattr__  # frozen: keep the checked values
         for name in ("n_visible", "n_hidden"):
-            v = getattr(self, name)
-            if int(v) != v or not 1 <= v <= MAX_UNITS:
-                raise ValueError(f"{name.replace('n_', '')} units must be a whole number from 1 to {MAX_UNITS}, got {v!r}")
-        if int(self.k) != self.k or not 1 <= self.k <= MAX_K:
-            raise ValueError(f"k (Gibbs steps) must be a whole number from 1 to {MAX_K}, got {self.k!r}")
-        if int(self.batch_size) != self.batch_size or not 1 <= self.batch_size <= MAX_BATCH:
-            raise ValueError(f"the batch size must be a whole number from 1 to {MAX_BATCH}, got {self.batch_size!r}")
-        if not (np.isfinite(self.learning_rate) and 0 < self.learning_rate <= 10):
-            raise ValueError(f"the learning rate must be above 0 and at most 10, got {self.learning_rate!r}")
-        if not (np.isfinite(self.momentum) and 0 <= self.momentum < 1):
-            raise ValueError(f"momentum must be in [0, 1), got {self.momentum!r}")
-        if not (np.isfinite(self.weight_decay) and 0 <= self.weight_decay <= 1):
-            raise ValueError(f"weight decay must be between 0 and 1, got {self.weight_decay!r}")
-        if not (np.isfinite(self.init_std) and 0 <= self.init_std <= 10):
-            raise ValueError(f"the initial weight spread must be between 0 and 10, got {self.init_std!r}")
+            set_(self, name, checks.whole(name, getattr(self, name), 1, MAX_UNITS))
+        set_(self, "k", checks.whole("k (Gibbs steps)", self.k, 1, MAX_K))
+        set_(self, "batch_size", checks.whole("batch_size", self.batch_size, 1, MAX_BATCH))
+        set_(self, "learning_rate", checks.real("learning_rate", self.learning_rate, 0.0, 10.0, lo_open=True))
+        set_(self, "momentum", checks.real("momentum", self.momentum, 0.0, 1.0, hi_open=True))
+        set_(self, "weight_decay", checks.real("weight_decay", self.weight_decay, 0.0, 1.0))
+        set_(self, "init_std", checks.real("init_std", self.init_std, 0.0, 10.0))
+        for name in ("persistent", "sample_hidden", "sample_visible"):
+            set_(self, name, checks.flag(name, getattr(self, name)))
+        set_(self, "seed", checks.seed("seed", self.seed))
 
 
 @dataclass
@@ -76,11 +73,9 @@ class RBM:
     """An RBM over ``data`` (samples, n_visible) with values in [0, 1] (or < 0 for unknown)."""
 
     def __init__(self, config: RBMConfig, data: np.ndarray, monitor: np.ndarray | None = None) -> None:
-        data = np.ascontiguousarray(data, dtype=np.float64)
-        if data.ndim != 2 or data.shape[1] != config.n_visible:
-            raise ValueError(f"the data must have one column per visible unit ({config.n_visible})")
-        if len(data) < 1 or not np.all(np.isfinite(data)) or data.max() > 1:
-            raise ValueError("the data must be finite values in [0, 1] (below 0 for unknown)")
+        if not isinstance(config, RBMConfig):
+            raise ValueError(f"config must be an RBMConfig, got {checks.describe(config)}")
+        data = self._visible(data, "data", config.n_visible, min_rows=1)
         self.config = config
         self.data = data
         self.rng = np.random.default_rng(config.seed)
@@ -96,21 +91,38 @@ class RBM:
         self._order = np.empty(0, dtype=np.int64)
         self._cursor = 0
         # a fixed slice of the data to measure progress on (the whole set when it is small)
-        self.monitor = data[:500] if monitor is None else np.ascontiguousarray(monitor, dtype=np.float64)
+        self.monitor = data[:500] if monitor is None else self._visible(monitor, "monitor", config.n_visible, 1)
         self.history = RBMHistory()
         self._fantasy_rng = np.random.default_rng([config.seed, 1])
         self.fantasy = self._fantasy_rng.random((FANTASY_PARTICLES, config.n_visible))
         self._record()
 
+    @staticmethod
+    def _visible(v, name: str, n_visible: int, min_rows: int = 0) -> np.ndarray:
+        """Visible rows (n, n_visible) of values <= 1 (below 0: unknown); one row may be 1-D."""
+        v = checks.array(name, v, ndim=(1, 2), hi=1.0)
+        v = v[None] if v.ndim == 1 else v
+        if v.shape[1] != n_visible or len(v) < min_rows:
+            raise ValueError(f"{name} must be rows of {n_visible} visible values (at least {min_rows}), "
+                             f"got shape {v.shape}")
+        return v
+
     # ---- conditionals ---------------------------------------------------------------------
     def hidden_probabilities(self, v: np.ndarray) -> np.ndarray:
-        v = np.ascontiguousarray(np.atleast_2d(v), dtype=np.float64)
+        """p(h = 1 | v) for each row of ``v`` (n, n_visible)."""
+        v = self._visible(v, "v", self.config.n_visible)
+        checks.budget("hidden_probabilities", float(len(v)) * self.config.n_hidden)
         out = np.empty((len(v), self.config.n_hidden))
         k.hidden_probs(v, self.W, self.c, out)
         return out
 
     def visible_probabilities(self, h: np.ndarray) -> np.ndarray:
-        h = np.ascontiguousarray(np.atleast_2d(h), dtype=np.float64)
+        """p(v = 1 | h) for each row of ``h`` (n, n_hidden)."""
+        h = checks.array("h", h, ndim=(1, 2))
+        h = h[None] if h.ndim == 1 else h
+        if h.shape[1] != self.config.n_hidden:
+            raise ValueError(f"h must be rows of {self.config.n_hidden} hidden values, got shape {h.shape}")
+        checks.budget("visible_probabilities", float(len(h)) * self.config.n_visible)
         out = np.empty((len(h), self.config.n_visible))
         k.visible_probs(h, self.W, self.b, out)
         return out
@@ -121,21 +133,21 @@ class RBM:
 
     def free_energy(self, v: np.ndarray) -> np.ndarray:
         """F(v) = -b.v - sum_j softplus(c_j + (v W)_j): low for inputs the model finds likely."""
-        v = np.ascontiguousarray(np.atleast_2d(v), dtype=np.float64)
+        v = self._visible(v, "v", self.config.n_visible)
         out = np.empty(len(v))
         k.free_energy(v, self.W, self.b, self.c, out)
         return out
 
     def reconstruction_error(self, v: np.ndarray | None = None) -> float:
         """Mean |v - reconstruction| over known units (values >= 0)."""
-        v = self.monitor if v is None else np.atleast_2d(v)
+        v = self.monitor if v is None else self._visible(v, "v", self.config.n_visible, 1)
         known = v >= 0
         return float(np.abs(v - self.reconstruct(v))[known].mean()) if known.any() else 0.0
 
     def pseudo_likelihood(self, v: np.ndarray | None = None, seed: int = 0) -> float:
         """Mean log pseudo-likelihood of binary rows (scikit-learn's estimate): flip one random unit
         per row, n_visible * log sigmoid(F(flipped) - F(v))."""
-        v = self.monitor if v is None else np.atleast_2d(v)
+        v = self.monitor if v is None else self._visible(v, "v", self.config.n_visible, 1)
         v = (v > 0.5).astype(float)
         rng = np.random.default_rng(seed)
         flipped = v.copy()
@@ -150,7 +162,11 @@ class RBM:
         """Run a Gibbs chain from ``v`` (rows) for ``steps`` steps (v -> h -> v); returns the visible
         probabilities after each step. Hidden states are sampled; visible ones too if asked."""
         rng = self.rng if rng is None else rng
-        v = np.atleast_2d(np.asarray(v, dtype=np.float64))
+        if not isinstance(rng, np.random.Generator):
+            raise ValueError(f"rng must be a numpy.random.Generator, got {checks.describe(rng)}")
+        v = self._visible(v, "v", self.config.n_visible)
+        steps = checks.whole("steps", steps, 0, RBM_MAX_GIBBS_STEPS)
+        checks.budget("this Gibbs chain", float(steps) * len(v) * self.config.n_visible)
         out = []
         for _ in range(steps):
             ph = self.hidden_probabilities(v)
@@ -193,11 +209,17 @@ class RBM:
 
         ``order`` (optional): the sample indices to use, ``n_batches * batch_size`` of them.
         """
-        if self.diverged or n_batches <= 0:
-            return self.status
         cfg = self.config
-        order = self._next_order(n_batches) if order is None else np.ascontiguousarray(order, dtype=np.int64)
-        n_batches = len(order) // cfg.batch_size
+        n_batches = checks.whole("n_batches", n_batches, 0, MAX_ELEMENTS)
+        checks.budget("n_batches", float(n_batches) * cfg.k * cfg.batch_size
+                      * (cfg.n_hidden + (cfg.n_visible if cfg.sample_visible else 0)))
+        if order is not None:
+            order = checks.array("order", order, shape=(n_batches * cfg.batch_size,), dtype=np.int64)
+            if order.size and (order.min() < 0 or order.max() >= len(self.data)):
+                raise ValueError(f"order must hold sample indices 0 to {len(self.data) - 1}")
+        if self.diverged or n_batches == 0:
+            return self.status
+        order = self._next_order(n_batches) if order is None else order
         u_visible = self.rng.random((n_batches, cfg.k, cfg.batch_size, cfg.n_visible)) if cfg.sample_visible \
             else np.empty((n_batches, cfg.k, 1, 1))
         u_hidden = self.rng.random((n_batches, cfg.k, cfg.batch_size, cfg.n_hidden))
@@ -239,6 +261,8 @@ class DBN:
     from the first one's hidden probabilities; samples come from the top RBM, passed down."""
 
     def __init__(self, first: RBMConfig, second: RBMConfig, data: np.ndarray) -> None:
+        if not isinstance(first, RBMConfig) or not isinstance(second, RBMConfig):
+            raise ValueError("first and second must be RBMConfig")
         if second.n_visible != first.n_hidden:
             raise ValueError("the second RBM's visible layer must be the first one's hidden layer")
         self.first = RBM(first, data)
@@ -248,6 +272,8 @@ class DBN:
     @classmethod
     def on_top_of(cls, first: RBM, second: RBMConfig) -> DBN:
         """A stack whose first layer is an RBM already trained (it is used as it is)."""
+        if not isinstance(first, RBM) or not isinstance(second, RBMConfig):
+            raise ValueError("first must be an RBM and second an RBMConfig")
         if second.n_visible != first.config.n_hidden:
             raise ValueError("the second RBM's visible layer must be the first one's hidden layer")
         dbn = cls.__new__(cls)
@@ -268,6 +294,9 @@ class DBN:
         """Visible probabilities of ``n`` samples: a Gibbs chain in the top RBM from noise, then down."""
         if self.second is None:
             raise ValueError("train the second layer first")
+        n = checks.whole("n", n, 1, MAX_ELEMENTS // max(self.second.config.n_visible, self.first.config.n_visible))
+        if not isinstance(rng, np.random.Generator):
+            raise ValueError(f"rng must be a numpy.random.Generator, got {checks.describe(rng)}")
         top = self.second.gibbs(rng.random((n, self.second.config.n_visible)), steps, rng)[-1]
         h1 = (rng.random(top.shape) < top).astype(float)
         return self.first.visible_probabilities(h1)

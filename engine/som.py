@@ -20,7 +20,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from engine import checks
 from engine.kernels import som as k
+from engine.limits import SOM_MAX_BATCH_WORK as MAX_BATCH_WORK
+from engine.limits import SOM_MAX_SIDE as MAX_SIDE
+from engine.limits import SOM_MAX_STEPS as MAX_STEPS
 
 TOPOLOGIES = ("rectangular", "hexagonal")
 NEIGHBOURHOODS = ("gaussian", "bubble", "mexican_hat", "triangle")
@@ -28,10 +32,7 @@ DISTANCES = ("euclidean", "cosine", "manhattan")
 DECAYS = ("asymptotic", "inverse", "linear", "exponential", "constant")
 INITS = ("random", "sample", "pca")
 MODES = ("sequential", "batch")
-MAX_SIDE = 60
-MAX_STEPS = 500_000
 DIVERGED_BEYOND = 1e3  # weights this many data-scales away count as divergence
-MAX_BATCH_WORK = 2e9  # batch mode: samples x units x features x iterations, a few seconds at most
 
 _DECAY_CODES = {"constant": k.CONSTANT, "asymptotic": k.ASYMPTOTIC, "inverse": k.INVERSE, "linear": k.LINEAR,
                 "exponential": k.EXPONENTIAL}
@@ -56,23 +57,19 @@ class SOMConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
+        set_ = object.__setattr__  # frozen: keep the checked values
         for name in ("width", "height"):
-            v = getattr(self, name)
-            if int(v) != v or not 1 <= v <= MAX_SIDE:
-                raise ValueError(f"map {name} must be a whole number from 1 to {MAX_SIDE}, got {v!r}")
+            set_(self, name, checks.whole(name, getattr(self, name), 1, MAX_SIDE))
         if self.width * self.height < 2:
-            raise ValueError("a map needs at least two units")
+            raise ValueError("width x height: a map needs at least two units")
         for name, options in (("topology", TOPOLOGIES), ("neighbourhood", NEIGHBOURHOODS),
                               ("sigma_decay", DECAYS), ("lr_decay", DECAYS), ("distance", DISTANCES),
                               ("init", INITS), ("mode", MODES)):
-            if getattr(self, name) not in options:
-                raise ValueError(f"{name} must be one of {', '.join(options)}, got {getattr(self, name)!r}")
-        if not (np.isfinite(self.sigma) and 0 < self.sigma <= 2 * MAX_SIDE):
-            raise ValueError(f"sigma must be above 0 and at most {2 * MAX_SIDE}, got {self.sigma!r}")
-        if not (np.isfinite(self.learning_rate) and 0 < self.learning_rate <= 10):
-            raise ValueError(f"the learning rate must be above 0 and at most 10, got {self.learning_rate!r}")
-        if int(self.steps) != self.steps or not 1 <= self.steps <= MAX_STEPS:
-            raise ValueError(f"steps must be a whole number from 1 to {MAX_STEPS:,}, got {self.steps!r}")
+            checks.one_of(name, getattr(self, name), options)
+        set_(self, "sigma", checks.real("sigma", self.sigma, 0.0, 2 * MAX_SIDE, lo_open=True))
+        set_(self, "learning_rate", checks.real("learning_rate", self.learning_rate, 0.0, 10.0, lo_open=True))
+        set_(self, "steps", checks.whole("steps", self.steps, 1, MAX_STEPS))
+        set_(self, "seed", checks.seed("seed", self.seed))
 
 
 @dataclass
@@ -101,11 +98,11 @@ class SOM:
     """A map trained on ``data`` (n_samples, n_features)."""
 
     def __init__(self, config: SOMConfig, data: np.ndarray) -> None:
-        data = np.ascontiguousarray(data, dtype=np.float64)
-        if data.ndim != 2 or len(data) < 1 or data.shape[1] < 1:
-            raise ValueError("the data must be a non-empty table: one row per sample, one column per feature")
-        if not np.all(np.isfinite(data)):
-            raise ValueError("the data contains missing or infinite values")
+        if not isinstance(config, SOMConfig):
+            raise ValueError(f"config must be a SOMConfig, got {checks.describe(config)}")
+        data = checks.array("data", data, ndim=2, min_rows=1)
+        if data.shape[1] < 1:
+            raise ValueError("data must be a table: one row per sample, at least one column per feature")
         if config.init == "pca" and (data.shape[1] < 2 or len(data) < 2):
             raise ValueError("PCA initialisation needs at least two samples and two features")
         if config.mode == "batch":
@@ -144,9 +141,10 @@ class SOM:
 
     @weights.setter
     def weights(self, value: np.ndarray) -> None:
-        value = np.asarray(value, dtype=np.float64).reshape(self.n_units, -1)
-        if value.shape != (self.n_units, self.data.shape[1]):
-            raise ValueError(f"weights must be ({self.n_units}, {self.data.shape[1]}), got {value.shape}")
+        value = checks.array("weights", value, ndim=(2, 3))
+        if value.size != self.n_units * self.data.shape[1]:
+            raise ValueError(f"weights must be ({self.n_units}, {self.data.shape[1]}), got shape {value.shape}")
+        value = value.reshape(self.n_units, self.data.shape[1])
         self._wt = np.ascontiguousarray(value.T)
         self._best = None
 
@@ -210,6 +208,7 @@ class SOM:
     def neighbourhood(self, bmu: int | tuple[int, int], sigma: float) -> np.ndarray:
         """(width, height) neighbourhood weights h(u) around ``bmu`` for radius ``sigma``."""
         u = self._flat(bmu)
+        sigma = checks.real("sigma", sigma, 0.0, 1e6, lo_open=True)
         out = np.empty(self.n_units)
         k.neighbourhood(NEIGHBOURHOODS.index(self.config.neighbourhood), self.config.height, self.row_height,
                         self.shift, u, float(sigma), out)
@@ -231,7 +230,8 @@ class SOM:
         Weights that leave any sensible range (a mexican hat with a large learning rate pushes
         units away from the data without bound) stop training as "diverged".
         """
-        n = 0 if self.diverged else int(min(max(n, 0), self.config.steps - self.t))
+        n = checks.whole("n", n, 0, 2**62)  # any count: the run ends at config.steps anyway
+        n = 0 if self.diverged else min(n, self.config.steps - self.t)
         if n:
             cfg = self.config
             codes = (_DECAY_CODES[cfg.lr_decay], _DECAY_CODES[cfg.sigma_decay],
@@ -259,13 +259,17 @@ class SOM:
 
     # ---- reading the map -----------------------------------------------------------------
     def _flat(self, unit: int | tuple[int, int]) -> int:
+        """A flat unit index from a flat index or a (column, row) cell, checked against the grid."""
         if isinstance(unit, tuple):
-            return int(unit[0]) * self.config.height + int(unit[1])
-        return int(unit)
+            if len(unit) != 2:
+                raise ValueError(f"a unit is a flat index or a (column, row) cell, got {checks.describe(unit)}")
+            col = checks.whole("column", unit[0], 0, self.config.width - 1)
+            return col * self.config.height + checks.whole("row", unit[1], 0, self.config.height - 1)
+        return checks.whole("unit", unit, 0, self.n_units - 1)
 
     def cell(self, unit: int) -> tuple[int, int]:
         """Grid (column, row) of a flat unit index."""
-        return divmod(int(unit), self.config.height)
+        return divmod(checks.whole("unit", unit, 0, self.n_units - 1), self.config.height)
 
     def _two_best(self, data: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Best and second-best unit and the distance to the best, per sample. For the training data
@@ -273,7 +277,7 @@ class SOM:
         list of one frame all read it."""
         if data is None and self._best is not None:
             return self._best
-        x = self.data if data is None else np.ascontiguousarray(data, dtype=np.float64)
+        x = self.data if data is None else checks.array("data", data, shape=(None, self.data.shape[1]))
         first = np.empty(len(x), dtype=np.int64)
         second = np.empty(len(x), dtype=np.int64)
         gap = np.empty(len(x))
@@ -328,7 +332,11 @@ class SOM:
     def labels_map(self, labels: np.ndarray, data: np.ndarray | None = None) -> dict[tuple[int, int], dict]:
         """For each cell, how many samples of each label it wins."""
         out: dict[tuple[int, int], dict] = {}
-        for n, u in enumerate(self.bmus(data)):
+        bmus = self.bmus(data)
+        labels = np.asarray(labels)
+        if labels.ndim != 1 or len(labels) != len(bmus):
+            raise ValueError(f"labels must be one per sample ({len(bmus)}), got shape {labels.shape}")
+        for n, u in enumerate(bmus):
             counts = out.setdefault(self.cell(u), {})
             counts[labels[n].item()] = counts.get(labels[n].item(), 0) + 1
         return out
@@ -336,6 +344,7 @@ class SOM:
     def outliers(self, count: int = 10) -> np.ndarray:
         """Indices of the samples found in the most isolated cells, most isolated first: ranked by
         the U-matrix value of their BMU, then by their distance to it. Uses no labels."""
+        count = checks.whole("count", count, 0, len(self.data))
         first, _, gap = self._two_best()
         u = self.u_matrix().ravel()[first]
         order = np.lexsort((-gap, -u))

@@ -248,8 +248,8 @@ def test_recommender_predicts_unseen_movies_better_than_chance():
 # ---- bad input ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("kwargs, message", [
     ({"n_visible": 0}, "visible"), ({"n_hidden": 5000}, "hidden"), ({"k": 0}, "Gibbs"), ({"k": 99}, "Gibbs"),
-    ({"batch_size": 0}, "batch"), ({"learning_rate": 0.0}, "learning rate"), ({"momentum": 1.0}, "momentum"),
-    ({"weight_decay": -1}, "decay"), ({"init_std": float("nan")}, "spread"),
+    ({"batch_size": 0}, "batch"), ({"learning_rate": 0.0}, "learning_rate"), ({"momentum": 1.0}, "momentum"),
+    ({"weight_decay": -1}, "decay"), ({"init_std": float("nan")}, "init_std"),
 ])
 def test_bad_config_says_what_is_wrong(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -257,11 +257,11 @@ def test_bad_config_says_what_is_wrong(kwargs, message):
 
 
 def test_bad_data_says_what_is_wrong():
-    with pytest.raises(ValueError, match="column per visible"):
+    with pytest.raises(ValueError, match=r"data must be rows of 3 visible values .* got shape \(4, 5\)"):
         RBM(RBMConfig(n_visible=3), np.zeros((4, 5)))
-    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+    with pytest.raises(ValueError, match="data must be at most 1 everywhere"):
         RBM(RBMConfig(n_visible=2), np.array([[0.0, 2.0]]))
-    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+    with pytest.raises(ValueError, match="data contains NaN"):
         RBM(RBMConfig(n_visible=2), np.array([[0.0, np.nan]]))
 
 

@@ -268,7 +268,7 @@ def test_mexican_hat_with_a_large_rate_diverges_as_a_state():
 @pytest.mark.parametrize("kwargs, message", [
     ({"width": 0}, "width"), ({"height": 61}, "height"), ({"width": 1, "height": 1}, "two units"),
     ({"width": 2.5}, "width"), ({"sigma": 0.0}, "sigma"), ({"sigma": float("nan")}, "sigma"),
-    ({"learning_rate": -1}, "learning rate"), ({"steps": 0}, "steps"), ({"steps": 10 ** 7}, "steps"),
+    ({"learning_rate": -1}, "learning_rate"), ({"steps": 0}, "steps"), ({"steps": 10 ** 7}, "steps"),
     ({"topology": "torus"}, "topology"), ({"neighbourhood": "cone"}, "neighbourhood"),
     ({"distance": "chebyshev"}, "distance"), ({"init": "zeros"}, "init"), ({"lr_decay": "fast"}, "lr_decay"),
 ])
@@ -278,9 +278,9 @@ def test_bad_config_says_what_is_wrong(kwargs, message):
 
 
 def test_bad_data_says_what_is_wrong():
-    with pytest.raises(ValueError, match="missing or infinite"):
+    with pytest.raises(ValueError, match="data contains NaN or infinite"):
         SOM(SOMConfig(), np.array([[0.0, np.nan]]))
-    with pytest.raises(ValueError, match="table"):
+    with pytest.raises(ValueError, match="data must be a 2-D array"):
         SOM(SOMConfig(), np.zeros(5))
     with pytest.raises(ValueError, match="PCA"):
         SOM(SOMConfig(init="pca"), np.zeros((5, 1)))
