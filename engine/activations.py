@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine import checks
+
 from engine.kernels import activations as k
 
 ACTIVATION_CODES: dict[str, int] = {
@@ -31,17 +33,13 @@ DEFAULT_ALPHA = {"leaky_relu": 0.01, "elu": 1.0}
 
 def activation_code(name: str) -> int:
     """Integer code of an element-wise activation (for kernels); ValueError for unknown names."""
-    try:
-        return ACTIVATION_CODES[name]
-    except KeyError:
-        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ELEMENTWISE)}") from None
+    if not isinstance(name, str) or name not in ACTIVATION_CODES:
+        raise ValueError(f"unknown activation {checks.describe(name)}; choose one of {', '.join(ELEMENTWISE)}")
+    return ACTIVATION_CODES[name]
 
 
 def _alpha(name: str, alpha: float | None) -> float:
-    a = DEFAULT_ALPHA.get(name, 0.0) if alpha is None else float(alpha)
-    if not np.isfinite(a) or a < 0:
-        raise ValueError(f"the slope/scale parameter must be a finite number >= 0, got {alpha!r}")
-    return a
+    return DEFAULT_ALPHA.get(name, 0.0) if alpha is None else checks.real("alpha", alpha, 0.0, 1e6)
 
 
 def activate_and_derivative(name: str, x: np.ndarray | float,
@@ -49,7 +47,7 @@ def activate_and_derivative(name: str, x: np.ndarray | float,
     """f(x) and f'(x) of an element-wise activation, any input shape, one kernel pass."""
     code = activation_code(name)
     a = _alpha(name, alpha)
-    xs = np.ascontiguousarray(x, dtype=np.float64)
+    xs = checks.array("x", x, finite=False)  # NaN in, NaN out: the kernel reads element by element
     flat = xs.reshape(-1)
     out = np.empty_like(flat)
     dout = np.empty_like(flat)
@@ -71,14 +69,10 @@ def softmax(z: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     A high temperature flattens the distribution towards uniform; a low one sharpens it towards
     the arg-max (one-hot as T -> 0).
     """
-    t = float(temperature)
-    if not np.isfinite(t) or t <= 0:
-        raise ValueError(f"temperature must be a finite number > 0, got {temperature!r}")
-    zs = np.asarray(z, dtype=np.float64)
-    if zs.ndim == 0 or zs.shape[-1] == 0:
-        raise ValueError("softmax needs at least one logit")
-    if not np.all(np.isfinite(zs)):
-        raise ValueError("softmax logits must be finite numbers")
+    t = checks.real("temperature", temperature, 0.0, 1e12, lo_open=True)
+    zs = checks.array("z", z)
+    if zs.ndim == 0 or zs.shape[-1] == 0 or zs.size == 0:
+        raise ValueError(f"z: softmax needs at least one logit per row, got shape {zs.shape}")
     rows = np.ascontiguousarray(zs.reshape(-1, zs.shape[-1]))
     out = np.empty_like(rows)
     k.softmax_rows(rows, t, out)
@@ -87,8 +81,8 @@ def softmax(z: np.ndarray, temperature: float = 1.0) -> np.ndarray:
 
 def softmax_jacobian(p: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     """d softmax_i / d z_j for one probability vector p: (diag(p) - p p^T) / T."""
-    p = np.asarray(p, dtype=np.float64)
-    return (np.diag(p) - np.outer(p, p)) / temperature
+    p = checks.array("p", p, ndim=1, lo=0.0, hi=1.0, max_elements=10_000)
+    return (np.diag(p) - np.outer(p, p)) / checks.real("temperature", temperature, 0.0, 1e12, lo_open=True)
 
 
 def saturation_mask(name: str, x: np.ndarray, alpha: float | None = None,
@@ -98,6 +92,7 @@ def saturation_mask(name: str, x: np.ndarray, alpha: float | None = None,
     This is where gradient descent learns slowly (sigmoid/tanh tails) or not at all (ReLU's
     negative side, the step function everywhere).
     """
+    threshold = checks.real("threshold", threshold, 0.0, 1.0)
     d = np.abs(derivative(name, x, alpha))
     peak = {"sigmoid": 0.25, "step": 1.0}.get(name, 1.0)
     return d < threshold * peak

@@ -15,10 +15,19 @@ cce            -sum_k y_k log p_k                                 probabilities 
 cce_logits     -sum_k y_k log softmax(z)_k (log-sum-exp)          logits (stable for any z)
 hinge          sum_k max(0, 1 - y_k yhat_k), y in {-1, +1}        scores; 0/1 targets map to -1/+1
 =============  =================================================  =====================================
+
+Conventions that differ from the frameworks: the squared error has no 1/2 factor (some textbooks
+and the classic backpropagation walk-through use E = 1/2 sum (y - yhat)^2, whose gradient is
+twice smaller), and a sample's loss is **summed** over its outputs, where PyTorch's ``MSELoss`` and
+Keras' ``MeanSquaredError`` average over outputs too (the same for one output; k times ours with k
+outputs, so gradients and good learning rates differ by that factor). Cross-entropy is the same in
+all three.
 """
 from __future__ import annotations
 
 import numpy as np
+
+from engine import checks
 
 from engine.kernels import losses as k
 
@@ -30,28 +39,27 @@ LOSSES = tuple(LOSS_CODES)
 
 
 def loss_code(name: str) -> int:
-    try:
-        return LOSS_CODES[name]
-    except KeyError:
-        raise ValueError(f"unknown loss {name!r}; choose one of {', '.join(LOSSES)}") from None
+    if not isinstance(name, str) or name not in LOSS_CODES:
+        raise ValueError(f"unknown loss {checks.describe(name)}; choose one of {', '.join(LOSSES)}")
+    return LOSS_CODES[name]
 
 
 def _as_2d(a: np.ndarray, what: str) -> np.ndarray:
-    arr = np.asarray(a, dtype=np.float64)
+    arr = checks.array(what, a, ndim=(1, 2))
     if arr.ndim == 1:
         arr = arr[:, None]
-    if arr.ndim != 2 or arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ValueError(f"{what} must be a non-empty vector or (samples, outputs) matrix")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"{what} must be a non-empty vector or (samples, outputs) matrix, got shape {arr.shape}")
     return np.ascontiguousarray(arr)
 
 
 def loss_and_gradient(name: str, pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
     """Mean loss over samples and its gradient with respect to ``pred`` (same shape as pred)."""
     code = loss_code(name)
-    p = _as_2d(pred, "predictions")
-    t = _as_2d(target, "targets")
+    p = _as_2d(pred, "pred")
+    t = _as_2d(target, "target")
     if p.shape != t.shape:
-        raise ValueError(f"predictions {p.shape} and targets {t.shape} must have the same shape")
+        raise ValueError(f"pred {p.shape} and target {t.shape} must have the same shape")
     if code == k.HINGE and np.all((t == 0) | (t == 1)):
         t = 2.0 * t - 1.0
     grad = np.empty_like(p)

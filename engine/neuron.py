@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine.datasets import GATES, logic_gate
+from engine import checks
 from engine.kernels.neuron import perceptron_epochs
-
-MAX_INPUTS = 8
+from engine.limits import NEURON_MAX_INPUTS as MAX_INPUTS
+from engine.limits import PERCEPTRON_MAX_EPOCHS_PER_CALL
 
 
 @dataclass(frozen=True)
@@ -30,28 +31,35 @@ class McCullochPitts:
     inhibitory: tuple[bool, ...] = ()
 
     def __post_init__(self) -> None:
-        if int(self.n_inputs) != self.n_inputs or not 1 <= self.n_inputs <= MAX_INPUTS:
-            raise ValueError(f"a McCulloch-Pitts unit takes 1 to {MAX_INPUTS} inputs, got {self.n_inputs!r}")
-        if not np.isfinite(self.theta) or not 0 <= self.theta <= self.n_inputs:
-            raise ValueError(f"theta must be between 0 and the number of inputs ({self.n_inputs}), got {self.theta!r}")
-        if self.inhibitory and len(self.inhibitory) != self.n_inputs:
-            raise ValueError(f"give one inhibitory flag per input ({self.n_inputs}), got {len(self.inhibitory)}")
+        set_ = object.__setattr__  # frozen: keep the checked values
+        set_(self, "n_inputs", checks.whole("n_inputs", self.n_inputs, 1, MAX_INPUTS))
+        set_(self, "theta", checks.real("theta", self.theta, 0.0, float(self.n_inputs)))
+        if isinstance(self.inhibitory, str) or not hasattr(self.inhibitory, "__len__") \
+                or (self.inhibitory and len(self.inhibitory) != self.n_inputs):
+            raise ValueError(f"inhibitory must give one flag per input ({self.n_inputs}), "
+                             f"got {checks.describe(self.inhibitory)}")
+        set_(self, "inhibitory", tuple(checks.flag(f"inhibitory[{i}]", f) for i, f in enumerate(self.inhibitory)))
 
     @property
     def inhibitory_mask(self) -> np.ndarray:
         return np.array(self.inhibitory or (False,) * self.n_inputs, dtype=bool)
 
+    def _inputs(self, x: np.ndarray) -> np.ndarray:
+        x = checks.array("x", x, ndim=(1, 2))
+        x = x[None] if x.ndim == 1 else x
+        if x.shape[1] != self.n_inputs:
+            raise ValueError(f"x must be rows of {self.n_inputs} inputs, got shape {x.shape}")
+        return x
+
     def excitatory_sum(self, x: np.ndarray) -> np.ndarray:
-        x = np.atleast_2d(np.asarray(x, dtype=np.float64))
+        x = self._inputs(x)
         return x[:, ~self.inhibitory_mask].sum(axis=1)
 
     def output(self, x: np.ndarray) -> np.ndarray:
         """0/1 output for each row of binary inputs ``x`` (n, n_inputs)."""
-        x = np.atleast_2d(np.asarray(x, dtype=np.float64))
-        if x.shape[1] != self.n_inputs:
-            raise ValueError(f"expected {self.n_inputs} inputs per row, got {x.shape[1]}")
+        x = self._inputs(x)
         if not np.all((x == 0) | (x == 1)):
-            raise ValueError("McCulloch-Pitts inputs are binary: 0 or 1")
+            raise ValueError("x: McCulloch-Pitts inputs are binary, 0 or 1")
         vetoed = (x[:, self.inhibitory_mask] > 0).any(axis=1)
         return ((~vetoed) & (self.excitatory_sum(x) >= self.theta)).astype(np.int64)
 
@@ -80,16 +88,14 @@ class PerceptronConfig:
     max_epochs: int = 100
 
     def __post_init__(self) -> None:
-        if self.gate.upper() not in GATES:
-            raise ValueError(f"unknown gate {self.gate!r}; choose one of {', '.join(GATES)}")
-        if int(self.n_inputs) != self.n_inputs or not 1 <= self.n_inputs <= MAX_INPUTS:
-            raise ValueError(f"the perceptron takes 1 to {MAX_INPUTS} inputs, got {self.n_inputs!r}")
-        if not np.isfinite(self.lr) or self.lr <= 0 or self.lr > 100:
-            raise ValueError(f"learning rate must be > 0 and at most 100, got {self.lr!r}")
-        if self.init not in ("zeros", "random"):
-            raise ValueError(f"init must be 'zeros' or 'random', got {self.init!r}")
-        if int(self.max_epochs) != self.max_epochs or not 1 <= self.max_epochs <= 100_000:
-            raise ValueError(f"max_epochs must be 1 to 100000, got {self.max_epochs!r}")
+        set_ = object.__setattr__  # frozen: keep the checked values
+        if not isinstance(self.gate, str) or self.gate.upper() not in GATES:
+            raise ValueError(f"gate must be one of {', '.join(GATES)}, got {checks.describe(self.gate)}")
+        set_(self, "n_inputs", checks.whole("n_inputs", self.n_inputs, 1, MAX_INPUTS))
+        set_(self, "lr", checks.real("lr", self.lr, 0.0, 100.0, lo_open=True))
+        checks.one_of("init", self.init, ("zeros", "random"))
+        set_(self, "seed", checks.seed("seed", self.seed))
+        set_(self, "max_epochs", checks.whole("max_epochs", self.max_epochs, 1, PERCEPTRON_MAX_EPOCHS_PER_CALL))
 
 
 @dataclass
@@ -111,6 +117,8 @@ class Perceptron:
     """Rosenblatt's perceptron learning a logic gate, one or more epochs per ``step``."""
 
     def __init__(self, config: PerceptronConfig) -> None:
+        if not isinstance(config, PerceptronConfig):
+            raise ValueError(f"config must be a PerceptronConfig, got {checks.describe(config)}")
         self.config = config
         self.x, self.y = logic_gate(config.gate, config.n_inputs)
         rng = np.random.default_rng(config.seed)
@@ -131,7 +139,8 @@ class Perceptron:
 
     def step(self, n_epochs: int = 1) -> int:
         """Train for up to ``n_epochs`` epochs (fewer once converged or at max_epochs)."""
-        budget = min(int(n_epochs), self.config.max_epochs - self.epoch)
+        n_epochs = checks.whole("n_epochs", n_epochs, 0, 2**62)  # capped by max_epochs below
+        budget = min(n_epochs, self.config.max_epochs - self.epoch)
         if budget <= 0 or self.converged:
             return 0
         errors = np.zeros(budget, dtype=np.int64)
@@ -146,7 +155,12 @@ class Perceptron:
         return ran
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        return (np.atleast_2d(x) @ self.w + self.b[0] >= 0).astype(np.int64)
+        """0/1 for each row of ``x`` (n, n_inputs)."""
+        x = checks.array("x", x, ndim=(1, 2))
+        x = x[None] if x.ndim == 1 else x
+        if x.shape[1] != self.config.n_inputs:
+            raise ValueError(f"x must be rows of {self.config.n_inputs} inputs, got shape {x.shape}")
+        return (x @ self.w + self.b[0] >= 0).astype(np.int64)
 
     def snapshot(self) -> PerceptronSnapshot:
         return PerceptronSnapshot(

@@ -11,7 +11,11 @@ Both the learning rate and the radius ``sigma`` shrink over the ``steps`` of tra
 ``engine.kernels.som.decay``): early steps move big patches of the map, late steps fine-tune
 single units. Batch mode instead moves every unit to the neighbourhood-weighted mean of all the
 data once per step (Kohonen's batch map). Defaults are MiniSom's (sigma 1, lr 0.5, asymptotic
-decay, gaussian, euclidean) except the map size.
+decay, gaussian, euclidean) except the map size and the initial weights: ours (``init="random"``)
+are uniform in the data's bounding box, while a fresh MiniSom draws each unit uniformly in [-1, 1)
+and scales it to length 1 (its map starts on the unit sphere, wherever the data lies).
+``init="sample"`` picks random samples, as MiniSom's ``random_weights_init``; ``init="pca"`` spans
+a plane through the mean along the first two principal components (see ``_initial_weights``).
 """
 from __future__ import annotations
 

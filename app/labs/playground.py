@@ -212,7 +212,9 @@ with main:
                            format_func=lambda v: "off" if v == 0 else f"{v:g}",
                            help="Rescale the whole gradient when its length exceeds this.")
         o[3].selectbox("Regression loss", ("mse", "mae"), key="pg_rloss",
-                       help="Used by regression datasets: squared or absolute error.")
+                       help="Used by regression datasets: squared error (y - ŷ)², without the ½ some "
+                            "textbooks put in front, or absolute error |y - ŷ|. The losses shown are "
+                            "means over the points; classification uses cross-entropy.")
 
     # ---- network editor -------------------------------------------------------------------
     features = st.pills("Input features", FEATURE_NAMES, selection_mode="multi", key="pg_feat",
@@ -339,8 +341,10 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
     h = snap.history
     train_loss = h.train_loss[-1] if h.train_loss else model.loss(model.x_train, model.y_train)
     test_loss = h.test_loss[-1] if h.test_loss else model.loss(model.x_test, model.y_test)
-    m[2].metric("Training loss", f"{train_loss:.4f}")
-    m[3].metric("Test loss", f"{test_loss:.4f}")
+    loss_help = ("Mean over the points of the per-point loss: cross-entropy for classes, squared error "
+                 "(no ½ factor) or absolute error for regression.")
+    m[2].metric("Training loss", f"{train_loss:.4f}", help=loss_help)
+    m[3].metric("Test loss", f"{test_loss:.4f}", help=loss_help)
     pred_test = model.predict(model.x_test)
     pred_train = model.predict(model.x_train)
     if cfg.task == "binary":
