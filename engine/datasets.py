@@ -15,10 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
+from engine import checks
+from engine.limits import MAX_POINTS
+
 CLASSIFICATION_2D = ("circle", "xor", "gaussians", "spiral", "blobs")
 REGRESSION_2D = ("plane", "multi_gaussian")
 DATASETS_2D = CLASSIFICATION_2D + REGRESSION_2D
-MAX_POINTS = 5000
 
 
 @dataclass(frozen=True)
@@ -31,17 +33,17 @@ class Dataset:
     n_classes: int = 0
 
 
-def _check(n_points: int, noise: float) -> None:
-    if int(n_points) != n_points or not 2 <= n_points <= MAX_POINTS:
-        raise ValueError(f"number of points must be a whole number from 2 to {MAX_POINTS}, got {n_points!r}")
-    if not (np.isfinite(noise) and 0 <= noise <= 1):
-        raise ValueError(f"noise must be between 0 and 1, got {noise!r}")
+def _check(n_points: int, noise: float, seed: int = 0) -> None:
+    checks.whole("n_points", n_points, 2, MAX_POINTS)
+    checks.real("noise", noise, 0.0, 1.0)
+    checks.seed("seed", seed)
 
 
 def make_2d(name: str, n_points: int = 200, noise: float = 0.0, seed: int = 0,
             n_classes: int = 3) -> Dataset:
     """One of the 2-D datasets by name (see ``DATASETS_2D``)."""
-    _check(n_points, noise)
+    checks.one_of("name", name, DATASETS_2D)
+    _check(n_points, noise, seed)
     rng = np.random.default_rng(seed)
     n = int(n_points)
     if name == "circle":
@@ -53,8 +55,7 @@ def make_2d(name: str, n_points: int = 200, noise: float = 0.0, seed: int = 0,
     elif name == "spiral":
         x, y = _spiral(n, noise, rng)
     elif name == "blobs":
-        if int(n_classes) != n_classes or not 3 <= n_classes <= 8:
-            raise ValueError(f"blobs needs 3 to 8 classes, got {n_classes!r}")
+        n_classes = checks.whole("n_classes", n_classes, 3, 8)
         x, y = _blobs(n, int(n_classes), noise, rng)
         return Dataset(x, y, "multiclass", ("x1", "x2"), int(n_classes))
     elif name == "plane":
@@ -132,11 +133,10 @@ GATES = ("AND", "OR", "NAND", "NOR", "XOR", "XNOR")
 
 def logic_gate(gate: str, n_inputs: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """Truth table of a gate: inputs (2^n, n) of 0/1 in counting order, outputs (2^n,)."""
+    if not isinstance(gate, str) or gate.upper() not in GATES:
+        raise ValueError(f"gate must be one of {', '.join(GATES)}, got {checks.describe(gate)}")
     gate = gate.upper()
-    if gate not in GATES:
-        raise ValueError(f"unknown gate {gate!r}; choose one of {', '.join(GATES)}")
-    if int(n_inputs) != n_inputs or not 1 <= n_inputs <= 8:
-        raise ValueError(f"a gate takes 1 to 8 inputs, got {n_inputs!r}")
+    n_inputs = checks.whole("n_inputs", n_inputs, 1, 8)
     x = np.array(list(product((0, 1), repeat=int(n_inputs))), dtype=np.float64)
     ones = x.sum(axis=1)
     positive = {"AND": ones == n_inputs, "OR": ones >= 1, "XOR": ones % 2 == 1}
@@ -155,8 +155,10 @@ def exam_scores() -> Dataset:
 
 def train_test_split(data: Dataset, test_ratio: float, seed: int = 0) -> tuple[Dataset, Dataset]:
     """Shuffle with ``seed`` and hold out ``test_ratio`` of the points (at least one each side)."""
-    if not (np.isfinite(test_ratio) and 0 < test_ratio < 1):
-        raise ValueError(f"the test share must be between 0 and 1, got {test_ratio!r}")
+    if not isinstance(data, Dataset):
+        raise ValueError(f"data must be a Dataset, got {checks.describe(data)}")
+    checks.real("test_ratio", test_ratio, 0.0, 1.0, lo_open=True, hi_open=True)
+    seed = checks.seed("seed", seed)
     n = len(data.x)
     if n < 2:
         raise ValueError("need at least two points to split into training and test sets")
@@ -236,7 +238,7 @@ APPLICATION_FEATURES = 15  # as the course's credit-card applications table (14 
 
 def colours(n_points: int = 1000, seed: int = 0) -> Dataset:
     """Random RGB colours in [0, 1]^3: a map trained on them is drawn as its own colours."""
-    _check(n_points, 0.0)
+    _check(n_points, 0.0, seed)
     x = np.random.default_rng(seed).random((int(n_points), 3))
     return Dataset(x, np.zeros(len(x)), "none", ("red", "green", "blue"))
 
@@ -244,7 +246,7 @@ def colours(n_points: int = 1000, seed: int = 0) -> Dataset:
 def shape_2d(name: str, n_points: int = 1000, seed: int = 0) -> Dataset:
     """2-D points in [0, 1]^2 for drawing a map as an elastic net: a filled square, a ring (a hole
     the map must stretch around) or three blobs (labelled 0..2)."""
-    _check(n_points, 0.0)
+    _check(n_points, 0.0, seed)
     rng = np.random.default_rng(seed)
     n = int(n_points)
     if name == "square":
@@ -286,9 +288,8 @@ def applications_with_outliers(n_points: int = 690, n_outliers: int = 10, seed: 
     Labels are for checking only: the SOM never sees them; it should put the outliers in cells far
     from their neighbours (bright on the U-matrix).
     """
-    _check(n_points, 0.0)
-    if not 0 <= n_outliers <= n_points // 10:
-        raise ValueError(f"planted outliers must be between 0 and a tenth of the points, got {n_outliers!r}")
+    _check(n_points, 0.0, seed)
+    n_outliers = checks.whole("n_outliers (at most a tenth of the points)", n_outliers, 0, int(n_points) // 10)
     rng = np.random.default_rng(seed)
     n_normal = int(n_points) - n_outliers
     centres = rng.uniform(0.3, 0.7, (3, APPLICATION_FEATURES))
@@ -335,8 +336,9 @@ def movie_ratings(n_users: int = 400, seen: float = 0.6, seed: int = 0) -> Datas
     Each user has a taste for each trait; they like a movie when their tastes for its traits add up
     to more than chance. ``y`` holds the full like/dislike table (for checking predictions).
     """
-    if not 0 < seen <= 1:
-        raise ValueError(f"the share of movies seen must be in (0, 1], got {seen!r}")
+    n_users = checks.whole("n_users", n_users, 1, 100_000)
+    seen = checks.real("seen", seen, 0.0, 1.0, lo_open=True)
+    seed = checks.seed("seed", seed)
     rng = np.random.default_rng(seed)
     taste = rng.normal(0, 1.5, (int(n_users), len(TRAIT_NAMES)))
     score = taste @ MOVIE_TRAITS.T / MOVIE_TRAITS.sum(axis=1) + rng.normal(0, 0.3, (int(n_users), len(MOVIES)))

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine import checks
+
 FEATURES: dict[str, callable] = {
     "x1": lambda x: x[:, 0],
     "x2": lambda x: x[:, 1],
@@ -17,10 +19,10 @@ FEATURE_NAMES = tuple(FEATURES)
 
 def make_features(points: np.ndarray, names: tuple[str, ...] | list[str]) -> np.ndarray:
     """(n, len(names)) feature matrix from (n, 2) points, columns in the order given."""
-    if not names:
-        raise ValueError("select at least one input feature")
-    unknown = [n for n in names if n not in FEATURES]
+    if isinstance(names, str) or not hasattr(names, "__len__") or not names:
+        raise ValueError(f"names: select at least one input feature, got {checks.describe(names)}")
+    unknown = [repr(n)[:20] for n in names if not isinstance(n, str) or n not in FEATURES]
     if unknown:
-        raise ValueError(f"unknown feature(s) {', '.join(unknown)}; choose from {', '.join(FEATURE_NAMES)}")
-    pts = np.asarray(points, dtype=np.float64)
+        raise ValueError(f"names: unknown feature(s) {', '.join(unknown)}; choose from {', '.join(FEATURE_NAMES)}")
+    pts = checks.array("points", points, shape=(None, 2))
     return np.ascontiguousarray(np.column_stack([FEATURES[n](pts) for n in names]))

@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine import checks
+from engine.limits import MAX_ELEMENTS
+
 INITIALIZERS = ("zeros", "constant", "uniform", "normal", "xavier_uniform", "xavier_normal",
                 "he_uniform", "he_normal")
 
@@ -24,15 +27,15 @@ INITIALIZERS = ("zeros", "constant", "uniform", "normal", "xavier_uniform", "xav
 def initialize(name: str, fan_in: int, fan_out: int, rng: np.random.Generator,
                scale: float = 0.05, value: float = 1.0) -> np.ndarray:
     """A (fan_in, fan_out) weight matrix drawn with ``rng`` (seeded by the caller)."""
-    if name not in INITIALIZERS:
-        raise ValueError(f"unknown initializer {name!r}; choose one of {', '.join(INITIALIZERS)}")
-    for label, n in (("fan_in", fan_in), ("fan_out", fan_out)):
-        if int(n) != n or n < 1:
-            raise ValueError(f"{label} must be a positive whole number, got {n!r}")
-    if not (np.isfinite(scale) and scale >= 0):
-        raise ValueError(f"scale must be a finite number >= 0, got {scale!r}")
-    if not np.isfinite(value):
-        raise ValueError(f"value must be a finite number, got {value!r}")
+    if not isinstance(name, str) or name not in INITIALIZERS:
+        raise ValueError(f"unknown initializer {checks.describe(name)}; choose one of {', '.join(INITIALIZERS)}")
+    fan_in = checks.whole("fan_in", fan_in, 1, MAX_ELEMENTS)
+    fan_out = checks.whole("fan_out", fan_out, 1, MAX_ELEMENTS)
+    checks.budget("fan_in x fan_out", float(fan_in) * fan_out)
+    scale = checks.real("scale", scale, 0.0, 1e6)
+    value = checks.real("value", value, -1e6, 1e6)
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy.random.Generator, got {checks.describe(rng)}")
     shape = (int(fan_in), int(fan_out))
     if name == "zeros":
         return np.zeros(shape)

@@ -20,7 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine import checks
+from engine.activations import ELEMENTWISE
 from engine.datasets import make_2d
+from engine.limits import MAX_POINTS
 from engine.mlp import MLP, MLPConfig
 from engine.optimizers import Optimizer, OptimizerConfig
 from engine.surfaces import MAX_STEPS, RaceResult, Racer, _check_race, suggested_config
@@ -44,16 +47,18 @@ class LandscapeConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.dataset not in DATASETS:
-            raise ValueError(f"dataset must be one of {', '.join(DATASETS)}, got {self.dataset!r}")
-        if self.directions not in DIRECTIONS:
-            raise ValueError(f"directions must be 'random' or 'weights', got {self.directions!r}")
-        if not 1 <= self.hidden <= 16:
-            raise ValueError(f"the hidden layer has 1 to 16 neurons, got {self.hidden!r}")
-        if not (np.isfinite(self.span) and 0.05 <= self.span <= 10):
-            raise ValueError(f"span must be between 0.05 and 10, got {self.span!r}")
-        if not 0 <= self.train_steps <= 5000:
-            raise ValueError(f"training steps must be from 0 to 5000, got {self.train_steps!r}")
+        set_ = object.__setattr__  # frozen: keep the checked values
+        checks.one_of("dataset", self.dataset, DATASETS)
+        checks.one_of("directions", self.directions, DIRECTIONS)
+        set_(self, "hidden", checks.whole("hidden", self.hidden, 1, 16))
+        checks.one_of("activation", self.activation, ELEMENTWISE)
+        n_weights = 2 * self.hidden + self.hidden + self.hidden + 1  # 2-h-1: weights and biases
+        for name in ("weight_a", "weight_b"):
+            set_(self, name, checks.whole(name, getattr(self, name), 0, n_weights - 1))
+        set_(self, "span", checks.real("span", self.span, 0.05, 10.0))
+        set_(self, "n_points", checks.whole("n_points", self.n_points, 4, MAX_POINTS))
+        set_(self, "train_steps", checks.whole("train_steps", self.train_steps, 0, 5000))
+        set_(self, "seed", checks.seed("seed", self.seed))
 
 
 class NetworkLandscape:
@@ -137,6 +142,7 @@ class NetworkLandscape:
         return out
 
     def weights_at(self, u: float, v: float) -> np.ndarray:
+        u, v = checks.real("u", u, -1e6, 1e6), checks.real("v", v, -1e6, 1e6)
         return self.center + (u - self.origin[0]) * self.d1 + (v - self.origin[1]) * self.d2
 
     def value(self, u: float, v: float) -> float:
@@ -149,6 +155,8 @@ class NetworkLandscape:
     def value_and_gradient(self, u: float, v: float, rows: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         """Loss and (d1·∇L, d2·∇L) at (u, v) over all points or the given rows."""
         self.model.theta[:] = self.weights_at(u, v)
+        if rows is not None:
+            rows = checks.array("rows", rows, ndim=1, dtype=np.int64, lo=0, hi=len(self.x) - 1, min_rows=1)
         x, y = (self.x, self.y) if rows is None else (self.x[rows], self.y[rows])
         try:
             loss, g = self.model.loss_and_gradient(x, y)
@@ -157,6 +165,7 @@ class NetworkLandscape:
         return loss, np.array([self.d1 @ g, self.d2 @ g])
 
     def grid(self, n: int = 50) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        n = checks.whole("n", n, 2, 200)  # one loss evaluation per point
         x0, x1, y0, y1 = self.window
         xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
         z = np.array([[self.value(u, v) for u in xs] for v in ys])
@@ -165,6 +174,7 @@ class NetworkLandscape:
     def race(self, racers: list[Racer], start, steps: int, seed: int = 0) -> RaceResult:
         """Optimizers in the (u, v) plane; SGD racers use real mini-batches of the data."""
         start = _check_race(racers, start, steps)
+        seed = checks.seed("seed", seed)
         if steps > min(MAX_STEPS, MAX_NETWORK_STEPS):
             raise ValueError(f"on the network surface a race has at most {MAX_NETWORK_STEPS} steps")
         k, n = len(racers), len(self.x)

@@ -17,12 +17,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from engine import checks
 from engine.kernels import surfaces as k
+from engine.limits import RACE_MAX_RACERS, RACE_MAX_STEPS, SURFACE_MAX_GRID
 from engine.optimizers import OptimizerConfig, default_config
 
 VIRTUAL_SAMPLES = 256
-MAX_STEPS = 5000
-MAX_RACERS = 12
+MAX_STEPS = RACE_MAX_STEPS
+MAX_RACERS = RACE_MAX_RACERS
 
 
 def suggested_config(name: str, lr_gd: float, lr_adaptive: float) -> OptimizerConfig:
@@ -65,15 +67,20 @@ class Surface:
         return self.value(*self.global_minimum)
 
     def value(self, x: float, y: float) -> float:
-        return k.value_and_gradient(self.code, float(x), float(y), self.param)[0]
+        return k.value_and_gradient(self.code, checks.real("x", x), checks.real("y", y), self.param)[0]
 
     def gradient(self, x: float, y: float) -> np.ndarray:
-        _, gx, gy = k.value_and_gradient(self.code, float(x), float(y), self.param)
+        _, gx, gy = k.value_and_gradient(self.code, checks.real("x", x), checks.real("y", y), self.param)
         return np.array([gx, gy])
 
     def grid(self, n: int = 80, window: tuple[float, float, float, float] | None = None
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """xs (n,), ys (n,), values (n, n) with rows along y."""
+        n = checks.whole("n", n, 2, SURFACE_MAX_GRID)
+        if window is not None:
+            window = tuple(checks.array("window", window, shape=(4,)))
+            if not (window[0] < window[1] and window[2] < window[3]):
+                raise ValueError(f"window must be (x_min, x_max, y_min, y_max) with min < max, got {window}")
         x0, x1, y0, y1 = window or self.window
         xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
         return xs, ys, k.grid_values(self.code, self.param, xs, ys)
@@ -85,9 +92,8 @@ class Surface:
     def with_conditioning(self, ratio: float) -> "Surface":
         if self.code != k.BOWL:
             return self
-        if not 1.0 <= ratio <= 1000.0:
-            raise ValueError(f"conditioning must be between 1 and 1000, got {ratio}")
-        return Surface(**{**self.__dict__, "param": float(ratio)})
+        ratio = checks.real("ratio (conditioning)", ratio, 1.0, 1000.0)
+        return Surface(**{**self.__dict__, "param": ratio})
 
 
 SURFACES: dict[str, Surface] = {s.name: s for s in (
@@ -124,8 +130,12 @@ class Racer:
     batch_size: int | None = None
 
     def __post_init__(self) -> None:
-        if self.batch_size is not None and not 1 <= self.batch_size <= VIRTUAL_SAMPLES:
-            raise ValueError(f"batch size must be between 1 and {VIRTUAL_SAMPLES}, got {self.batch_size}")
+        if not isinstance(self.optimizer, OptimizerConfig):
+            raise ValueError(f"optimizer must be an OptimizerConfig, got {checks.describe(self.optimizer)}")
+        if self.batch_size is not None:
+            object.__setattr__(self, "batch_size", checks.whole("batch_size", self.batch_size, 1, VIRTUAL_SAMPLES))
+        if not isinstance(self.label, str):
+            raise ValueError(f"label must be text, got {checks.describe(self.label)}")
         if not self.label:
             object.__setattr__(self, "label", self.optimizer.name)
 
@@ -173,20 +183,20 @@ class RaceResult:
 
 
 def _check_race(racers, start, steps) -> np.ndarray:
-    if not 1 <= len(racers) <= MAX_RACERS:
-        raise ValueError(f"a race needs 1 to {MAX_RACERS} optimizers, got {len(racers)}")
-    if int(steps) != steps or not 1 <= steps <= MAX_STEPS:
-        raise ValueError(f"steps must be a whole number from 1 to {MAX_STEPS}, got {steps!r}")
-    start = np.asarray(start, dtype=np.float64).reshape(-1)
-    if start.shape != (2,) or not np.all(np.isfinite(start)):
-        raise ValueError(f"the start point must be two finite numbers, got {start!r}")
-    return start
+    if isinstance(racers, (str, bytes)) or not hasattr(racers, "__len__") or not 1 <= len(racers) <= MAX_RACERS \
+            or not all(isinstance(r, Racer) for r in racers):
+        raise ValueError(f"racers must be 1 to {MAX_RACERS} Racer items, got {checks.describe(racers)}")
+    checks.whole("steps", steps, 1, MAX_STEPS)
+    return checks.array("start", start, shape=(2,))
 
 
 def race(surface: Surface, racers: list[Racer], start, steps: int, seed: int = 0,
          freeze_y: bool = False) -> RaceResult:
     """Run every racer ``steps`` updates from ``start`` in one compiled call."""
     start = _check_race(racers, start, steps)
+    steps, seed, freeze_y = int(steps), checks.seed("seed", seed), checks.flag("freeze_y", freeze_y)
+    if not isinstance(surface, Surface):
+        raise ValueError(f"surface must be a Surface, got {checks.describe(surface)}")
     n = len(racers)
     codes = np.array([r.optimizer.code for r in racers], dtype=np.int64)
     hypers = np.ascontiguousarray(np.stack([r.optimizer.hyper_vector() for r in racers]))

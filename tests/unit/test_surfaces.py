@@ -158,13 +158,13 @@ def test_bad_race_settings_raise_clear_errors():
     gd = Racer(default_config("gd"))
     with pytest.raises(ValueError, match="steps"):
         race(s, [gd], (0, 0), 0)
-    with pytest.raises(ValueError, match="start point"):
+    with pytest.raises(ValueError, match="start contains NaN"):
         race(s, [gd], (np.nan, 0), 10)
     with pytest.raises(ValueError, match="1 to"):
         race(s, [gd] * (MAX_RACERS + 1), (0, 0), 10)
     with pytest.raises(ValueError, match="1 to"):
         race(s, [], (0, 0), 10)
-    with pytest.raises(ValueError, match="batch size"):
+    with pytest.raises(ValueError, match="batch_size must be"):
         Racer(default_config("sgd"), batch_size=0)
     with pytest.raises(ValueError, match="conditioning"):
         s.with_conditioning(0.5)
@@ -219,7 +219,7 @@ def test_landscape_along_two_weights_reads_in_weight_units():
     assert w[0] == pytest.approx(scape.center[0] + 0.5) and np.array_equal(w[1:], scape.center[1:])
     with pytest.raises(ValueError, match="two different"):
         NetworkLandscape(LandscapeConfig(directions="weights", weight_a=2, weight_b=2))
-    with pytest.raises(ValueError, match="weight index"):
+    with pytest.raises(ValueError, match="weight_b must be a whole number from 0 to 16"):
         NetworkLandscape(LandscapeConfig(directions="weights", weight_a=0, weight_b=999))
     with pytest.raises(ValueError, match="dataset"):
         LandscapeConfig(dataset="nope")
