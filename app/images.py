@@ -9,9 +9,9 @@ from PIL import Image, UnidentifiedImageError
 
 SAMPLES_DIR = Path(__file__).resolve().parents[1] / "assets" / "images"
 SAMPLES = {"shapes": "Shapes", "checker": "Checkerboard", "letters": "Lettering", "colour_blocks": "Colour blocks (RGB)"}
-MAX_UPLOAD_BYTES = 5_000_000
-MAX_PIXELS = 40_000_000  # decompression-bomb guard, far above any photo a phone takes
-MAX_SIDE = 256           # images are shrunk to at most this many pixels per side
+from engine.limits import UI_IMAGE_MAX_SIDE as MAX_SIDE  # images are shrunk to this many pixels a side
+from engine.limits import UI_UPLOAD_MAX_BYTES as MAX_UPLOAD_BYTES
+from engine.limits import UI_UPLOAD_MAX_PIXELS as MAX_PIXELS  # decompression-bomb guard
 
 
 def sample(name: str) -> Image.Image:

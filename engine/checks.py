@@ -118,7 +118,7 @@ def array(name: str, value: Any, *, ndim: int | tuple[int, ...] | None = None,
         if raw.dtype.kind in "fu" and raw.size and (raw.max() > np.iinfo(np.int64).max
                                                     or raw.min() < np.iinfo(np.int64).min):
             raise ValueError(f"{name} holds numbers too large for 64-bit integers")
-    out = np.ascontiguousarray(raw, dtype=dtype)
+    out = np.asarray(raw, dtype=dtype, order="C")  # C-contiguous, and a 0-d value stays 0-d
     if finite and out.dtype.kind == "f" and not np.all(np.isfinite(out)):
         raise ValueError(f"{name} contains NaN or infinite values")
     if lo is not None and out.size and out.min() < lo:

@@ -192,6 +192,9 @@ class NetworkLandscape:
                 if racer.batch_size is not None and racer.batch_size < n:
                     _, g = self.value_and_gradient(*p, rows=rng.choice(n, racer.batch_size, replace=False))
                 grads[r, t] = g
+                if not np.all(np.isfinite(g)):
+                    diverged[r] = t + 1
+                    break
                 opt.update(p, g)
                 loss, g = self.value_and_gradient(*p)
                 if not (np.isfinite(loss) and np.all(np.abs(p) < 1e6)):

@@ -50,5 +50,18 @@ RBM_MAX_K = 25
 RBM_MAX_BATCH = 500
 RBM_MAX_GIBBS_STEPS = 10_000
 
+# values in data: beyond this, a squared distance or a product overflows to infinity
+MAX_ABS_VALUE = 1e100
+
+# what the hosted app offers (smaller than the engine allows: one visitor's frame stays cheap)
+UI_SOM_MAX_SIDE = 40
+UI_SOM_MAX_STEPS = 200_000
+UI_RBM_MAX_HIDDEN = 400
+UI_RBM_MAX_BATCH = 200
+UI_IMAGE_MAX_SIDE = 256            # uploads are shrunk to at most this many pixels a side
+UI_UPLOAD_MAX_BYTES = 5_000_000    # an image upload
+UI_UPLOAD_MAX_PIXELS = 40_000_000  # decompression-bomb guard, far above any phone photo
+UI_MAX_PLAY_S = 600.0              # continuous play before a live view pauses itself
+
 # seeds: what numpy.random.default_rng takes, kept to one 64-bit word
 MAX_SEED = 2**63 - 1

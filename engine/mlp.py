@@ -77,7 +77,8 @@ class MLPConfig:
             raise ValueError(f"optimizer must be an OptimizerConfig, got {checks.describe(self.optimizer)}")
         checks.one_of("init", self.init, INITIALIZERS)
         set_(self, "init_value", checks.real("init_value", self.init_value, -1e3, 1e3))
-        set_(self, "batch_size", checks.whole("batch_size", self.batch_size, 1, MLP_MAX_SAMPLES))
+        # a batch larger than the training set is the full batch
+        set_(self, "batch_size", checks.whole("batch_size", self.batch_size, 1, 2**31))
         set_(self, "shuffle", checks.flag("shuffle", self.shuffle))
         for name in ("l1", "l2", "clip_norm", "leaky_slope"):
             set_(self, name, checks.real(name, getattr(self, name), 0.0, 1e6))

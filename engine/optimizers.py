@@ -149,7 +149,7 @@ class Optimizer:
                 or not params.flags.writeable or params.shape != (self.n_params,):
             raise ValueError(f"params must be a writable contiguous float64 vector of {self.n_params} values "
                              f"(it is updated in place), got {checks.describe(params)}")
-        grads = checks.array("grads", grads, shape=(self.n_params,), finite=False)
+        grads = checks.array("grads", grads, shape=(self.n_params,))  # NaN would poison every state
         self.t += 1
         k.apply_update(self.config.code, params, grads,
                        self.s1, self.s2, self.s3, self.t, self._hyper)

@@ -26,6 +26,7 @@ import numpy as np
 
 from engine import checks
 from engine.kernels import som as k
+from engine.limits import MAX_ABS_VALUE
 from engine.limits import SOM_MAX_BATCH_WORK as MAX_BATCH_WORK
 from engine.limits import SOM_MAX_SIDE as MAX_SIDE
 from engine.limits import SOM_MAX_STEPS as MAX_STEPS
@@ -104,7 +105,7 @@ class SOM:
     def __init__(self, config: SOMConfig, data: np.ndarray) -> None:
         if not isinstance(config, SOMConfig):
             raise ValueError(f"config must be a SOMConfig, got {checks.describe(config)}")
-        data = checks.array("data", data, ndim=2, min_rows=1)
+        data = checks.array("data", data, ndim=2, min_rows=1, lo=-MAX_ABS_VALUE, hi=MAX_ABS_VALUE)
         if data.shape[1] < 1:
             raise ValueError("data must be a table: one row per sample, at least one column per feature")
         if config.init == "pca" and (data.shape[1] < 2 or len(data) < 2):
@@ -145,7 +146,7 @@ class SOM:
 
     @weights.setter
     def weights(self, value: np.ndarray) -> None:
-        value = checks.array("weights", value, ndim=(2, 3))
+        value = checks.array("weights", value, ndim=(2, 3), lo=-MAX_ABS_VALUE, hi=MAX_ABS_VALUE)
         if value.size != self.n_units * self.data.shape[1]:
             raise ValueError(f"weights must be ({self.n_units}, {self.data.shape[1]}), got shape {value.shape}")
         value = value.reshape(self.n_units, self.data.shape[1])
@@ -281,7 +282,8 @@ class SOM:
         list of one frame all read it."""
         if data is None and self._best is not None:
             return self._best
-        x = self.data if data is None else checks.array("data", data, shape=(None, self.data.shape[1]))
+        x = self.data if data is None else checks.array("data", data, shape=(None, self.data.shape[1]),
+                                                        lo=-MAX_ABS_VALUE, hi=MAX_ABS_VALUE)
         first = np.empty(len(x), dtype=np.int64)
         second = np.empty(len(x), dtype=np.int64)
         gap = np.empty(len(x))

@@ -10,7 +10,7 @@ from app.charts import rbm as charts
 from app.charts.som import side_by_side
 from app.state import live, url
 from app.state.session import warm_engine
-from engine import datasets
+from engine import datasets, limits
 from engine.rbm import (DBN, EXAMPLE_HIDDEN_BIAS, EXAMPLE_V, EXAMPLE_VISIBLE_BIAS, EXAMPLE_W, NOTES_ERRATA,
                         NOTES_VALUES, RBM, RBMConfig, cd1_walkthrough)
 
@@ -35,13 +35,13 @@ def _likes_field() -> url.Field:
 
 FIELDS = [
     url.choice("rbm_mode", "digits", tuple(MODES)),
-    url.integer("rbm_hidden", 64, 2, 400),
-    url.integer("rbm_k", 1, 1, 25),
+    url.integer("rbm_hidden", 64, 2, limits.UI_RBM_MAX_HIDDEN),
+    url.integer("rbm_k", 1, 1, limits.RBM_MAX_K),
     url.flag("rbm_pcd", False),
     url.number("rbm_lr", 0.1, 0.001, 2.0),
     url.number("rbm_mom", 0.5, 0.0, 0.99),
     url.number("rbm_decay", 0.0001, 0.0, 0.1),
-    url.integer("rbm_batch", 10, 1, 200),
+    url.integer("rbm_batch", 10, 1, limits.UI_RBM_MAX_BATCH),
     url.number("rbm_thresh", 0.5, 0.05, 0.95),
     url.flag("rbm_sh", True),
     url.flag("rbm_sv", False),
@@ -96,12 +96,12 @@ def digits_controls() -> None:
     with st.expander("Training options: hidden units, k, PCD, learning rate, momentum, decay, batch, sampling",
                      expanded=False):
         c = st.columns(4)
-        c[0].number_input("Hidden units", 2, 400, key="rbm_hidden", help="How many features the RBM can learn.")
-        c[1].number_input("Gibbs steps k", 1, 25, key="rbm_k",
+        c[0].number_input("Hidden units", 2, limits.UI_RBM_MAX_HIDDEN, key="rbm_hidden", help="How many features the RBM can learn.")
+        c[1].number_input("Gibbs steps k", 1, limits.RBM_MAX_K, key="rbm_k",
                           help="Steps of the negative chain per update: CD-1 is one step (the notes' choice).")
         c[2].number_input("Learning rate", 0.001, 2.0, step=0.01, format="%.3f", key="rbm_lr",
                           help="Step size of each update.")
-        c[3].number_input("Batch size", 1, 200, key="rbm_batch", help="Digits per update.")
+        c[3].number_input("Batch size", 1, limits.UI_RBM_MAX_BATCH, key="rbm_batch", help="Digits per update.")
         d = st.columns(4)
         d[0].number_input("Momentum", 0.0, 0.99, step=0.1, format="%.2f", key="rbm_mom",
                           help="Share of the last update carried into this one.")

@@ -10,7 +10,7 @@ from app.charts import som as charts
 from app.state import live, presets, url
 from app.state.presets import Preset
 from app.state.session import warm_engine
-from engine import datasets
+from engine import datasets, limits
 from engine.datasets import Dataset
 from engine.som import DECAYS, DISTANCES, INITS, MODES, NEIGHBOURHOODS, SOM, TOPOLOGIES, SOMConfig
 
@@ -23,8 +23,8 @@ DECAY_LABELS = {"asymptotic": "asymptotic (MiniSom's default: to 1/3)", "inverse
                 "linear": "linear", "exponential": "exponential", "constant": "none (constant)"}
 NEIGH_LABELS = {"gaussian": "Gaussian", "bubble": "bubble", "mexican_hat": "Mexican hat", "triangle": "triangle"}
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
-MAX_SIDE_UI = 40
-MAX_STEPS_UI = 200_000
+MAX_SIDE_UI = limits.UI_SOM_MAX_SIDE
+MAX_STEPS_UI = limits.UI_SOM_MAX_STEPS
 CURVE_POINTS = 200  # the schedules are drawn from this many points
 OUTLIER_ROWS = 10
 

@@ -24,7 +24,9 @@ from collections.abc import Callable
 
 import streamlit as st
 
-MAX_PLAY_S = 600.0
+from engine.limits import UI_MAX_PLAY_S
+
+MAX_PLAY_S = UI_MAX_PLAY_S
 TEST_FRAMES_KEY = "_live_max_frames"  # tests set it: a play run then draws that many frames
 _LOCK_KEY = "_live_lock"
 _NEWEST_KEY = "_live_newest_run"

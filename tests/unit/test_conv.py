@@ -225,3 +225,18 @@ def test_cnn_config_and_data_are_checked():
         CNNConfig(filters1=0)
     with pytest.raises(ValueError, match="y_train must be class numbers 0 to 9"):
         SmallCNN(CNNConfig(), np.zeros((2, 64)), np.array([0, 12]))
+
+
+def test_layer_specs_are_checked_and_pooling_strides_by_its_window_as_keras_does():
+    rows = shape_chain((28, 28, 1), [LayerSpec("conv", 8, 3), LayerSpec("pool", kernel=2), LayerSpec("flatten")])
+    assert rows[2].shape == (13, 13, 8)  # MaxPooling2D(2): stride 2 unless told otherwise
+    assert shape_chain((28, 28, 1), [LayerSpec("pool", kernel=2, stride=1)])[1].shape == (27, 27, 1)
+    for bad in (0, -4, float("nan"), 2.5, None):
+        with pytest.raises(ValueError, match="filters must be a whole number"):
+            LayerSpec("conv", bad, 3)  # a cleared cell in the CNN lab's layer table
+    with pytest.raises(ValueError, match="units must be a whole number"):
+        LayerSpec("dense", 0)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        LayerSpec("lstm", 4)
+    with pytest.raises(ValueError, match=r"input_shape\[0\] must be a whole number"):
+        shape_chain((0, 28, 1), [])
