@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from app.charts import playground as charts
+from app import render
 from app.state import live, presets, url
 from app.state.echo import quote
 from app.state.presets import Preset
@@ -30,7 +31,7 @@ BATCH_SIZES = (1, 2, 5, 10, 20, 50, 100, 0)  # 0 = full batch
 SPEEDS = (1, 2, 5, 10, 20, 50, 100)           # steps per frame
 CLIPS = (0.0, 0.1, 1.0, 5.0)
 GRID = 50                                      # output heatmap resolution
-THUMB_STRIDE = 2                               # thumbnails use every 2nd grid point
+THUMB_STRIDE = 3                               # thumbnails use every 3rd grid point (17 x 17)
 VALIDATION_SHARE = 0.2                         # of the training points, when early stopping is on
 
 ARCH_DEFAULT_UNITS = (4, 2) + (4,) * (MAX_LAYERS - 2)
@@ -293,7 +294,6 @@ if dataset is not None and features:
 
 def unit_thumbnails(units_grid: list[np.ndarray], acts: tuple[str, ...], task: str) -> list[np.ndarray]:
     """Each layer's units over the grid as (units, res, res) arrays scaled to [-1, 1]."""
-    res = GRID // THUMB_STRIDE
     out = []
     for l, block in enumerate(units_grid):
         grid = block.reshape(GRID, GRID, -1)[::THUMB_STRIDE, ::THUMB_STRIDE, :].transpose(2, 0, 1)
@@ -303,7 +303,39 @@ def unit_thumbnails(units_grid: list[np.ndarray], acts: tuple[str, ...], task: s
         else:
             peak = np.abs(grid).reshape(len(grid), -1).max(axis=1)[:, None, None]
             scaled = grid / np.maximum(peak, 1.0 if kind in ("tanh", "output") else 1e-9)
-        out.append(scaled.reshape(-1, res, res))
+        out.append(scaled)
+    return out
+
+
+PICTURE_PX = 440  # the network and the output plane
+CURVE_PX = 300    # loss curves and gradient bars, playing (canvas) or paused (Plotly) alike
+
+
+def network_snapshot(sizes: list[int], labels: list[str], inputs: list[str], ws: list[np.ndarray],
+                     thumbs: list[np.ndarray], dead: list) -> dict:
+    """What the browser's network renderer draws: thumbnails as uint8, weights scaled by the largest."""
+    max_w = max((float(np.abs(w).max()) for w in ws if w.size), default=1.0) or 1.0
+    flags = [bool(x) for l, n in enumerate(sizes)
+             for x in (dead[l] if l < len(dead) and dead[l] is not None else np.zeros(n, dtype=bool))]
+    return {"sizes": sizes, "labels": labels, "inputs": inputs, "res": int(thumbs[0].shape[-1]),
+            "thumbs": render.u8(np.concatenate([t.reshape(len(t), -1) for t in thumbs]).ravel()),
+            "weights": render.u8(np.concatenate([w.ravel() for w in ws]) / max_w), "dead": flags}
+
+
+def output_snapshot(preds: np.ndarray, sets: list[charts.PointSet], task: str, discrete: bool) -> dict:
+    """What the browser's heatmap renderer draws: the output grid and the points, all uint8."""
+    out: dict = {"n": GRID, "title": "Output", "discrete": bool(discrete), "domain": charts.DOMAIN}
+    if task == "multiclass":
+        probs = preds.reshape(GRID * GRID, -1)
+        out.update(mode="classes", k=int(probs.shape[1]), grid=render.u8_codes(probs.argmax(axis=1)),
+                   conf=render.u8(probs.max(axis=1), 0.0, 1.0))
+    else:
+        signed = preds * 2 - 1 if task == "binary" else preds
+        out.update(mode="signed", grid=render.u8((np.sign(signed) if discrete else signed) * 0.85))
+    out["sets"] = [{"xy": render.u8(ps.points, -charts.DOMAIN, charts.DOMAIN),
+                    "labels": render.u8(ps.labels) if task == "regression" else render.u8_codes(ps.labels),
+                    "regression": task == "regression", "outline": "#%02x%02x%02x" % ps.outline}
+                   for ps in sets]
     return out
 
 
@@ -315,8 +347,6 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
     units = model.all_units(make_features(grid, feats))
     blocks = model.layer_outputs(units)
     preds = blocks[-1] if cfg.task == "multiclass" else blocks[-1][:, 0]
-    colours = charts.output_colours(preds.reshape(GRID, GRID, -1) if cfg.task == "multiclass"
-                                    else preds.reshape(GRID, GRID), cfg.task, st.session_state["pg_discrete"])
     train_x, test_x = st.session_state["pg_xy"]
     y_train = _labels(model.y_train, cfg.task)
     y_test = _labels(model.y_test, cfg.task)
@@ -363,14 +393,23 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
     labels = ["input"] + [f"{n} {a}" for n, a in zip(cfg.hidden, cfg.activations)] + ["output"]
     ws, _ = model.weights()
     thumbs = unit_thumbnails(blocks, cfg.activations, cfg.task)
-    net = charts.network_image(layer_sizes, labels, list(feats), ws, thumbs, highlight_dead=dead)
-    encode = charts.to_frame if live_now else charts.to_png
-    net_col.image(encode(net), caption="Each neuron drawn as what it computes over the plane "
-                  "(blue +, orange −); links coloured by weight sign, thickness by size. Red outline: dead.")
-    out_img = charts.boundary_image(colours, sets, cfg.task, title="Output")
-    out_col.image(encode(out_img), caption="Model output over the plane; white-ringed points train, "
-                  "black-ringed test.")
-    if not live_now:  # slide-ready pictures of the current state
+    with net_col:
+        render.show("network", "pg_net", network_snapshot(layer_sizes, labels, list(feats), ws, thumbs, dead),
+                    height=PICTURE_PX, live=live_now,
+                    alt=f"The network {' - '.join(map(str, layer_sizes))}: each neuron as a small map of its "
+                        "output over the plane, links coloured by the sign of their weight.")
+        st.caption("Each neuron drawn as what it computes over the plane (blue +, orange −); links coloured "
+                   "by weight sign, thickness by size. Red outline: dead.")
+    with out_col:
+        render.show("heatmap", "pg_out", output_snapshot(preds, sets, cfg.task, st.session_state["pg_discrete"]),
+                    height=PICTURE_PX, live=live_now,
+                    alt="The model's output over the input plane with the data points on top.")
+        st.caption("Model output over the plane; white-ringed points train, black-ringed test.")
+    if not live_now:  # slide-ready pictures of the current state (Pillow, from the same model state)
+        colours = charts.output_colours(preds.reshape(GRID, GRID, -1) if cfg.task == "multiclass"
+                                        else preds.reshape(GRID, GRID), cfg.task, st.session_state["pg_discrete"])
+        net = charts.network_image(layer_sizes, labels, list(feats), ws, thumbs, highlight_dead=dead)
+        out_img = charts.boundary_image(colours, sets, cfg.task, title="Output")
         d = st.columns([1, 1, 3])
         d[0].download_button("Network PNG", charts.to_png(net), file_name="netplay-network.png",
                              mime="image/png", icon=":material/download:", key="pg_dl_net")
@@ -383,8 +422,18 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
         series = [("training loss", h.train_loss, charts.POSITIVE), ("test loss", h.test_loss, charts.NEGATIVE)]
         if cfg.early_stopping_patience:
             series.append(("validation loss", h.val_loss, charts.SERIES[2]))
-        curves.image(charts.to_frame(charts.curve_image(h.step, series, x_label="step")))
-        grads.image(charts.to_frame(charts.bars_image(layer_names, snap.layer_grad_norms)))
+        x, *ys = render.thin(h.step, *(v for _, v, _ in series), most=150)
+        with curves:
+            render.show("lines", "pg_loss_live", {
+                "x": render.f32(x), "x_label": "step (mini-batch updates)",
+                "series": [{"label": label, "colour": colour, "y": render.f32(y), "dash": label.startswith("val")}
+                           for (label, _, colour), y in zip(series, ys)]},
+                height=CURVE_PX, live=True, alt="Training and test loss over the steps so far.")
+        with grads:
+            render.show("bars", "pg_grads_live", {
+                "labels": layer_names, "values": [float(v) for v in snap.layer_grad_norms],
+                "title": "|dLoss/dW| per layer"},
+                height=CURVE_PX, live=True, alt="Size of each layer's weight gradient, on a log scale.")
     elif h.step:
         curves.plotly_chart(charts.loss_curves(h.step, h.train_loss, h.test_loss,
                                                h.val_loss if cfg.early_stopping_patience else None),

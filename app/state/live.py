@@ -28,6 +28,7 @@ from engine.limits import UI_MAX_PLAY_S
 
 MAX_PLAY_S = UI_MAX_PLAY_S
 TEST_FRAMES_KEY = "_live_max_frames"  # tests set it: a play run then draws that many frames
+FRAME_COST_KEY = "_live_frame_cost"  # [frames, CPU seconds] spent advancing and drawing live frames
 _LOCK_KEY = "_live_lock"
 _NEWEST_KEY = "_live_newest_run"
 _this_run = threading.local()  # each script run has its own thread
@@ -99,8 +100,10 @@ def play(name: str, playing_key: str, advance: Callable[[], bool], draw: Callabl
     max_frames = st.session_state.get(TEST_FRAMES_KEY)
     started = time.perf_counter()
     frames = 0
+    cost = st.session_state.setdefault(FRAME_COST_KEY, [0, 0.0])  # frames, CPU seconds of this thread
     while True:
         tick = time.perf_counter()
+        cpu = time.thread_time()
         with lock:
             if _superseded() or not st.session_state.get(playing_key):
                 # a newer run (a click, a changed setting) owns the model now: end this run
@@ -111,6 +114,8 @@ def play(name: str, playing_key: str, advance: Callable[[], bool], draw: Callabl
         with lock, slot.container():
             draw()
         frames += 1
+        cost[0] += 1
+        cost[1] += time.thread_time() - cpu
         if not keep_going:
             st.session_state[playing_key] = False
             st.rerun()  # redraw in the paused layout (interactive charts, downloads)

@@ -20,3 +20,21 @@ def open_page():
         assert not at.exception, at.exception
         return at
     return _open
+
+
+def pictures(at) -> dict:
+    """The browser-drawn pictures on the page (app/render): view name -> the snapshot it was sent."""
+    import json
+    out = {}
+    for el in at.get("bidi_component"):
+        data = json.loads(el.proto.json)
+        out[data["view"]] = data
+    return out
+
+
+def decode_u8(b64: str, lo: float = -1.0, hi: float = 1.0):
+    """A renderer's uint8 payload back to numbers in [lo, hi]."""
+    import base64
+
+    import numpy as np
+    return np.frombuffer(base64.b64decode(b64), dtype=np.uint8) / 255.0 * (hi - lo) + lo

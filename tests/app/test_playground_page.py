@@ -1,6 +1,8 @@
 import numpy as np
 import pytest
 
+from tests.app.conftest import decode_u8, pictures
+
 
 def metric(at, label):
     return next(m.value for m in at.metric if m.label == label)
@@ -33,7 +35,8 @@ def model(at):
 def test_defaults_render_with_metrics_and_pictures(open_page):
     at = open_page("playground")
     assert metric(at, "Step") == "0"
-    assert len(at.get("image")) >= 2  # network graph and output heatmap
+    views = pictures(at)
+    assert {"pg_net", "pg_out"} <= set(views)  # network graph and output heatmap, drawn in the browser
     assert model(at).config.hidden == (4, 2)
     assert {b.label for b in at.get("download_button")} == {"Network PNG", "Output PNG"}
 
@@ -222,3 +225,34 @@ def test_malformed_url_falls_back_with_a_notice(open_page):
     for key in ("pg_layers", "pg_lr", "pg_data", "pg_a0", "pg_feat"):
         assert f"`{key}`" in text
     assert model(at).config.hidden == (4, 2)
+
+
+def test_the_browser_pictures_carry_the_engines_own_state(open_page):
+    at = open_page("playground")
+    at.button(key="pg_step").click().run()
+    m = model(at)
+    views = pictures(at)
+    net, out = views["pg_net"], views["pg_out"]
+    assert net["sizes"] == list(m.config.sizes) and net["kind"] == "network"
+    ws, _ = m.weights()
+    flat = np.concatenate([w.ravel() for w in ws])
+    np.testing.assert_allclose(decode_u8(net["weights"]), flat / np.abs(flat).max(), atol=1 / 250)
+    grid = np.column_stack([g.ravel() for g in np.meshgrid(np.linspace(-6, 6, out["n"]),
+                                                           np.linspace(6, -6, out["n"]))])
+    expected = (m.predict(grid) * 2 - 1) * 0.85  # binary: P(class 1) as a signed colour value
+    np.testing.assert_allclose(decode_u8(out["grid"]), expected, atol=1 / 250)
+    train_x, _ = at.session_state["pg_xy"]
+    points = decode_u8(out["sets"][0]["xy"], -6, 6).reshape(-1, 2)
+    np.testing.assert_allclose(points, train_x, atol=12 / 250)
+    assert len(points) == len(m.x_train)
+
+
+def test_a_live_frame_is_a_few_kilobytes_of_numbers_not_an_image(open_page):
+    import json
+
+    at = play(open_page("playground"), 3)
+    views = pictures(at)
+    assert {"pg_net", "pg_out", "pg_loss_live", "pg_grads_live"} <= set(views)
+    size = sum(len(json.dumps(v)) for v in views.values())
+    assert size < 16_000, size  # a server-drawn frame was ~150 KB of JPEG
+    assert not at.get("image"), "nothing is rasterised on the server while playing"

@@ -132,3 +132,42 @@ def pause_and_check_it_holds(page: Page, read, settle_s: float = 0.5, hold_s: fl
     time.sleep(hold_s)
     assert read(page) == held, "the view kept changing after Pause"
     return held
+
+
+WATCH_CANVAS = """
+([view, ms]) => new Promise(resolve => {
+    // the live canvas of one view (app/render), found inside the component's shadow root
+    const find = () => {
+        for (const host of document.querySelectorAll('[data-testid^="stBidiComponent"]')) {
+            const c = (host.shadowRoot || host).querySelector(`canvas[data-view="${view}"]`);
+            if (c) return c;
+        }
+        return null;
+    };
+    const first = find();
+    if (first) first.__netplayTag = true;
+    let frames = 0, last = first && first.dataset.frame, replaced = 0, lastNode = first;
+    const tick = () => {
+        const c = find();
+        if (c && c !== lastNode) { replaced += 1; lastNode = c; }
+        if (c && c.dataset.frame !== last) { frames += 1; last = c.dataset.frame; }
+    };
+    const timer = setInterval(tick, 10);
+    setTimeout(() => {
+        clearInterval(timer);
+        const c = find();
+        let inked = 0;
+        if (c) {
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            for (let i = 0; i < d.length; i += 16) if (d[i] < 235 || d[i + 1] < 235 || d[i + 2] < 235) inked += 1;
+        }
+        resolve({frames, replaced, inked, sameNode: !!(c && c.__netplayTag)});
+    }, ms);
+})
+"""
+
+
+def watch_canvas(page: Page, view: str, seconds: float = 4.0) -> dict:
+    """Over ``seconds``: how many frames the browser drew for ``view``, whether it stayed the
+    same canvas (updated in place, not remounted) and how much of it is drawn on (not blank)."""
+    return page.evaluate(WATCH_CANVAS, [view, int(seconds * 1000)])

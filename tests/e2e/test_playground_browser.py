@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.helpers import (assert_no_exception, assert_nothing_greyed_while_playing,
                                frames_per_second, metric_value, pause_and_check_it_holds, shot,
-                               wait_for_app, wait_for_metric)
+                               wait_for_app, wait_for_metric, watch_canvas)
 
 pytestmark = pytest.mark.e2e
 
@@ -41,6 +41,26 @@ def test_default_demo_trains_live_and_pauses(page, app_url, screenshot_dir):
     time.sleep(2)
     assert_nothing_greyed_while_playing(page)
     pause_and_check_it_holds(page, lambda p: metric_value(p, "Step"))
+
+
+def test_live_pictures_are_drawn_in_the_browser_in_place(page, app_url, screenshot_dir):
+    media = []
+    page.on("request", lambda r: media.append(r.url) if "/media/" in r.url else None)
+    page.goto(f"{app_url}/playground")
+    wait_for_app(page)
+    page.get_by_role("button", name=re.compile(r"Play$")).click()
+    time.sleep(2)
+    media.clear()
+    seen = {view: watch_canvas(page, view, 3.0) for view in ("pg_net", "pg_out")}
+    print(f"\nbrowser-drawn frames in 3 s: {seen}")
+    for view, s in seen.items():
+        assert s["frames"] >= 6, f"{view} drew {s['frames']} frames in 3 s"
+        assert s["sameNode"] and s["replaced"] == 0, f"{view} was remounted instead of updated in place"
+        assert s["inked"] > 500, f"{view} is blank"
+    assert media == [], f"live frames fetched server-drawn images: {media[:3]}"
+    shot(page, screenshot_dir, "playground_live_canvas")
+    pause_and_check_it_holds(page, lambda p: metric_value(p, "Step"))
+    assert watch_canvas(page, "pg_net", 0.5)["inked"] > 500, "the paused network is drawn too"
 
 
 def test_preset_starts_a_demo(page, app_url, screenshot_dir):

@@ -1,0 +1,84 @@
+// Shared by every live picture (prepended to each kind's script). Colours follow app/charts/theme.py:
+// orange negative / class 0, blue positive / class 1, light grey zero.
+const NEG = [245, 147, 34], POS = [8, 119, 189], MID = [232, 234, 235];
+const CLASSES = [NEG, POS, [44, 160, 44], [214, 39, 40], [148, 103, 189], [140, 86, 75],
+                 [227, 119, 194], [23, 190, 207], [188, 189, 34], [127, 127, 127]];
+const INK = "#282828", FAINT = "#5a5a5a", FONT = "system-ui, -apple-system, 'Segoe UI', sans-serif";
+
+function bytes(b64) {            // base64 -> Uint8Array
+  const s = atob(b64 || ""), out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+function floats(b64) {           // base64 of little-endian float32 -> Float32Array
+  const u = bytes(b64);
+  return new Float32Array(u.buffer, u.byteOffset, u.length >> 2);
+}
+function signed(u) { return u / 127.5 - 1; }   // uint8 0..255 -> [-1, 1]
+function diverging(v) {          // [-1, 1] -> [r, g, b]
+  const t = Math.max(-1, Math.min(1, v)), end = t < 0 ? NEG : POS, a = Math.abs(t);
+  return [MID[0] + (end[0] - MID[0]) * a, MID[1] + (end[1] - MID[1]) * a, MID[2] + (end[2] - MID[2]) * a];
+}
+function rgb(c) { return `rgb(${c[0] | 0},${c[1] | 0},${c[2] | 0})`; }
+
+// Each mount draws its own canvas, synchronously when the mount point is laid out (else on the
+// next animation frame), so a live frame (a fresh mount: Streamlit gives each frame's element an
+// id of its own) replaces the last one without a blank in between. A ResizeObserver redraws at
+// a new column width (window resized, presentation mode). Returns the mount's cleanup.
+function paint(component, height, draw) {
+  const { data, parentElement } = component;
+  let holder = parentElement.querySelector(".np-holder");
+  if (!holder) {
+    holder = document.createElement("div");
+    holder.className = "np-holder";
+    parentElement.appendChild(holder);
+  }
+  let canvas = holder.querySelector("canvas");
+  if (!canvas) {
+    canvas = document.createElement("canvas");
+    holder.appendChild(canvas);
+  }
+  canvas.dataset.kind = data.kind;
+  canvas.dataset.frame = String(data.frame ?? "");
+  canvas.dataset.view = data.view;
+  canvas.setAttribute("role", "img");
+  canvas.setAttribute("aria-label", data.alt || "");
+  canvas.style.height = height + "px";
+  let drawnAt = -1, pending = 0;
+  const go = () => {
+    pending = 0;
+    const width = Math.floor(holder.clientWidth);
+    if (!width) { pending = requestAnimationFrame(go); return; }
+    if (width === drawnAt) return;
+    drawnAt = width;
+    const ratio = window.devicePixelRatio || 1;
+    canvas.width = Math.round(width * ratio);
+    canvas.height = Math.round(height * ratio);
+    canvas.style.width = width + "px";
+    const ctx = canvas.getContext("2d");
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.fillStyle = "white";
+    ctx.fillRect(0, 0, width, height);
+    draw(ctx, width, height);
+    window.__netplayDraws = (window.__netplayDraws || 0) + 1;
+  };
+  go();
+  const watch = typeof ResizeObserver === "function" ? new ResizeObserver(() => go()) : null;
+  if (watch) watch.observe(holder);
+  return () => { if (watch) watch.disconnect(); if (pending) cancelAnimationFrame(pending); };
+}
+
+// A scalar grid (n x n, uint8) or class grid drawn into a w x h box at (x, y), smoothed like the
+// server-side picture (bilinear), through an offscreen canvas of n x n pixels.
+function gridImage(ctx, cells, n, colour, x, y, w, h, smooth = true) {
+  const off = document.createElement("canvas");
+  off.width = n; off.height = n;
+  const octx = off.getContext("2d"), img = octx.createImageData(n, n);
+  for (let i = 0; i < n * n; i++) {
+    const c = colour(i, cells);
+    img.data[4 * i] = c[0]; img.data[4 * i + 1] = c[1]; img.data[4 * i + 2] = c[2]; img.data[4 * i + 3] = 255;
+  }
+  octx.putImageData(img, 0, 0);
+  ctx.imageSmoothingEnabled = smooth;
+  ctx.drawImage(off, x, y, w, h);
+}

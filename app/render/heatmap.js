@@ -1,0 +1,47 @@
+// The output plane: a grid of the network's outputs with the data points on top.
+export default function (component) {
+  const d = component.data;
+  return paint(component, d.height, (ctx, width, height) => {
+  const pad = 36, side = Math.max(60, Math.min(width - 2 * pad, height - 2 * pad - 10));
+  const x0 = Math.round((width - side) / 2), y0 = pad + 6;
+  const cells = bytes(d.grid), conf = d.mode === "classes" ? bytes(d.conf) : null, k = d.k || 2;
+  const colour = d.mode === "classes"
+    ? (i) => {
+        const base = CLASSES[cells[i] % CLASSES.length];
+        const c = d.discrete ? 1 : conf[i] / 255, w = Math.max(0, Math.min(1, (c - 1 / k) / (1 - 1 / k))) * 0.85;
+        return [MID[0] + (base[0] - MID[0]) * w, MID[1] + (base[1] - MID[1]) * w, MID[2] + (base[2] - MID[2]) * w];
+      }
+    : (i) => diverging(signed(cells[i]));
+  gridImage(ctx, cells, d.n, colour, x0, y0, side, side);
+  const dom = d.domain || 6, px = (v) => x0 + (v + dom) / (2 * dom) * side, py = (v) => y0 + (dom - v) / (2 * dom) * side;
+  const r = Math.max(3, side / 110);
+  for (const set of d.sets || []) {
+    const xy = bytes(set.xy), lab = bytes(set.labels);
+    ctx.lineWidth = 1.2;
+    ctx.strokeStyle = set.outline;
+    for (let i = 0; i < lab.length; i++) {
+      const vx = xy[2 * i] / 255 * 2 * dom - dom, vy = xy[2 * i + 1] / 255 * 2 * dom - dom;
+      ctx.fillStyle = rgb(set.regression ? diverging(signed(lab[i])) : CLASSES[lab[i] % CLASSES.length]);
+      ctx.beginPath();
+      ctx.arc(px(vx), py(vy), r, 0, 2 * Math.PI);
+      ctx.fill();
+      ctx.stroke();
+    }
+  }
+  ctx.strokeStyle = "#787878";
+  ctx.lineWidth = 1;
+  ctx.strokeRect(x0 + 0.5, y0 + 0.5, side, side);
+  ctx.fillStyle = FAINT;
+  ctx.font = `14px ${FONT}`;
+  for (let t = -dom; t <= dom; t += 2) {
+    ctx.textAlign = "center"; ctx.textBaseline = "top";
+    ctx.fillText(String(t), px(t), y0 + side + 5);
+    ctx.textAlign = "right"; ctx.textBaseline = "middle";
+    ctx.fillText(String(t), x0 - 6, py(t));
+  }
+  if (d.title) {
+    ctx.fillStyle = INK; ctx.font = `600 16px ${FONT}`; ctx.textAlign = "left"; ctx.textBaseline = "alphabetic";
+    ctx.fillText(d.title, x0, y0 - 10);
+  }
+  });
+}

@@ -1,0 +1,60 @@
+// Curves over training (loss, errors): x values and one or more series, optional log axis.
+export default function (component) {
+  const d = component.data;
+  return paint(component, d.height, (ctx, width, height) => {
+  const left = 64, right = 14, top = 34, bottom = 42;
+  const xs = floats(d.x), series = d.series.map((s) => ({ ...s, y: floats(s.y) }));
+  const tr = d.log_y ? (v) => Math.log10(Math.max(v, 1e-300)) : (v) => v;
+  let lo = Infinity, hi = -Infinity;
+  for (const s of series) for (const v of s.y) if (Number.isFinite(v) && (!d.log_y || v > 0)) {
+    lo = Math.min(lo, tr(v)); hi = Math.max(hi, tr(v));
+  }
+  if (!xs.length || !Number.isFinite(lo)) return;
+  if (hi - lo < 1e-12) { lo -= 0.5; hi += 0.5; }
+  const xlo = xs[0], xhi = Math.max(xs[xs.length - 1], xlo + 1);
+  const px = (v) => left + (v - xlo) / (xhi - xlo) * (width - left - right);
+  const py = (v) => top + (1 - (v - lo) / (hi - lo)) * (height - top - bottom);
+  ctx.font = `14px ${FONT}`;
+  for (const t of ticks(lo, hi)) {
+    ctx.strokeStyle = "#e8e8e8"; ctx.lineWidth = 1;
+    ctx.beginPath(); ctx.moveTo(left, py(t)); ctx.lineTo(width - right, py(t)); ctx.stroke();
+    ctx.fillStyle = FAINT; ctx.textAlign = "right"; ctx.textBaseline = "middle";
+    ctx.fillText(d.log_y ? `1e${t.toFixed(0)}` : fmt(t), left - 6, py(t));
+  }
+  for (const t of ticks(xlo, xhi)) {
+    ctx.fillStyle = FAINT; ctx.textAlign = "center"; ctx.textBaseline = "top";
+    ctx.fillText(fmt(t), px(t), height - bottom + 6);
+  }
+  ctx.textBaseline = "bottom";
+  ctx.fillText(d.x_label || "", (left + width - right) / 2, height - 2);
+  let lx = left;
+  for (const s of series) {
+    ctx.strokeStyle = s.colour; ctx.lineWidth = 3; ctx.setLineDash(s.dash ? [6, 4] : []);
+    ctx.beginPath();
+    let started = false;
+    for (let i = 0; i < s.y.length; i++) {
+      const v = s.y[i];
+      if (!Number.isFinite(v) || (d.log_y && v <= 0)) { started = false; continue; }
+      const X = px(xs[i]), Y = py(tr(v));
+      if (started) ctx.lineTo(X, Y); else { ctx.moveTo(X, Y); started = true; }
+    }
+    ctx.stroke();
+    ctx.beginPath(); ctx.moveTo(lx, 16); ctx.lineTo(lx + 22, 16); ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.fillStyle = INK; ctx.textAlign = "left"; ctx.textBaseline = "middle";
+    ctx.fillText(s.label, lx + 28, 16);
+    lx += 44 + ctx.measureText(s.label).width;
+  }
+  ctx.strokeStyle = "#aaaaaa"; ctx.lineWidth = 1;
+  ctx.strokeRect(left + 0.5, top + 0.5, width - left - right, height - top - bottom);
+  });
+}
+function ticks(lo, hi, n = 5) {
+  const span = hi > lo ? hi - lo : 1;
+  let step = Math.pow(10, Math.floor(Math.log10(span / n)));
+  for (const m of [1, 2, 5, 10]) if (span / (step * m) <= n) { step *= m; break; }
+  const out = [];
+  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) out.push(t);
+  return out;
+}
+function fmt(t) { return Math.abs(t) >= 1e4 || (t !== 0 && Math.abs(t) < 1e-3) ? t.toExponential(0) : String(+t.toPrecision(3)); }
