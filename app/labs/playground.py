@@ -133,7 +133,9 @@ STATE.show_problems(STATE.restore())
 
 presets.show("pg", PRESETS, apply_preset, columns=4)
 
-left, main = st.columns([1, 4], gap="large")
+# One screen: every setting lives in the sidebar (it scrolls on its own), so the main column
+# starts with Play/Pause and the live pictures, in view at 1440 x 900 while the settings change.
+left, main = st.sidebar, st.container()
 
 
 # ---- data ----------------------------------------------------------------------------------
@@ -164,7 +166,7 @@ def load_dataset() -> Dataset | None:
 
 
 with left:
-    st.subheader("Data")
+    st.header("Data", divider="gray")
     st.selectbox("Dataset", DATASET_CHOICES, key="pg_data", format_func=DATASET_LABELS.get,
                  help="The points to learn. Regression sets colour each point by its value.")
     if st.session_state["pg_data"] == "blobs":
@@ -180,17 +182,33 @@ with left:
               help="New random points with the same settings (the data seed goes up by one).")
     dataset = load_dataset()
 
-with main:
-    tb = st.columns(3)
-    tb[0].select_slider("Steps per frame", tuple(map(str, SPEEDS)), key="pg_speed",
-                        help="Training speed: mini-batch updates between two redraws.")
-    tb[1].selectbox("Optimizer", OPTIMIZERS, key="pg_opt",
-                    help="The update rule. Changing it mid-run keeps the weights (its memory resets).")
-    tb[2].select_slider("Learning rate", LEARNING_RATES, key="pg_lr", format_func=lambda v: f"{v:g}",
-                        help="Step size. Changing it mid-run keeps the weights.")
-    with st.expander("Training options: batch size, regularization, dropout, init, seed, early stopping, "
-                     "clipping"):
-        t2 = st.columns(6)
+with left:
+    # ---- network editor -------------------------------------------------------------------
+    st.header("Network", divider="gray")
+    features = st.pills("Input features", FEATURE_NAMES, selection_mode="multi", key="pg_feat",
+                        help="What the first layer sees. Crosses like x1² or x1·x2 let even a small "
+                             "network draw curved boundaries.")
+    if not features:
+        st.warning("Select at least one input feature.")
+    st.number_input("Hidden layers", 0, MAX_LAYERS, key="pg_layers",
+                    help=f"0 to {MAX_LAYERS}. Zero makes a single-layer (linear) model.")
+    n_layers = st.session_state["pg_layers"]
+    for i in range(n_layers):
+        ed = st.columns([1, 1.3], vertical_alignment="bottom")
+        ed[0].number_input(f"Layer {i + 1}", 1, MAX_UNITS, key=f"pg_u{i}",
+                           help=f"Neurons in hidden layer {i + 1} (1 to {MAX_UNITS}).")
+        ed[1].selectbox(f"Activation {i + 1}", ELEMENTWISE, key=f"pg_a{i}",
+                        help=f"Activation of hidden layer {i + 1}.")
+
+    st.header("Training", divider="gray")
+    st.select_slider("Steps per frame", tuple(map(str, SPEEDS)), key="pg_speed",
+                     help="Training speed: mini-batch updates between two redraws.")
+    st.selectbox("Optimizer", OPTIMIZERS, key="pg_opt",
+                 help="The update rule. Changing it mid-run keeps the weights (its memory resets).")
+    st.select_slider("Learning rate", LEARNING_RATES, key="pg_lr", format_func=lambda v: f"{v:g}",
+                     help="Step size. Changing it mid-run keeps the weights.")
+    with st.expander("More: batch, regularization, dropout, init, seed, early stopping, clipping"):
+        t2 = [st] * 6
         t2[0].select_slider("Batch size", tuple(map(str, BATCH_SIZES)), key="pg_batch",
                             format_func=lambda v: "full" if v == "0" else v,
                             help="Points per update: 1 is pure SGD, 'full' is batch gradient descent.")
@@ -204,7 +222,7 @@ with main:
                         help="How the weights start. Changing it resets the network.")
         t2[5].number_input("Seed", 0, 100_000, key="pg_seed",
                            help="Same seed, same initial weights, same run.")
-        o = st.columns(4)
+        o = [st] * 4
         o[0].toggle("Early stopping", key="pg_early",
                     help=f"Hold out {VALIDATION_SHARE:.0%} of the training points; stop when their loss "
                          "has not improved for 'patience' epochs and restore the best weights.")
@@ -217,21 +235,6 @@ with main:
                             "textbooks put in front, or absolute error |y - ŷ|. The losses shown are "
                             "means over the points; classification uses cross-entropy.")
 
-    # ---- network editor -------------------------------------------------------------------
-    features = st.pills("Input features", FEATURE_NAMES, selection_mode="multi", key="pg_feat",
-                        help="What the first layer sees. Crosses like x1² or x1·x2 let even a small "
-                             "network draw curved boundaries.")
-    if not features:
-        st.warning("Select at least one input feature.")
-    ed = st.columns([1.2] + [1] * max(st.session_state["pg_layers"], 5))
-    ed[0].number_input("Hidden layers", 0, MAX_LAYERS, key="pg_layers",
-                       help=f"0 to {MAX_LAYERS}. Zero makes a single-layer (linear) model.")
-    n_layers = st.session_state["pg_layers"]
-    for i in range(n_layers):
-        ed[i + 1].number_input(f"Layer {i + 1}", 1, MAX_UNITS, key=f"pg_u{i}",
-                               help=f"Neurons in hidden layer {i + 1} (1 to {MAX_UNITS}).")
-        ed[i + 1].selectbox(f"act. {i + 1}", ELEMENTWISE, key=f"pg_a{i}", label_visibility="collapsed",
-                            help=f"Activation of hidden layer {i + 1}.")
 
 
 def training_config(data: Dataset, n_inputs: int) -> MLPConfig:
@@ -307,7 +310,7 @@ def unit_thumbnails(units_grid: list[np.ndarray], acts: tuple[str, ...], task: s
     return out
 
 
-PICTURE_PX = 440  # the network and the output plane
+PICTURE_PX = 400  # the network and the output plane: both in view at 1440 x 900
 CURVE_PX = 300    # loss curves and gradient bars, playing (canvas) or paused (Plotly) alike
 
 
@@ -477,18 +480,22 @@ def advance(m: MLP) -> bool:
     return m.step(int(st.session_state["pg_speed"])) not in ("diverged", "stopped_early")
 
 
+def view_toggles() -> None:
+    v = st.columns(2, vertical_alignment="center")
+    v[0].toggle("Show test data", key="pg_show_test", help="Draw the held-out test points, ringed in black.")
+    v[1].toggle("Discretize output", key="pg_discrete", help="Show only the predicted class, not its confidence.")
+
+
 if model is not None:
     with main:
         live.transport("pg", "pg_playing", on_step=lambda: st.session_state["pg_model"].step(1),
                        on_reset=lambda: st.session_state.pop("pg_model", None),
                        play_help="Train continuously, a few steps per frame.",
                        step_help="One mini-batch update, then pause.",
-                       reset_help="New initial weights from the seed; keeps every setting.")
+                       reset_help="New initial weights from the seed; keeps every setting.",
+                       extras=view_toggles)
         if "pg_model" not in st.session_state:
             st.rerun()  # Reset: this run rebuilds the network
-        v = st.columns([2, 1.3, 1.3])
-        v[1].toggle("Show test data", key="pg_show_test", help="Draw the held-out test points, ringed in black.")
-        v[2].toggle("Discretize output", key="pg_discrete", help="Show only the predicted class, not its confidence.")
         STATE.publish()  # before the play loop: the link must be current while it runs
         m: MLP = st.session_state["pg_model"]
         live.play("pg", "pg_playing", lambda: advance(m),

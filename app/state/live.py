@@ -64,8 +64,10 @@ def _locked(fn: Callable[[], None]) -> Callable[[], None]:
 
 
 def transport(name: str, playing_key: str, on_step: Callable[[], None], on_reset: Callable[[], None],
-              play_help: str, step_help: str, reset_help: str) -> bool:
-    """Play/Pause, Step and Reset buttons; returns whether the view is playing."""
+              play_help: str, step_help: str, reset_help: str,
+              extras: Callable[[], None] | None = None) -> bool:
+    """Play/Pause, Step and Reset buttons; returns whether the view is playing. ``extras`` draws
+    more controls (view toggles) in the rest of the same row."""
     playing = bool(st.session_state.get(playing_key, False))
     c = st.columns([1, 1, 1, 3])
     c[0].button("Pause" if playing else "Play", key=f"{name}_play", type="primary", width="stretch",
@@ -75,6 +77,9 @@ def transport(name: str, playing_key: str, on_step: Callable[[], None], on_reset
                 help=step_help, on_click=lambda: (st.session_state.update({playing_key: False}), _locked(on_step)()))
     c[2].button("Reset", key=f"{name}_reset", icon=":material/restart_alt:", width="stretch",
                 help=reset_help, on_click=lambda: (st.session_state.update({playing_key: False}), _locked(on_reset)()))
+    if extras is not None:
+        with c[3]:
+            extras()
     if st.session_state.pop(f"_{name}_timed_out", False):
         st.info(f"Paused after {MAX_PLAY_S / 60:.0f} minutes of continuous play. Press Play to go on.")
     return playing
