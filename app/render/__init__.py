@@ -30,6 +30,17 @@ _frames = itertools.count()  # per-process: a live frame's key is unique within 
 
 
 @st.cache_resource
+def _shortcut_component():
+    return st.components.v2.component("netplay_keys", js=(HERE / "keys.js").read_text())
+
+
+def shortcuts(play: str, step: str, reset: str) -> None:
+    """Space / S / R press the buttons with these widget keys (ignored while typing in a field)."""
+    _shortcut_component()(key=f"np_keys_{play}", data={"play": play, "step": step, "reset": reset},
+                          height=0, width="content")
+
+
+@st.cache_resource
 def _components() -> dict:
     """Register each kind once per server process (its JS: common.js + the kind's own)."""
     common = (HERE / "common.js").read_text()

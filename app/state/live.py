@@ -24,6 +24,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from app import render
 from engine.limits import UI_MAX_PLAY_S
 
 MAX_PLAY_S = UI_MAX_PLAY_S
@@ -71,15 +72,19 @@ def transport(name: str, playing_key: str, on_step: Callable[[], None], on_reset
     playing = bool(st.session_state.get(playing_key, False))
     c = st.columns([1, 1, 1, 3])
     c[0].button("Pause" if playing else "Play", key=f"{name}_play", type="primary", width="stretch",
-                icon=":material/pause:" if playing else ":material/play_arrow:", help=play_help,
+                icon=":material/pause:" if playing else ":material/play_arrow:",
+                help=f"{play_help} Key: Space.",
                 on_click=lambda: st.session_state.update({playing_key: not playing}))
     c[1].button("Step", key=f"{name}_step", icon=":material/skip_next:", width="stretch",
-                help=step_help, on_click=lambda: (st.session_state.update({playing_key: False}), _locked(on_step)()))
+                help=f"{step_help} Key: S.",
+                on_click=lambda: (st.session_state.update({playing_key: False}), _locked(on_step)()))
     c[2].button("Reset", key=f"{name}_reset", icon=":material/restart_alt:", width="stretch",
-                help=reset_help, on_click=lambda: (st.session_state.update({playing_key: False}), _locked(on_reset)()))
+                help=f"{reset_help} Key: R.",
+                on_click=lambda: (st.session_state.update({playing_key: False}), _locked(on_reset)()))
     if extras is not None:
         with c[3]:
             extras()
+    render.shortcuts(f"{name}_play", f"{name}_step", f"{name}_reset")
     if st.session_state.pop(f"_{name}_timed_out", False):
         st.info(f"Paused after {MAX_PLAY_S / 60:.0f} minutes of continuous play. Press Play to go on.")
     return playing

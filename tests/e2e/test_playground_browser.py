@@ -116,3 +116,36 @@ def test_the_live_picture_and_play_are_on_one_screen_at_1440x900(browser, app_ur
         shot(page, screenshot_dir, "playground_one_screen_1440x900")
     finally:
         context.close()
+
+
+def _wait_until(read, ok, timeout: float = 15.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = read()
+        if ok(value):
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"still {read()!r} after {timeout} s")
+
+
+def test_keyboard_space_plays_and_pauses_s_steps_r_resets(page, app_url):
+    page.goto(f"{app_url}/playground")
+    wait_for_app(page)
+    assert wait_for_metric(page, "Step", 60) == "0"
+    step = lambda: int(metric_value(page, "Step") or -1)  # noqa: E731
+    page.wait_for_function("() => window.__netplayKeys && window.__netplayKeys.step === 'pg_step'", timeout=30_000)
+    page.keyboard.press("s")
+    _wait_until(step, lambda v: v == 1)
+    page.keyboard.press("Space")
+    expect(page.get_by_role("button", name=re.compile(r"Pause$"))).to_be_visible(timeout=15_000)
+    _wait_until(step, lambda v: v > 20)
+    page.keyboard.press("Space")
+    expect(page.get_by_role("button", name=re.compile(r"Play$"))).to_be_visible(timeout=15_000)
+    wait_for_app(page)
+    page.keyboard.press("r")
+    _wait_until(step, lambda v: v == 0)
+    page.get_by_role("spinbutton", name="Hidden layers").click()  # typing in a field is not a shortcut
+    page.keyboard.press("s")
+    time.sleep(1.0)
+    assert step() == 0
+    assert_no_exception(page)
