@@ -335,7 +335,7 @@ def output_snapshot(preds: np.ndarray, sets: list[charts.PointSet], task: str, d
     else:
         signed = preds * 2 - 1 if task == "binary" else preds
         out.update(mode="signed", grid=render.u8((np.sign(signed) if discrete else signed) * 0.85))
-    out["sets"] = [{"xy": render.u8(ps.points, -charts.DOMAIN, charts.DOMAIN),
+    out["kept"] = [{"xy": render.u8(ps.points, -charts.DOMAIN, charts.DOMAIN),
                     "labels": render.u8(ps.labels) if task == "regression" else render.u8_codes(ps.labels),
                     "regression": task == "regression", "outline": "#%02x%02x%02x" % ps.outline}
                    for ps in sets]
@@ -404,19 +404,26 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
         st.caption("Each neuron drawn as what it computes over the plane (blue +, orange −); links coloured "
                    "by weight sign, thickness by size. Red outline: dead.")
     with out_col:
-        render.show("heatmap", "pg_out", output_snapshot(preds, sets, cfg.task, st.session_state["pg_discrete"]),
-                    height=PICTURE_PX, live=live_now,
+        plane = output_snapshot(preds, sets, cfg.task, st.session_state["pg_discrete"])
+        render.show("heatmap", "pg_out", plane, kept={"sets": plane.pop("kept")}, height=PICTURE_PX, live=live_now,
                     alt="The model's output over the input plane with the data points on top.")
         st.caption("Model output over the plane; white-ringed points train, black-ringed test.")
-    if not live_now:  # slide-ready pictures of the current state (Pillow, from the same model state)
-        colours = charts.output_colours(preds.reshape(GRID, GRID, -1) if cfg.task == "multiclass"
-                                        else preds.reshape(GRID, GRID), cfg.task, st.session_state["pg_discrete"])
-        net = charts.network_image(layer_sizes, labels, list(feats), ws, thumbs, highlight_dead=dead)
-        out_img = charts.boundary_image(colours, sets, cfg.task, title="Output")
+    if not live_now:  # slide-ready pictures of this state, drawn by Pillow only when asked for
+        discrete = st.session_state["pg_discrete"]
+
+        def network_png() -> bytes:
+            return charts.to_png(charts.network_image(layer_sizes, labels, list(feats), ws, thumbs,
+                                                      highlight_dead=dead))
+
+        def output_png() -> bytes:
+            colours = charts.output_colours(preds.reshape(GRID, GRID, -1) if cfg.task == "multiclass"
+                                            else preds.reshape(GRID, GRID), cfg.task, discrete)
+            return charts.to_png(charts.boundary_image(colours, sets, cfg.task, title="Output"))
+
         d = st.columns([1, 1, 3])
-        d[0].download_button("Network PNG", charts.to_png(net), file_name="netplay-network.png",
+        d[0].download_button("Network PNG", network_png, file_name="netplay-network.png",
                              mime="image/png", icon=":material/download:", key="pg_dl_net")
-        d[1].download_button("Output PNG", charts.to_png(out_img), file_name="netplay-output.png",
+        d[1].download_button("Output PNG", output_png, file_name="netplay-output.png",
                              mime="image/png", icon=":material/download:", key="pg_dl_out")
 
     curves, grads = st.columns(2)

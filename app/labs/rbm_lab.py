@@ -5,9 +5,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from app import render
 from app.charts import playground as pg_charts
 from app.charts import rbm as charts
-from app.charts.som import side_by_side
 from app.state import live, url
 from app.state.session import warm_engine
 from engine import datasets, limits
@@ -147,43 +147,68 @@ def draw_digits(m: RBM, x: np.ndarray, labels: np.ndarray, live_now: bool) -> No
     c[4].metric("Free energy: samples", f"{h.free_energy_model[-1]:.1f}",
                 help="Of 100 samples from a Gibbs chain that started at noise: above the data's while the model "
                      "still tells its dreams from real digits.")
-    encode = pg_charts.to_frame if live_now else pg_charts.to_png
     idx = shown_indices(labels)
+    recon = m.reconstruct(x[idx])
     a, b = st.columns([1.1, 1])
-    pairs = charts.pairs_image(x[idx], m.reconstruct(x[idx]), "Digits and their reconstructions")
-    a.image(encode(pairs))
-    filters = charts.filters_image(m.W, f"What hidden units 1-{min(64, m.config.n_hidden)} look for")
-    b.image(encode(filters), caption="Each square: one hidden unit's weights from the 8 x 8 pixels (blue +, orange −).")
-    curves = charts.curve_image(h.epoch, [("reconstruction error", h.reconstruction_error, "#0877bd")],
-                                width=420, height=220, x_label="epoch")
-    energy = charts.curve_image(h.epoch, [("data", h.free_energy_data, "#2ca02c"),
-                                          ("samples", h.free_energy_model, "#d62728")],
-                                width=420, height=220, x_label="epoch", title="free energy")
+    with a:
+        render.show("tiles", "rbm_pairs", {
+            "title": "Digits and their reconstructions", "note": "left: input   right: reconstruction",
+            "side": 8, "n": 2 * len(idx), "group": 2, "cols": 4, "scale": "ink",
+            "cells": render.u8(np.stack([x[idx], recon], axis=1).reshape(-1, 64), 0.0, 1.0)},
+            height=270, live=live_now, alt="Each shown digit beside the RBM's reconstruction of it.")
+    n_filters = min(64, m.config.n_hidden)
+    weights = m.W[:, :n_filters]
+    with b:
+        render.show("tiles", "rbm_filters", {
+            "title": f"What hidden units 1-{n_filters} look for", "side": 8, "n": n_filters, "cols": 8,
+            "scale": "signed", "cells": render.u8((weights / np.maximum(np.abs(weights).max(axis=0), 1e-12)).T)},
+            height=330, live=live_now, alt="Each hidden unit's weights drawn as an 8 x 8 picture.")
+        st.caption("Each square: one hidden unit's weights from the 8 x 8 pixels (blue +, orange −).")
+    left, right = st.columns(2)
+    epochs, err, fe_data, fe_model = render.thin(h.epoch, h.reconstruction_error, h.free_energy_data,
+                                                 h.free_energy_model, most=150)
+    with left:
+        render.show("lines", "rbm_error", {
+            "x": render.f32(epochs), "x_label": "epoch",
+            "series": [{"label": "reconstruction error", "colour": "#0877bd", "y": render.f32(err)}]},
+            height=220, live=live_now, alt="Reconstruction error over the epochs.")
+    with right:
+        render.show("lines", "rbm_energy", {
+            "x": render.f32(epochs), "x_label": "epoch", "title": "free energy",
+            "series": [{"label": "data", "colour": "#2ca02c", "y": render.f32(fe_data)},
+                       {"label": "samples", "colour": "#d62728", "y": render.f32(fe_model)}]},
+            height=220, live=live_now, alt="Free energy of the data and of the model's samples over the epochs.")
     chosen = int(st.session_state["rbm_digit"])
     probs = m.hidden_probabilities(x[chosen])[0]
-    bars = charts.bars_image(probs[:64], f"Digit #{chosen} ({labels[chosen]}): p(h = 1 | v), units 1-{min(64, len(probs))}",
-                             width=560, height=220)
     chain = st.session_state.get("rbm_chain")
     start = st.session_state["rbm_chain_from"]
     if chain is None:
         chain = chain_start(start, x, m.config.seed)
     chain = m.gibbs(chain, 1)[-1]  # one Gibbs step per frame: samples forming (or drifting) as you watch
     st.session_state["rbm_chain"] = chain
-    row = charts.digits_row(chain, f"Gibbs chains started at {'noise' if start == 'noise' else 'real digits'} "
-                                   "(one step per frame)")
-    strip = side_by_side([curves, energy])
-    st.image(encode(strip))
     d, e = st.columns([1.2, 1])
-    d.image(encode(bars))
-    e.image(encode(row))
+    with d:
+        render.show("bars", "rbm_hidden", {
+            "scale": "linear", "values": render.f32(probs[:64]),
+            "title": f"Digit #{chosen} ({labels[chosen]}): p(h = 1 | v), units 1-{min(64, len(probs))}"},
+            height=220, live=live_now, alt="How strongly each hidden unit responds to the chosen digit.")
+    with e:
+        render.show("tiles", "rbm_chain", {
+            "title": f"Gibbs chains started at {'noise' if start == 'noise' else 'real digits'} (one step per frame)",
+            "side": 8, "n": len(chain), "cols": len(chain), "scale": "ink", "cells": render.u8(chain, 0.0, 1.0)},
+            height=150, live=live_now, alt="Samples of the model: Gibbs chains, one step per frame.")
     if not live_now:
         st.caption(f"Pseudo-likelihood of 500 digits: {m.pseudo_likelihood():.2f} (higher is better; scikit-learn's "
                    "estimate: flip one random pixel of each digit and compare free energies).")
+        shown, recons, w_all = x[idx].copy(), recon.copy(), m.W.copy()
         f = st.columns([1, 1, 3])
-        f[0].download_button("Filters PNG", pg_charts.to_png(filters), file_name="netplay-rbm-filters.png",
-                             mime="image/png", icon=":material/download:", key="rbm_dl_filters")
-        f[1].download_button("Reconstructions PNG", pg_charts.to_png(pairs), file_name="netplay-rbm-recon.png",
-                             mime="image/png", icon=":material/download:", key="rbm_dl_pairs")
+        f[0].download_button(  # Pillow draws the PNGs only when asked for
+            "Filters PNG", lambda: pg_charts.to_png(charts.filters_image(
+                w_all, f"What hidden units 1-{min(64, w_all.shape[1])} look for")),
+            file_name="netplay-rbm-filters.png", mime="image/png", icon=":material/download:", key="rbm_dl_filters")
+        f[1].download_button(
+            "Reconstructions PNG", lambda: pg_charts.to_png(charts.pairs_image(shown, recons, "Digits and their reconstructions")),
+            file_name="netplay-rbm-recon.png", mime="image/png", icon=":material/download:", key="rbm_dl_pairs")
 
 
 def digits_view() -> None:

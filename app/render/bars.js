@@ -1,6 +1,7 @@
 // One bar per item on a log axis (gradient size per layer): tiny bars at the front = vanishing.
 export default function (component) {
   const d = component.data;
+  if (d.scale === "linear") return linearBars(component);
   return paint(component, d.height, (ctx, width, height) => {
   const left = 64, right = 14, top = 34, bottom = 42, vals = d.values;
   // zero, NaN or infinite (diverged) values get no bar and a label saying so, never a full bar
@@ -24,5 +25,29 @@ export default function (component) {
   });
   ctx.fillStyle = INK; ctx.textAlign = "left"; ctx.textBaseline = "top";
   ctx.fillText(d.title || "", left, 8);
+  });
+}
+
+// Values in [0, 1] (probabilities) as bars on a linear axis, optional labels under them.
+function linearBars(component) {
+  const d = component.data;
+  return paint(component, d.height, (ctx, width, height) => {
+    const vals = floats(d.values), labels = d.labels || [];
+    const left = 40, right = 10, top = 32, bottom = labels.length ? 26 : 12;
+    const py = (v) => top + (1 - v) * (height - top - bottom);
+    ctx.font = `14px ${FONT}`;
+    for (const t of [0, 0.5, 1]) {
+      ctx.strokeStyle = "#e1e1e1"; ctx.beginPath(); ctx.moveTo(left, py(t)); ctx.lineTo(width - right, py(t)); ctx.stroke();
+      ctx.fillStyle = FAINT; ctx.textAlign = "right"; ctx.textBaseline = "middle"; ctx.fillText(String(t), left - 5, py(t));
+    }
+    const bw = (width - left - right) / Math.max(vals.length, 1);
+    ctx.fillStyle = rgb(POS);
+    vals.forEach((v, k) => {
+      const c = Math.max(0, Math.min(1, v)), x = left + k * bw + bw * 0.12;
+      ctx.fillRect(x, py(c), Math.max(1, bw * 0.76), py(0) - py(c));
+    });
+    ctx.fillStyle = INK; ctx.textAlign = "center"; ctx.textBaseline = "top";
+    labels.forEach((l, k) => ctx.fillText(l, left + (k + 0.5) * bw, height - bottom + 5));
+    ctx.textAlign = "left"; ctx.font = `600 15px ${FONT}`; ctx.fillText(d.title || "", left, 8);
   });
 }

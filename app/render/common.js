@@ -5,14 +5,12 @@ const CLASSES = [NEG, POS, [44, 160, 44], [214, 39, 40], [148, 103, 189], [140, 
                  [227, 119, 194], [23, 190, 207], [188, 189, 34], [127, 127, 127]];
 const INK = "#282828", FAINT = "#5a5a5a", FONT = "system-ui, -apple-system, 'Segoe UI', sans-serif";
 
-function bytes(b64) {            // base64 -> Uint8Array
-  const s = atob(b64 || ""), out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
+function bytes(blob) {           // a frame's binary array (already a Uint8Array), or empty
+  return blob instanceof Uint8Array ? blob : new Uint8Array(0);
 }
-function floats(b64) {           // base64 of little-endian float32 -> Float32Array
-  const u = bytes(b64);
-  return new Float32Array(u.buffer, u.byteOffset, u.length >> 2);
+function floats(blob) {          // little-endian float32 (copied: the frame's bytes are unaligned)
+  const u = bytes(blob);
+  return new Float32Array(u.slice().buffer, 0, u.length >> 2);
 }
 function signed(u) { return u / 127.5 - 1; }   // uint8 0..255 -> [-1, 1]
 function diverging(v) {          // [-1, 1] -> [r, g, b]
@@ -31,11 +29,14 @@ function paint(component, height, draw) {
   if (!holder) {
     holder = document.createElement("div");
     holder.className = "np-holder";
+    holder.style.cssText = "width: 100%; line-height: 0;";
     parentElement.appendChild(holder);
   }
   let canvas = holder.querySelector("canvas");
   if (!canvas) {
     canvas = document.createElement("canvas");
+    canvas.style.display = "block";
+    canvas.style.maxWidth = "100%";
     holder.appendChild(canvas);
   }
   canvas.dataset.kind = data.kind;

@@ -45,6 +45,9 @@ export default function (component) {
     ctx.fillText(s.label, lx + 28, 16);
     lx += 44 + ctx.measureText(s.label).width;
   }
+  if (d.title) {
+    ctx.fillStyle = INK; ctx.textAlign = "right"; ctx.textBaseline = "middle"; ctx.fillText(d.title, width - right, 16);
+  }
   ctx.strokeStyle = "#aaaaaa"; ctx.lineWidth = 1;
   ctx.strokeRect(left + 0.5, top + 0.5, width - left - right, height - top - bottom);
   });

@@ -52,6 +52,57 @@ def claim_session() -> None:
         _this_run.number = newest
 
 
+DELIVERY_WAIT_S = 5.0  # a browser that takes no frame for this long has stopped reading: pause
+
+
+def _delivered() -> bool | None:
+    """Whether everything this session drew has left for the browser (the session's outgoing
+    queue is empty); None where that cannot be seen (no server runtime, as under AppTest).
+
+    Frames are paced by it: the next one is computed only once the last one has gone to the
+    socket, so a slow browser or a busy server skips frames instead of queueing them. Without it, 8 learners on 2
+    cores drew frames that waited in the queues (most then replaced unsent): 0.1 frames/s each."""
+    try:
+        from streamlit.runtime import Runtime
+        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+        if not Runtime.exists():
+            return None
+        info = Runtime.instance()._session_mgr.get_active_session_info(get_script_run_ctx().session_id)
+        if info is None:
+            return None
+        socket_queue = getattr(info.client, "_send_queue", None)  # messages not yet written to the socket
+        return info.session._browser_queue.is_empty() and (socket_queue is None or socket_queue.empty())
+    except (AttributeError, ImportError, TypeError):
+        return None
+
+
+def _click_waiting() -> bool:
+    """Whether a click (a rerun or stop request) waits for this run to yield. Streamlit looks only
+    when the script writes an element; between frames the loop would otherwise sit on it."""
+    try:
+        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+        from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
+
+        requests = get_script_run_ctx().script_requests
+        return requests is not None and requests._state != ScriptRequestType.CONTINUE
+    except (AttributeError, ImportError):
+        return False
+
+
+def _wait_for_delivery(playing_key: str) -> bool:
+    """Wait until the last frame has gone; False if the browser took nothing for DELIVERY_WAIT_S."""
+    waited = 0.0
+    while _delivered() is False:
+        if waited >= DELIVERY_WAIT_S:
+            return False
+        if _superseded() or not st.session_state.get(playing_key) or _click_waiting():
+            return True  # a click is waiting: let the loop see it
+        time.sleep(0.005)
+        waited += 0.005
+    return True
+
+
 def _superseded() -> bool:
     """Whether a newer run of this session has started since this one claimed it."""
     return getattr(_this_run, "number", None) != st.session_state.get(_NEWEST_KEY)
@@ -85,6 +136,7 @@ def transport(name: str, playing_key: str, on_step: Callable[[], None], on_reset
         with c[3]:
             extras()
     render.shortcuts(f"{name}_play", f"{name}_step", f"{name}_reset")
+    render.library()  # the live pictures' drawing code, once per run, outside the frames' slot
     if st.session_state.pop(f"_{name}_timed_out", False):
         st.info(f"Paused after {MAX_PLAY_S / 60:.0f} minutes of continuous play. Press Play to go on.")
     return playing
@@ -112,6 +164,11 @@ def play(name: str, playing_key: str, advance: Callable[[], bool], draw: Callabl
     frames = 0
     cost = st.session_state.setdefault(FRAME_COST_KEY, [0, 0.0])  # frames, CPU seconds of this thread
     while True:
+        if not _wait_for_delivery(playing_key):
+            st.session_state[playing_key] = False  # the browser is gone or stopped reading
+            st.stop()
+        if _click_waiting():
+            slot.empty()  # an element write: Streamlit ends this run here and reruns with the click
         tick = time.perf_counter()
         cpu = time.thread_time()
         with lock:

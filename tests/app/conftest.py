@@ -24,17 +24,18 @@ def open_page():
 
 def pictures(at) -> dict:
     """The browser-drawn pictures on the page (app/render): view name -> the snapshot it was sent."""
-    import json
+    from app.render import unpack
     out = {}
     for el in at.get("bidi_component"):
-        data = json.loads(el.proto.json)
+        if el.proto.WhichOneof("data") != "bytes":
+            continue  # the renderers' library and the keyboard shortcuts
+        data = unpack(el.proto.bytes)
+        data.update(data.pop("kept", {}))
         out[data["view"]] = data
     return out
 
 
-def decode_u8(b64: str, lo: float = -1.0, hi: float = 1.0):
-    """A renderer's uint8 payload back to numbers in [lo, hi]."""
-    import base64
-
+def decode_u8(b64: bytes, lo: float = -1.0, hi: float = 1.0):
+    """A renderer's uint8 array back to numbers in [lo, hi]."""
     import numpy as np
-    return np.frombuffer(base64.b64decode(b64), dtype=np.uint8) / 255.0 * (hi - lo) + lo
+    return np.frombuffer(b64, dtype=np.uint8) / 255.0 * (hi - lo) + lo

@@ -248,11 +248,9 @@ def test_the_browser_pictures_carry_the_engines_own_state(open_page):
 
 
 def test_a_live_frame_is_a_few_kilobytes_of_numbers_not_an_image(open_page):
-    import json
-
     at = play(open_page("playground"), 3)
     views = pictures(at)
     assert {"pg_net", "pg_out", "pg_loss_live", "pg_grads_live"} <= set(views)
-    size = sum(len(json.dumps(v)) for v in views.values())
+    size = sum(len(el.proto.bytes) for el in at.get("bidi_component"))
     assert size < 16_000, size  # a server-drawn frame was ~150 KB of JPEG
     assert not at.get("image"), "nothing is rasterised on the server while playing"

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from engine.rbm import RBM
+from tests.app.conftest import decode_u8, pictures
 
 
 def model(at) -> RBM:
@@ -19,7 +20,11 @@ def test_digits_view_renders_and_trains(open_page):
     assert (m.config.n_visible, m.config.n_hidden, m.config.k, m.config.persistent) == (64, 64, 1, False)
     assert set(np.unique(m.data)) == {0.0, 1.0} and m.data.shape == (1797, 64)
     assert metric(at, "Updates") == "0"
-    assert len(at.get("image")) == 5  # pairs, filters, curves, hidden bars, Gibbs chains
+    views = pictures(at)  # drawn in the browser: pairs, filters, two curves, hidden bars, Gibbs chains
+    assert {"rbm_pairs", "rbm_filters", "rbm_error", "rbm_energy", "rbm_hidden", "rbm_chain"} <= set(views)
+    n = min(64, m.config.n_hidden)
+    w = m.W[:, :n] / np.abs(m.W[:, :n]).max(axis=0)
+    np.testing.assert_allclose(decode_u8(views["rbm_filters"]["cells"]), w.T.ravel(), atol=1 / 250)
     e0 = float(metric(at, "Reconstruction error"))
     at.button(key="rbm_step").click().run()
     assert model(at).updates == 1
@@ -65,12 +70,14 @@ def test_threshold_changes_the_binarised_digits(open_page):
 
 def test_chosen_digit_and_chain_restart(open_page):
     at = open_page("rbm_lab")
-    urls = lambda: [str(e.proto) for e in at.get("image")]  # noqa: E731  (media URLs hash the picture)
-    before = urls()
+    before = pictures(at)
     at.number_input(key="rbm_digit").set_value(42).run()
-    after = urls()
-    assert before[3] != after[3]  # the hidden-probability bars are of another digit now
-    assert before[:2] == after[:2]  # nothing trained: the digit grid and filters are the same pictures
+    after = pictures(at)
+    assert before["rbm_hidden"]["values"] != after["rbm_hidden"]["values"]  # another digit's hidden units
+    probs = np.frombuffer(after["rbm_hidden"]["values"], dtype="<f4")
+    np.testing.assert_allclose(probs, model(at).hidden_probabilities(model(at).data[42])[0][:64], rtol=1e-6)
+    for view in ("rbm_pairs", "rbm_filters"):  # nothing trained: the same digits and filters
+        assert before[view]["cells"] == after[view]["cells"]
     chain = at.session_state["rbm_chain"].copy()
     at.button(key="rbm_chain_reset").click().run()
     assert not np.allclose(at.session_state["rbm_chain"], chain)

@@ -1,0 +1,25 @@
+"""A few learners play at once on one server (light websocket clients, tests/load): everyone
+gets live frames, Pause answers, nothing breaks. The capacity table is `python -m tests.load`."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.load.client import run_learner
+
+pytestmark = pytest.mark.e2e
+
+
+def test_three_learners_playing_at_once_all_get_frames_and_pause(app_url):
+    async def wave():
+        return await asyncio.gather(*(run_learner(app_url, "playground", 6.0, start_delay=i * 0.3)
+                                      for i in range(3)))
+
+    learners = asyncio.run(wave())
+    for le in learners:
+        assert not le.errors, le.errors
+        assert le.frames >= 6, f"only {le.frames} frames in {le.watch_s:.1f} s"
+        assert le.pause_s is not None and le.pause_s < 15
+        assert le.bytes_in / max(le.frames, 1) < 40_000, "a frame should be a few KB of numbers"
+    print("\n" + ", ".join(f"{le.fps:.1f} frames/s, pause {le.pause_s:.2f} s" for le in learners))

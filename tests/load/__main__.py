@@ -1,0 +1,111 @@
+"""Capacity benchmark: N learners press Play at once (``python -m tests.load``).
+
+    python -m tests.load [--sessions 1,4,8,15] [--lab playground|som|rbm|cnn|mix] [--seconds 20]
+                         [--url http://127.0.0.1:8501]
+
+Without ``--url`` it starts its own ``netplay`` server on a free loopback port (one process) and
+also reports that process's CPU per frame. Clients are light websocket learners
+(``tests.load.client``): no browsers, so they leave the server the CPU. Traffic goes to loopback
+(or the given URL) only, and every run is bounded in time. Not part of the test suite's pass/fail.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from tests.load.client import LABS, Learner, run_learner
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server() -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", f"--server.port={port}", "--server.address=127.0.0.1",
+                             "--server.fileWatcherType=none"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                return proc, url
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise SystemExit("the server did not come up in 180 s")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def wave(url: str, labs: list[str], seconds: float) -> list[Learner]:
+    """Everyone opens the lab within a second and plays for ``seconds``."""
+    return await asyncio.gather(*(run_learner(url, lab, seconds, start_delay=i / max(len(labs), 1))
+                                  for i, lab in enumerate(labs)))
+
+
+def percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sessions", default="1,4,8,15", help="comma-separated learner counts, one wave each")
+    parser.add_argument("--lab", default="playground", choices=(*LABS, "mix"))
+    parser.add_argument("--seconds", type=float, default=20.0, help="play time per wave (at most 120)")
+    parser.add_argument("--url", default=None, help="an already running server (loopback or your own host)")
+    args = parser.parse_args(argv)
+    seconds = min(max(args.seconds, 2.0), 120.0)
+    counts = [max(1, min(int(c), 60)) for c in args.sessions.split(",")]
+    proc, url = (None, args.url) if args.url else start_server()
+    try:
+        run_learner_warm = asyncio.run(wave(url, ["playground"], 2.0))  # compile / load kernels once
+        del run_learner_warm
+        print(f"server {url}  lab {args.lab}  {seconds:.0f} s per wave  CPU: {os.cpu_count()} cores")
+        print("| learners | frames/s each (min / median) | total frames/s | server CPU per frame | "
+              "KB/s per learner | Pause p95 / worst | errors |")
+        print("|---|---|---|---|---|---|---|")
+        for n in counts:
+            labs = [list(LABS)[i % len(LABS)] if args.lab == "mix" else args.lab for i in range(n)]
+            cpu0 = cpu_seconds(proc.pid) if proc else None
+            learners = asyncio.run(wave(url, labs, seconds))
+            cpu = cpu_seconds(proc.pid) - cpu0 if proc else None
+            fps = [le.fps for le in learners]
+            frames = sum(le.frames for le in learners)
+            pauses = [le.pause_s for le in learners if le.pause_s is not None]
+            kbs = [(le.bytes_in + le.media_bytes) / le.watch_s / 1000 for le in learners if le.watch_s]
+            errors = sum(len(le.errors) for le in learners)
+            per_frame = f"{cpu / frames * 1000:.1f} ms" if cpu is not None and frames else "n/a"
+            print(f"| {n} | {min(fps):.1f} / {statistics.median(fps):.1f} | {sum(fps):.1f} | {per_frame} | "
+                  f"{statistics.median(kbs) if kbs else float('nan'):.0f} | {percentile(pauses, 0.95):.2f} / "
+                  f"{max(pauses) if pauses else float('nan'):.2f} s | {errors} |", flush=True)
+            for le in learners:
+                for e in le.errors[:2]:
+                    print(f"  {le.lab}: {e}")
+    finally:
+        if proc:
+            proc.terminate()
+            proc.wait(10)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

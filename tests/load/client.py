@@ -1,0 +1,143 @@
+"""A light Streamlit client: one learner who opens a lab, presses Play, watches, presses Pause.
+
+It speaks Streamlit's own websocket protocol (protobuf BackMsg / ForwardMsg, as the browser's
+JavaScript does) and fetches the images a frame refers to, as a browser would, but draws nothing:
+the load a learner puts on the server without a browser eating the same CPU. Frames are counted
+from the deltas of the lab's main live picture.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+# lab -> (url path, transport name, the live picture counted as the frame: a render view or "image")
+LABS = {
+    "playground": ("playground", "pg", "pg_out"),
+    "playground_images": ("playground", "pg", "image"),
+    "som": ("som", "som", "image"),
+    "rbm": ("rbm", "rbm", "image"),
+    "cnn": ("cnn?cnn_mode=train", "cnn", "image"),
+}
+
+
+@dataclass
+class Learner:
+    lab: str
+    frames: int = 0
+    bytes_in: int = 0
+    media_bytes: int = 0
+    media_errors: int = 0
+    play_started: float = 0.0
+    watch_s: float = 0.0
+    pause_s: float | None = None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.watch_s if self.watch_s else 0.0
+
+
+def _rerun(page: str, query: str, widget_id: str | None = None, page_hash: str = "") -> bytes:
+    msg = BackMsg()
+    state = msg.rerun_script
+    state.query_string = query
+    state.page_name = page
+    state.page_script_hash = page_hash
+    if widget_id:
+        w = state.widget_states.widgets.add()
+        w.id = widget_id
+        w.trigger_value = True
+    return msg.SerializeToString()
+
+
+def _view_of(component) -> str:
+    """The view name of a picture drawn in the browser (app/render packs it in a JSON header)."""
+    if component.WhichOneof("data") != "bytes":
+        return ""
+    raw = component.bytes
+    n = int.from_bytes(raw[:4], "little")
+    return json.loads(raw[4:4 + n]).get("view", "")
+
+
+def _fetch(url: str) -> int:
+    with urllib.request.urlopen(url, timeout=10) as reply:
+        return len(reply.read())
+
+
+async def run_learner(base: str, lab: str, watch_s: float, start_delay: float = 0.0,
+                      deadline_s: float = 120.0) -> Learner:
+    """Open ``lab`` at ``base`` (http://host:port), Play for ``watch_s`` seconds, then Pause."""
+    path, name, frame_view = LABS[lab]
+    page, _, query = path.partition("?")
+    me = Learner(lab)
+    await asyncio.sleep(start_delay)
+    parts = urlsplit(base)
+    ws_url = f"ws://{parts.netloc}/_stcore/stream"
+    buttons: dict[str, str] = {}  # widget key -> current element id
+    page_hash = ""
+    finished = asyncio.Event()
+    counting = False
+    loop = asyncio.get_running_loop()
+
+    async def reader(ws) -> None:
+        nonlocal counting, page_hash
+        async for raw in ws:
+            me.bytes_in += len(raw)
+            msg = ForwardMsg()
+            msg.ParseFromString(raw)
+            kind = msg.WhichOneof("type")
+            if kind == "new_session":
+                page_hash = msg.new_session.page_script_hash
+            elif kind == "script_finished":
+                finished.set()
+            elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+                el = msg.delta.new_element
+                what = el.WhichOneof("type")
+                if what == "button" and el.button.id.endswith(f"-{name}_play"):
+                    buttons["play"] = el.button.id
+                elif what == "bidi_component" and counting and frame_view != "image":
+                    if frame_view in _view_of(el.bidi_component):
+                        me.frames += 1
+                elif what == "imgs":
+                    if counting and frame_view == "image":
+                        me.frames += 1
+                    for img in el.imgs.imgs:  # fetch the pictures, as a browser does
+                        if img.url.startswith("/"):
+                            try:
+                                me.media_bytes += await loop.run_in_executor(None, _fetch, base + img.url)
+                            except OSError as err:
+                                me.media_errors += 1
+                                me.errors.append(f"media {img.url}: {err}")
+
+    try:
+        async with websockets.connect(ws_url, subprotocols=["streamlit"], origin=base, max_size=None,
+                                      open_timeout=30) as ws:
+            task = asyncio.create_task(reader(ws))
+            await ws.send(_rerun(page, query))
+            await asyncio.wait_for(finished.wait(), deadline_s)
+            if "play" not in buttons:
+                raise RuntimeError(f"no Play button on {lab}")
+            finished.clear()
+            counting = True
+            me.play_started = time.perf_counter()
+            await ws.send(_rerun(page, query, buttons["play"]))
+            await asyncio.sleep(watch_s)
+            me.watch_s = time.perf_counter() - me.play_started
+            counting = False
+            finished.clear()
+            clicked = time.perf_counter()
+            await ws.send(_rerun(page, query, buttons["play"]))
+            await asyncio.wait_for(finished.wait(), deadline_s)
+            me.pause_s = time.perf_counter() - clicked
+            task.cancel()
+    except Exception as err:  # noqa: BLE001 - a learner's failure is a result to report
+        me.errors.append(f"{type(err).__name__}: {err}")
+    return me
