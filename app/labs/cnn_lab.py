@@ -8,11 +8,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app import images
+from app import images, render
 from app.charts import cnn as charts
 from app.charts import playground as pg_charts
 from app.charts.rbm import bars_image
-from app.charts.som import side_by_side
 from app.state import live, url
 from app.state.echo import quote
 from app.state.session import warm_engine
@@ -330,28 +329,51 @@ def draw_training(m: SmallCNN, live_now: bool) -> None:
     c[1].metric("Training loss", f"{h.train_loss[-1]:.3f}")
     c[2].metric("Test loss", f"{h.test_loss[-1]:.3f}")
     c[3].metric("Test accuracy", f"{h.test_accuracy[-1]:.1%}", help=f"On {len(m.y_test)} digits never trained on.")
-    encode = pg_charts.to_frame if live_now else pg_charts.to_png
-    curves = side_by_side([
-        pg_charts.curve_image(h.epoch, [("training", h.train_loss, "#0877bd"), ("test", h.test_loss, "#f59322")],
-                              width=420, height=220, x_label="epoch", title="loss"),
-        pg_charts.curve_image(h.epoch, [("training", h.train_accuracy, "#0877bd"), ("test", h.test_accuracy, "#f59322")],
-                              width=420, height=220, x_label="epoch", title="accuracy")])
-    st.image(encode(curves))
+    epochs, tl, vl, ta, va = render.thin(h.epoch, h.train_loss, h.test_loss, h.train_accuracy, h.test_accuracy,
+                                         most=150)
+    loss_col, acc_col = st.columns(2)
+    for col, view, title, train, test in ((loss_col, "cnn_loss", "loss", tl, vl),
+                                          (acc_col, "cnn_accuracy", "accuracy", ta, va)):
+        with col:
+            render.show("lines", view, {
+                "x": render.f32(epochs), "x_label": "epoch", "title": title,
+                "series": [{"label": "training", "colour": "#0877bd", "y": render.f32(train)},
+                           {"label": "test", "colour": "#f59322", "y": render.f32(test)}]},
+                height=220, live=live_now, alt=f"Training and test {title} over the epochs.")
     idx = int(st.session_state["cnn_digit"])
     digit = m.x_test[idx:idx + 1]
     a = m.forward(digit)
+
+    def maps(view: str, title: str, stack: np.ndarray, cols: int, height: int, alt: str) -> None:
+        peak = np.maximum(np.abs(stack).reshape(len(stack), -1).max(axis=1), 1e-12)[:, None, None]
+        render.show("tiles", view, {"title": title, "side": int(stack.shape[-1]), "n": len(stack), "cols": cols,
+                                    "scale": "signed", "cells": render.u8(stack / peak)},
+                    height=height, live=live_now, alt=alt)
+
     left, right = st.columns([1.3, 1])
     with left:
-        st.image(encode(side_by_side([charts.picture(digit[0, 0], 96).resize((96, 96)),
-                                      charts.maps_grid(m.param("w1")[:, 0], "layer-1 filters (3 x 3)", cell=48)])))
-        st.image(encode(charts.maps_grid(a["relu1"][0], "layer 1 after ReLU (8 x 8)", cell=48)))
-        st.image(encode(charts.maps_grid(a["pool1"][0], "layer 1 after max pooling (4 x 4)", cell=48)))
-        st.image(encode(charts.maps_grid(a["relu2"][0], "layer 2 after ReLU (4 x 4)", columns=8, cell=40)))
+        d1, d2 = st.columns([1, 3])
+        with d1:
+            render.show("tiles", "cnn_digit", {"title": f"test digit #{idx}", "side": 8, "n": 1, "cols": 1,
+                                               "scale": "ink", "cells": render.u8(digit[0, 0], 0.0, 1.0)},
+                        height=140, live=live_now, alt="The test digit the maps below are computed from.")
+        with d2:
+            maps("cnn_filters", "layer-1 filters (3 x 3)", m.param("w1")[:, 0], 8, 140,
+                 "The first layer's learned 3 x 3 filters.")
+        maps("cnn_relu1", "layer 1 after ReLU (8 x 8)", a["relu1"][0], 8, 120, "Layer-1 feature maps after ReLU.")
+        maps("cnn_pool1", "layer 1 after max pooling (4 x 4)", a["pool1"][0], 8, 120,
+             "Layer-1 feature maps after 2 x 2 max pooling.")
+        maps("cnn_relu2", "layer 2 after ReLU (4 x 4)", a["relu2"][0], 8, 160, "Layer-2 feature maps after ReLU.")
     with right:
         probs = a["probs"][0]
-        st.image(encode(bars_image(probs, f"softmax for test digit #{idx} (true: {m.y_test[idx]})",
-                                   [str(d) for d in range(10)], width=420)))
-        st.image(encode(charts.confusion_image(m.confusion())), caption="Test digits: true (rows) vs predicted.")
+        render.show("bars", "cnn_softmax", {
+            "scale": "linear", "values": render.f32(probs), "labels": [str(d) for d in range(10)],
+            "title": f"softmax for test digit #{idx} (true: {m.y_test[idx]})"},
+            height=220, live=live_now, alt="The network's probability for each digit class.")
+        conf = m.confusion()
+        render.show("matrix", "cnn_confusion", {"k": int(len(conf)), "counts": render.f32(conf.ravel()),
+                                                "title": "test digits: true vs predicted"},
+                    height=360, live=live_now, alt="Confusion matrix of the test digits.")
     if not live_now:
         draw_your_own(m, digit[0, 0])
 

@@ -22,7 +22,9 @@ export default function (component) {
         : (i, v) => { const a = v[i] / 255; return [paper[0] + (ink[0] - paper[0]) * a, paper[1] + (ink[1] - paper[1]) * a,
                                                      paper[2] + (ink[2] - paper[2]) * a]; };
       gridImage(ctx, img, side, colour, x, y, cell, cell, false);
-      if (g === group - 1 && group > 1) {
+      if (group === 1) {  // each map framed, so neighbouring maps never run together
+        ctx.strokeStyle = "#b4b4b4"; ctx.lineWidth = 1; ctx.strokeRect(x - 0.5, y - 0.5, cell + 1, cell + 1);
+      } else if (g === group - 1) {
         ctx.strokeStyle = "#c8c8c8"; ctx.lineWidth = 1;
         ctx.strokeRect(x - (group - 1) * (cell + 3) - 1.5, y - 1.5, group * cell + (group - 1) * 3 + 3, cell + 3);
       }

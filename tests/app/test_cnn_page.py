@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from engine.conv import feature_map
+from tests.app.conftest import pictures
 
 
 def sums(at) -> str:
@@ -111,7 +112,13 @@ def test_training_live_with_every_option(open_page):
         at.button(key="cnn_play").click().run()
     m = at.session_state["cnn_model"]
     assert m.steps == 200 and m.history.test_accuracy[-1] > max(0.8, acc0 + 0.5)
-    assert len(at.get("image")) >= 8
+    views = pictures(at)  # drawn in the browser: curves, digit, filters, maps, softmax, confusion
+    assert {"cnn_loss", "cnn_accuracy", "cnn_filters", "cnn_relu1", "cnn_pool1", "cnn_relu2", "cnn_softmax",
+            "cnn_confusion"} <= set(views)
+    np.testing.assert_array_equal(np.frombuffer(views["cnn_confusion"]["counts"], dtype="<f4"),
+                                  m.confusion().ravel())
+    probs = np.frombuffer(views["cnn_softmax"]["values"], dtype="<f4")
+    assert probs.shape == (10,) and abs(probs.sum() - 1) < 1e-5
     at.selectbox(key="cnn_opt").set_value("sgd").run()
     assert at.session_state["cnn_model"] is m and m.config.optimizer.name == "sgd"  # weights kept
     at.number_input(key="cnn_f1").set_value(4).run()
