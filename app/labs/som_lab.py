@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from app import render
 from app.charts import playground as pg_charts
 from app.charts import som as charts
 from app.state import live, presets, url
@@ -259,50 +260,110 @@ def draw(m: SOM, data: Dataset, live_now: bool) -> None:
                 help=f"Units (of {m.n_units}) that are the BMU of no sample.")
 
     h, bmu, sigma, text, x = last_update(m)
-    encode = pg_charts.to_frame if live_now else pg_charts.to_png
     a, b = st.columns(2)
-    size = (520, 520 if m.config.topology == "rectangular" else 470)
-    lay = layout_for(m, size)
+    height = 520 if m.config.topology == "rectangular" else 470
     weights = snap.weights
-    if kind == "colours":
-        picture = charts.colour_map_image(weights, lay, bmu if x is not None else None,
-                                          sigma if x is not None else None, "The map: each unit's weights as a colour")
-        caption = "Each cell is one unit painted with its weight vector (red, green, blue). Black ring: the last BMU; circle: radius σ."
-    elif kind in datasets.SHAPES_2D:
-        flat_bmu = bmu[0] * m.config.height + bmu[1] if x is not None else None
-        picture = charts.elastic_net_image(m.weights, m.adjacency(), m.data,
-                                           data.y if data.task != "none" else None, h.ravel() if x is not None else None,
-                                           x, flat_bmu, "The map as a net over the data")
-        caption = ("Each node is a unit placed at its weights, joined to its grid neighbours. Red star: the last "
-                   "sample; ringed node: its BMU; blue fill: how far each unit was pulled.")
-    else:
-        marks = m.labels_map(data.y)
-        picture = charts.u_matrix_image(m.u_matrix(), lay, marks, bmu if x is not None else None,
-                                        sigma if x is not None else None, "U-matrix with the labels of each cell",
-                                        label_names(kind), palette_for(kind))
-        caption = ("Dark: a unit close to its neighbours (inside a cluster); light: far from them (a border, "
-                   "or an outlier on its own). Markers: the labels of the samples each cell wins; the map never saw them.")
-    a.image(encode(picture), caption=caption)
-    swatches = (x, m.weights[bmu[0] * m.config.height + bmu[1]]) if (kind == "colours" and x is not None) else None
-    b.image(encode(charts.neighbourhood_image(h, lay, bmu, sigma, "Neighbourhood of the update: how much each unit moves",
-                                              swatches)),
-            caption=text + ". Blue: pulled towards the sample (darker = more), orange: pushed away.")
+    shown_bmu = bmu if x is not None else None
+    flat_bmu = shown_bmu[0] * m.config.height + shown_bmu[1] if shown_bmu is not None else None
+    grid = {"w": m.config.width, "h": m.config.height, "hex": m.config.topology == "hexagonal",
+            "centres": render.f32(m.positions().reshape(-1, 2))}
+    with a:
+        if kind == "colours":
+            render.show("somgrid", "som_map", {
+                **grid, "title": "The map: each unit's weights as a colour",
+                "colours": render.u8_codes(np.clip(weights[..., :3], 0, 1).reshape(-1, 3) * 255),
+                "bmu": flat_bmu, "sigma": sigma if x is not None else None},
+                height=height, live=live_now, alt="The map, each unit painted with its weight vector as a colour.")
+            caption = "Each cell is one unit painted with its weight vector (red, green, blue). Black ring: the last BMU; circle: radius σ."
+        elif kind in datasets.SHAPES_2D:
+            lo = np.minimum(m.data.min(axis=0), np.nanmin(m.weights, axis=0)) - 0.02
+            hi = np.maximum(m.data.max(axis=0), np.nanmax(m.weights, axis=0)) + 0.02
+            span = max(float((hi - lo).max()), 1e-9)
+            adj = m.adjacency()
+            edges = [(u, v) for u, row in enumerate(adj) for v in row if v > u]
+            kept = {"points": render.u8((m.data - lo) / span, 0.0, 1.0)}
+            if data.task != "none":
+                kept["labels"] = render.u8_codes(data.y)
+            render.show("net", "som_map", {
+                "title": "The map as a net over the data", "frame": [float(lo[0]), float(lo[1]), span],
+                "nodes": render.f32(m.weights), "edges": render.f32(np.array(edges).ravel()),
+                "pull": render.u8(h.ravel()) if x is not None else None, "bmu": flat_bmu,
+                "sample": [float(x[0]), float(x[1])] if x is not None else None},
+                kept=kept, height=500, live=live_now, alt="The map drawn over the data as an elastic net.")
+            caption = ("Each node is a unit placed at its weights, joined to its grid neighbours. Red star: the last "
+                       "sample; ringed node: its BMU; blue fill: how far each unit was pulled.")
+        else:
+            marks = m.labels_map(data.y)
+            cells = bytearray()
+            for (i, j), counts in marks.items():
+                for label in sorted(counts):
+                    cells += int(i * m.config.height + j).to_bytes(2, "little") + bytes([int(label) % 256])
+            palette = palette_for(kind)
+            render.show("somgrid", "som_map", {
+                **grid, "title": "U-matrix with the labels of each cell",
+                "colours": render.u8_codes(charts.grey_scale(m.u_matrix()).reshape(-1, 3)),
+                "markers": render.Blob(bytes(cells)), "legend": label_names(kind),
+                "palette": ["rgb(%d,%d,%d)" % tuple(c) for c in palette] if palette else None,
+                "bmu": flat_bmu, "sigma": sigma if x is not None else None},
+                height=height, live=live_now, alt="The U-matrix: light cells are far from their neighbours.")
+            caption = ("Dark: a unit close to its neighbours (inside a cluster); light: far from them (a border, "
+                       "or an outlier on its own). Markers: the labels of the samples each cell wins; the map never saw them.")
+        st.caption(caption)
+    with b:
+        v = np.clip(h, -1, 1)[..., None]
+        white = np.array([255.0, 255.0, 255.0])
+        pull = np.where(v >= 0, white + (charts.POS_RGB - white) * v, white + (charts.NEG_RGB - white) * -v)
+        swatches = None
+        if kind == "colours" and x is not None:
+            swatches = [list(np.clip(c[:3], 0, 1) * 255) for c in (x, m.weights[bmu[0] * m.config.height + bmu[1]])]
+        render.show("somgrid", "som_neighbourhood", {
+            **grid, "title": "How much each unit moves", "outline": "#d7d7d7",
+            "colours": render.u8_codes(pull.reshape(-1, 3)), "numbers": render.f32(h.ravel()),
+            "bmu": bmu[0] * m.config.height + bmu[1] if bmu is not None else None, "sigma": sigma,
+            "swatches": swatches},
+            height=height, live=live_now, alt="How much each unit moved towards the sample in the last update.")
+        st.caption(text + ". Blue: pulled towards the sample (darker = more), orange: pushed away.")
 
     steps = np.unique(np.linspace(0, m.config.steps, CURVE_POINTS).astype(int))
     hist = snap.history
-    imgs = [charts.schedule_image(steps, m.sigma_at(steps), snap.t, "radius (cells)", charts.POSITIVE),
-            charts.schedule_image(steps, m.learning_rate_at(steps), snap.t, "learning rate", "#f59322"),
-            charts.metric_curve_image(hist.step, hist.quantization_error, "quantization error", "#2ca02c", snap.steps),
-            charts.metric_curve_image(hist.step, [100 * v for v in hist.topographic_error], "topographic error %",
-                                      "#d62728", snap.steps)]
-    st.image(encode(charts.side_by_side(imgs)),  # one picture, not four: fewer fetches per live frame
-             caption="Radius and learning rate over the whole run (grey: still to come); the map's quality so far.")
+    hs, qe_hist, te_hist = render.thin(hist.step, hist.quantization_error,
+                                       [100 * v for v in hist.topographic_error], most=150)
+    curves = st.columns(4)
+    for col, view, label, xs, ys, colour, extra in (
+            (curves[0], "som_sigma", "radius σ", steps, m.sigma_at(steps), charts.POSITIVE, {"now": snap.t}),
+            (curves[1], "som_lr", "learning rate", steps, m.learning_rate_at(steps), "#f59322", {"now": snap.t}),
+            (curves[2], "som_qe", "quant. error", hs, qe_hist, "#2ca02c", {"x_max": snap.steps}),
+            (curves[3], "som_te", "topo. error %", hs, te_hist, "#d62728", {"x_max": snap.steps})):
+        with col:
+            render.show("lines", view, {"x": render.f32(xs), "x_label": "step",
+                                        "series": [{"label": label, "colour": colour, "y": render.f32(ys)}], **extra},
+                        height=220, live=live_now, alt=f"The {label} over the run.")
+    st.caption("Radius and learning rate over the whole run (dashed line: where training is now); the map's "
+               "quality so far.")
     if live_now:
         return
-    analysis(m, data, kind, picture)
+    analysis(m, data, kind)
 
 
-def analysis(m: SOM, data: Dataset, kind: str, picture) -> None:
+def map_picture(m: SOM, data: Dataset, kind: str):
+    """The map as a Pillow picture (for the PNG download): what the browser draws live."""
+    h, bmu, sigma, _, x = last_update(m)
+    size = (520, 520 if m.config.topology == "rectangular" else 470)
+    lay = layout_for(m, size)
+    if kind == "colours":
+        return charts.colour_map_image(m.snapshot().weights, lay, bmu if x is not None else None,
+                                       sigma if x is not None else None, "The map: each unit's weights as a colour")
+    if kind in datasets.SHAPES_2D:
+        flat_bmu = bmu[0] * m.config.height + bmu[1] if x is not None else None
+        return charts.elastic_net_image(m.weights, m.adjacency(), m.data, data.y if data.task != "none" else None,
+                                        h.ravel() if x is not None else None, x, flat_bmu,
+                                        "The map as a net over the data")
+    return charts.u_matrix_image(m.u_matrix(), lay, m.labels_map(data.y), bmu if x is not None else None,
+                                 sigma if x is not None else None, "U-matrix with the labels of each cell",
+                                 label_names(kind), palette_for(kind))
+
+
+def analysis(m: SOM, data: Dataset, kind: str) -> None:
     """Paused: the U-matrix and hit map with hover, the isolated samples, downloads."""
     st.subheader("Reading the map")
     u = m.u_matrix()
@@ -342,7 +403,7 @@ def analysis(m: SOM, data: Dataset, kind: str, picture) -> None:
         found = int(data.y[top].sum())
         st.caption(f"{found} of the {int(data.y.sum())} planted outliers are in this list.")
     d = st.columns([1, 1, 3])
-    d[0].download_button("Map PNG", pg_charts.to_png(picture), file_name="netplay-som-map.png", mime="image/png",
+    d[0].download_button("Map PNG", lambda: pg_charts.to_png(map_picture(m, data, kind)), file_name="netplay-som-map.png", mime="image/png",
                          icon=":material/download:", key="som_dl_map")
     d[1].download_button("Weights CSV", pd.DataFrame(m.weights, columns=list(data.feature_names)).to_csv(index=False),
                          file_name="netplay-som-weights.csv", mime="text/csv", icon=":material/download:",

@@ -27,7 +27,7 @@ import numpy as np
 import streamlit as st
 
 HERE = Path(__file__).parent
-KINDS = ("heatmap", "network", "lines", "bars", "tiles", "matrix")
+KINDS = ("heatmap", "network", "lines", "bars", "tiles", "matrix", "somgrid", "net")
 _frames = itertools.count()  # per-process: a live frame's key is unique within any run
 
 
@@ -160,6 +160,7 @@ def _release(key: str) -> bool:
         return False
 
 
+FITTED = ("somgrid",)  # kinds whose height follows their width
 KEPT_EVERY = 50  # frames: a browser that missed the rarely-changing parts gets them again this often
 
 
@@ -192,4 +193,5 @@ def show(kind: str, view: str, data: dict, *, height: int, alt: str, live: bool,
     key = f"np_{view}"
     if live and not _release(key):
         key = f"np_{view}@{frame}"
-    _components()[1](key=key, data=pack(payload), height=int(height), width="stretch")
+    fits = kind in FITTED  # these size themselves to their column (at most ``height``)
+    _components()[1](key=key, data=pack(payload), height="content" if fits else int(height), width="stretch")

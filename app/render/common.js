@@ -24,6 +24,7 @@ function rgb(c) { return `rgb(${c[0] | 0},${c[1] | 0},${c[2] | 0})`; }
 // id of its own) replaces the last one without a blank in between. A ResizeObserver redraws at
 // a new column width (window resized, presentation mode). Returns the mount's cleanup.
 function paint(component, height, draw) {
+  // ``height``: pixels, or a function of the width (a picture whose shape follows its column)
   const { data, parentElement } = component;
   let holder = parentElement.querySelector(".np-holder");
   if (!holder) {
@@ -44,7 +45,8 @@ function paint(component, height, draw) {
   canvas.dataset.view = data.view;
   canvas.setAttribute("role", "img");
   canvas.setAttribute("aria-label", data.alt || "");
-  canvas.style.height = height + "px";
+  const heightFor = typeof height === "function" ? height : () => height;
+  if (typeof height !== "function") canvas.style.height = height + "px";
   let drawnAt = -1, pending = 0;
   const go = () => {
     pending = 0;
@@ -52,6 +54,8 @@ function paint(component, height, draw) {
     if (!width) { pending = requestAnimationFrame(go); return; }
     if (width === drawnAt) return;
     drawnAt = width;
+    height = Math.round(heightFor(width));
+    canvas.style.height = height + "px";
     const ratio = window.devicePixelRatio || 1;
     canvas.width = Math.round(width * ratio);
     canvas.height = Math.round(height * ratio);

@@ -11,7 +11,7 @@ export default function (component) {
   }
   if (!xs.length || !Number.isFinite(lo)) return;
   if (hi - lo < 1e-12) { lo -= 0.5; hi += 0.5; }
-  const xlo = xs[0], xhi = Math.max(xs[xs.length - 1], xlo + 1);
+  const xlo = xs[0], xhi = Math.max(xs[xs.length - 1], xlo + 1, d.x_max || 0);
   const px = (v) => left + (v - xlo) / (xhi - xlo) * (width - left - right);
   const py = (v) => top + (1 - (v - lo) / (hi - lo)) * (height - top - bottom);
   ctx.font = `14px ${FONT}`;
@@ -21,7 +21,7 @@ export default function (component) {
     ctx.fillStyle = FAINT; ctx.textAlign = "right"; ctx.textBaseline = "middle";
     ctx.fillText(d.log_y ? `1e${t.toFixed(0)}` : fmt(t), left - 6, py(t));
   }
-  for (const t of ticks(xlo, xhi)) {
+  for (const t of ticks(xlo, xhi, Math.max(2, Math.floor((width - left - right) / 70)))) {
     ctx.fillStyle = FAINT; ctx.textAlign = "center"; ctx.textBaseline = "top";
     ctx.fillText(fmt(t), px(t), height - bottom + 6);
   }
@@ -45,6 +45,11 @@ export default function (component) {
     ctx.fillText(s.label, lx + 28, 16);
     lx += 44 + ctx.measureText(s.label).width;
   }
+  if (d.now !== undefined && d.now !== null) {  // where training stands on a schedule drawn for the whole run
+    ctx.strokeStyle = "#555555"; ctx.lineWidth = 1.5; ctx.setLineDash([4, 4]);
+    ctx.beginPath(); ctx.moveTo(px(d.now), top); ctx.lineTo(px(d.now), height - bottom); ctx.stroke();
+    ctx.setLineDash([]);
+  }
   if (d.title) {
     ctx.fillStyle = INK; ctx.textAlign = "right"; ctx.textBaseline = "middle"; ctx.fillText(d.title, width - right, 16);
   }
@@ -60,4 +65,7 @@ function ticks(lo, hi, n = 5) {
   for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) out.push(t);
   return out;
 }
-function fmt(t) { return Math.abs(t) >= 1e4 || (t !== 0 && Math.abs(t) < 1e-3) ? t.toExponential(0) : String(+t.toPrecision(3)); }
+function fmt(t) {
+  if (Math.abs(t) >= 1e3 && Math.abs(t) < 1e6) return `${+(t / 1e3).toPrecision(3)}k`;
+  return Math.abs(t) >= 1e6 || (t !== 0 && Math.abs(t) < 1e-3) ? t.toExponential(0) : String(+t.toPrecision(3));
+}

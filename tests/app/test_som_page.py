@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from engine.som import SOM
+from tests.app.conftest import pictures
 
 
 def model(at) -> SOM:
@@ -27,7 +28,12 @@ def test_defaults_render_the_colour_map_paused_at_step_zero(open_page):
     assert (m.config.width, m.config.height, m.config.sigma, m.config.steps) == (20, 20, 5.0, 5000)
     assert m.data.shape == (1000, 3)
     assert metric(at, "Step") == "0" and metric(at, "Radius") == "5.00"
-    assert len(at.get("image")) == 3  # map, neighbourhood, the strip of four curves
+    views = pictures(at)  # drawn in the browser: map, neighbourhood, four curves
+    assert {"som_map", "som_neighbourhood", "som_sigma", "som_lr", "som_qe", "som_te"} <= set(views)
+    colours = np.frombuffer(views["som_map"]["colours"], dtype=np.uint8).reshape(-1, 3)
+    expected = np.clip(m.weights[:, :3], 0, 1) * 255  # unit u = column * height + row, as the engine
+    assert np.abs(colours - expected).max() <= 1
+    assert len(np.frombuffer(views["som_map"]["centres"], dtype="<f4")) == 2 * m.n_units
     assert len(at.get("plotly_chart")) == 2  # U-matrix, hit map (paused)
     assert len(at.dataframe[0].value) == 10
     assert not at.warning and not at.error
@@ -54,9 +60,15 @@ def test_the_last_update_is_shown_with_its_numbers(open_page):
     at = open_page("som_lab")
     at.button(key="som_step").click().run()
     snap = model(at).snapshot()
-    captions = " ".join(str(e.proto) for e in at.get("image"))
+    captions = " ".join(c.value for c in at.caption)
     assert f"sample #{snap.last_sample}" in captions and f"BMU {snap.last_bmu}" in captions
     assert f"learning rate = {snap.last_learning_rate:.3f}" in captions
+    view = pictures(at)["som_neighbourhood"]
+    m = model(at)
+    bmu = snap.last_bmu[0] * m.config.height + snap.last_bmu[1]
+    assert view["bmu"] == bmu and view["sigma"] == pytest.approx(snap.last_sigma)
+    np.testing.assert_allclose(np.frombuffer(view["numbers"], dtype="<f4"),
+                               m.neighbourhood(snap.last_bmu, snap.last_sigma).ravel(), rtol=1e-6)
 
 
 @pytest.mark.parametrize("key, value, attribute, expected", [
