@@ -3,6 +3,7 @@ gets live frames, Pause answers, nothing breaks. The capacity table is `python -
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 
 import pytest
 
@@ -16,7 +17,9 @@ def test_three_learners_playing_at_once_all_get_frames_and_pause(app_url):
         return await asyncio.gather(*(run_learner(app_url, "playground", 6.0, start_delay=i * 0.3)
                                       for i in range(3)))
 
-    learners = asyncio.run(wave())
+    # in a thread of its own: Playwright's sync API keeps an event loop running in this one
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        learners = pool.submit(asyncio.run, wave()).result(timeout=120)
     for le in learners:
         assert not le.errors, le.errors
         assert le.frames >= 6, f"only {le.frames} frames in {le.watch_s:.1f} s"
