@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from app import render
 from app.charts import activations as act_charts
-from app.charts import neuron as neuron_charts
-from app.charts.playground import to_frame, to_png
+from app.charts.theme import NEGATIVE, SERIES
 from app.state import live, url
 from app.state.echo import quote
 from engine import activations as act
@@ -188,12 +188,26 @@ def _draw_perceptron(model: Perceptron, live_now: bool = False) -> None:
     # pictures, playing or paused: a Plotly chart per frame is still drawing when the next one
     # comes, and a paused Plotly chart replaced by a picture on Play lingers greyed beside it
     left, right = st.columns(2)
-    encode = to_frame if live_now else to_png
-    left.image(encode(neuron_charts.decision_plane_image(snap, f"{model.config.gate}: decision line, "
-                                                               f"epoch {snap.epoch}")))
-    if len(snap.errors):
-        right.image(encode(neuron_charts.errors_image(snap)))
-    right.image(encode(neuron_charts.weights_image(snap)))
+    with left:
+        render.show("perceptron", "pc_plane", {
+            "title": f"{model.config.gate}: decision line, epoch {snap.epoch}",
+            "w": [float(v) for v in snap.weights], "b": float(snap.bias),
+            "points": [[float(x1), float(x2), int(t), int(g)]
+                       for (x1, x2), t, g in zip(snap.x, snap.y, snap.predictions)]},
+            height=480, live=live_now, alt="The truth table's corners with the perceptron's decision line.")
+    with right:
+        if len(snap.errors):
+            render.show("lines", "pc_errors", {
+                "x": render.f32(np.arange(1, len(snap.errors) + 1)), "x_label": "epoch", "title": "errors per epoch",
+                "series": [{"label": "misclassified", "colour": NEGATIVE, "y": render.f32(snap.errors)}]},
+                height=230, live=live_now, alt="Misclassified corners in each epoch.")
+        render.show("lines", "pc_weights", {
+            "x": render.f32(np.arange(len(snap.bias_history))), "x_label": "epoch (0 = initial)",
+            "title": "weights and bias",
+            "series": [*({"label": f"w{j + 1}", "colour": SERIES[j], "y": render.f32(snap.weight_history[:, j])}
+                         for j in range(snap.weight_history.shape[1])),
+                       {"label": "b", "colour": "#000000", "y": render.f32(snap.bias_history)}]},
+            height=230, live=live_now, alt="The weights and bias after each epoch.")
 
 
 def activations() -> None:

@@ -27,7 +27,7 @@ import numpy as np
 import streamlit as st
 
 HERE = Path(__file__).parent
-KINDS = ("heatmap", "network", "lines", "bars", "tiles", "matrix", "somgrid", "net")
+KINDS = ("heatmap", "network", "lines", "bars", "tiles", "matrix", "somgrid", "net", "perceptron")
 _frames = itertools.count()  # per-process: a live frame's key is unique within any run
 
 

@@ -2,7 +2,8 @@
 export default function (component) {
   const d = component.data;
   return paint(component, d.height, (ctx, width, height) => {
-  const left = 64, right = 14, top = 34, bottom = 42;
+  // a title takes the first line and the legend the second, so neither runs over the other
+  const left = 64, right = 14, top = d.title ? 52 : 34, bottom = 42, legendY = d.title ? 36 : 16;
   const xs = floats(d.x), series = d.series.map((s) => ({ ...s, y: floats(s.y) }));
   const tr = d.log_y ? (v) => Math.log10(Math.max(v, 1e-300)) : (v) => v;
   let lo = Infinity, hi = -Infinity;
@@ -39,10 +40,10 @@ export default function (component) {
       if (started) ctx.lineTo(X, Y); else { ctx.moveTo(X, Y); started = true; }
     }
     ctx.stroke();
-    ctx.beginPath(); ctx.moveTo(lx, 16); ctx.lineTo(lx + 22, 16); ctx.stroke();
+    ctx.beginPath(); ctx.moveTo(lx, legendY); ctx.lineTo(lx + 22, legendY); ctx.stroke();
     ctx.setLineDash([]);
     ctx.fillStyle = INK; ctx.textAlign = "left"; ctx.textBaseline = "middle";
-    ctx.fillText(s.label, lx + 28, 16);
+    ctx.fillText(s.label, lx + 28, legendY);
     lx += 44 + ctx.measureText(s.label).width;
   }
   if (d.now !== undefined && d.now !== null) {  // where training stands on a schedule drawn for the whole run
@@ -51,7 +52,8 @@ export default function (component) {
     ctx.setLineDash([]);
   }
   if (d.title) {
-    ctx.fillStyle = INK; ctx.textAlign = "right"; ctx.textBaseline = "middle"; ctx.fillText(d.title, width - right, 16);
+    ctx.fillStyle = INK; ctx.font = `600 15px ${FONT}`; ctx.textAlign = "left"; ctx.textBaseline = "middle";
+    ctx.fillText(d.title, left, 14);
   }
   ctx.strokeStyle = "#aaaaaa"; ctx.lineWidth = 1;
   ctx.strokeRect(left + 0.5, top + 0.5, width - left - right, height - top - bottom);
