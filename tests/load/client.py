@@ -18,13 +18,13 @@ import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-# lab -> (url path, transport name, the live picture counted as the frame: a render view or "image")
+# lab -> (url path, transport name, the live picture counted as a frame: a render view, or "image"
+# for a lab that still sends server-drawn images)
 LABS = {
     "playground": ("playground", "pg", "pg_out"),
-    "playground_images": ("playground", "pg", "image"),
-    "som": ("som", "som", "image"),
-    "rbm": ("rbm", "rbm", "image"),
-    "cnn": ("cnn?cnn_mode=train", "cnn", "image"),
+    "som": ("som", "som", "som_map"),
+    "rbm": ("rbm", "rbm", "rbm_pairs"),
+    "cnn": ("cnn?cnn_mode=train", "cnn", "cnn_loss"),
 }
 
 
