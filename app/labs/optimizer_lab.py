@@ -341,6 +341,18 @@ with left:
                     help="Fixes SGD's batches (and the network and its directions): same seed, same run.")
 
 
+# where our rules differ from what PyTorch and Keras do (engine.optimizers has the formulas)
+RULE_NOTES = {
+    "nadam": "Nadam here is Adam with a Nesterov look-ahead and a constant β₁. PyTorch's NAdam and Keras' "
+             "Nadam also ramp the momentum weight up from about β₁/2 over some 10,000 steps, so their "
+             "first steps lean less on momentum.",
+    "momentum": "PyTorch's form: v = μv + g, then a step of η·v (Keras writes v = μv − ηg; the same path "
+                "while η stays fixed).",
+    "nesterov": "The look-ahead form: v = μv + g, then a step of η(g + μv).",
+    "adam": "ε is added outside the square root, as PyTorch (ε = 1e-8) and Keras (1e-7) do.",
+}
+
+
 def racer_controls(names: list[str], lr_editable: bool = True) -> None:
     """Per-optimizer hyper-parameters, each under its own colour."""
     for name in names:
@@ -350,7 +362,7 @@ def racer_controls(names: list[str], lr_editable: bool = True) -> None:
         colour = charts.COLOURS[name]
         cols = st.columns([1.1] + [1] * 4)
         cols[0].markdown(f"<span style='color:{colour};font-weight:700;font-size:1.1rem'>● {OPT_LABELS[name]}</span>",
-                         unsafe_allow_html=True)
+                         unsafe_allow_html=True, help=RULE_NOTES.get(name))
         for i, p in enumerate(params):
             key = f"op_lr_{name}" if p == "lr" else f"op_{name}_{p}"
             if p == "lr":
