@@ -105,8 +105,9 @@ def u8_codes(codes: np.ndarray) -> Blob:
 
 
 def f32(values) -> Blob:
-    """Numbers as little-endian float32."""
-    return Blob(np.asarray(values, dtype="<f4").tobytes())
+    """Numbers as little-endian float32 (beyond its range: infinity, as a diverged loss is)."""
+    with np.errstate(over="ignore"):
+        return Blob(np.asarray(values, dtype=np.float64).astype("<f4").tobytes())
 
 
 def pack(payload: dict) -> bytes:

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.helpers import (assert_no_exception, assert_nothing_greyed_while_playing,
                                frames_per_second, pause_and_check_it_holds, shot, wait_for_app,
-                               wait_for_metric)
+                               wait_for_metric, watch_canvas)
 
 pytestmark = pytest.mark.e2e
 
@@ -54,6 +54,8 @@ def test_small_cnn_trains_live(page, app_url, screenshot_dir):
     assert_nothing_greyed_while_playing(page)
     print(f"\nCNN live training: {fps:.1f} frames/s in Chromium (5 updates of batch 32 per frame)")
     assert fps > 0
+    drawn = watch_canvas(page, "cnn_relu1", 3.0)  # drawn in the browser, updated in place
+    assert drawn["frames"] > 0 and drawn["sameNode"] and drawn["replaced"] == 0 and drawn["inked"] > 200, drawn
     time.sleep(4.0)
     pause_and_check_it_holds(page, lambda p: wait_for_metric(p, "Epoch"))
     accuracy = float(wait_for_metric(page, "Test accuracy").rstrip("%"))

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.helpers import (assert_no_exception, assert_nothing_greyed_while_playing, frames_per_second,
                                pause_and_check_it_holds, shot, wait_for_app,
-                               wait_for_metric)
+                               wait_for_metric, watch_canvas)
 
 pytestmark = pytest.mark.e2e
 
@@ -29,6 +29,8 @@ def test_digits_train_live_and_pause(page, app_url, screenshot_dir):
     print(f"\nRBM live view: {fps:.1f} frames/s in Chromium (digits, 64 hidden, CD-1, 10 batches per frame)")
     assert fps > 0
     assert_nothing_greyed_while_playing(page)
+    drawn = watch_canvas(page, "rbm_pairs", 3.0)  # drawn in the browser, updated in place
+    assert drawn["frames"] > 0 and drawn["sameNode"] and drawn["replaced"] == 0 and drawn["inked"] > 200, drawn
     shot(page, screenshot_dir, "rbm_digits_playing")
     held = pause_and_check_it_holds(page, updates)
     assert held > 10
