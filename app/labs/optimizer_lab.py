@@ -8,6 +8,7 @@ import numpy as np
 import streamlit as st
 from PIL import Image, ImageDraw
 
+from app import render
 from app.charts import optimizers as charts
 from app.charts import playground as pg_charts
 from app.state import live, presets, url
@@ -353,6 +354,12 @@ RULE_NOTES = {
 }
 
 
+def normalised(values: np.ndarray) -> np.ndarray:
+    """Values scaled to [0, 1] (NaN as 1: off the chart's top)."""
+    lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
+    return np.nan_to_num((values - lo) / (hi - lo + 1e-12), nan=1.0)
+
+
 def racer_controls(names: list[str], lr_editable: bool = True) -> None:
     """Per-optimizer hyper-parameters, each under its own colour."""
     for name in names:
@@ -552,20 +559,38 @@ with main:
         st.caption("Playing: pause, then click the contour plot to start from somewhere else." if playing else
                    "Paused: click anywhere on the contour plot to start every optimizer from there.")
         c1, c2 = st.columns([1.3, 1])
-        if playing:
-            c1.image(pg_charts.to_frame(charts.contour_frame(background(620, 540), xs, ys, result, t, colours,
-                                                             minima, start)), width="stretch")
-            c2.image(pg_charts.to_frame(loss_picture(t, colours, 470, 420)), width="stretch")
+        if playing:  # drawn in the browser: the paths and curves arrive once, each frame is the step
+            with c1:
+                render.show("race", "op_race", {
+                    "n": len(xs), "window": [float(xs[0]), float(xs[-1]), float(ys[0]), float(ys[-1])],
+                    "steps": int(result.steps), "t": t, "colours": colours,
+                    "diverged": [int(v) for v in result.diverged_at], "start": [float(v) for v in start],
+                    "minima": np.asarray(minima, dtype=float).reshape(-1, 2).tolist(), "axis": list(axis)},
+                    kept={"grid": memo("_op_grid_u8", grid_key, lambda: render.u8(
+                              normalised(charts.shown_values(np.asarray(z, dtype=float), surface.log_contours)),
+                              0.0, 1.0)),
+                          "paths": render.f32(result.positions)},
+                    height=540, live=True, alt="The optimizers' paths over the loss surface, step by step.")
+            gap = surface.min_value is not None
+            steps_x = render.f32(np.arange(result.steps + 1))
+            with c2:
+                render.show("lines", "op_loss", {"upto": min(t, result.steps), "x_label": "step", "log_y": gap,
+                                                  "title": "f − f(min)" if gap else "loss"},
+                            kept={"x": steps_x, "series": [
+                                {"label": label, "colour": colours[r],
+                                 "y": render.f32(result.losses[r] - surface.min_value if gap else result.losses[r])}
+                                for r, label in enumerate(result.labels)]},
+                            height=420, live=True, alt="Each optimizer's loss over the steps.")
             eff = result.effective_step_size()
-            n = min(t, result.steps)
-            pics = [pg_charts.curve_image(list(range(1, n + 1)), [(label, eff[r, :n, c], colours[r])
-                                                                  for r, label in enumerate(result.labels)],
-                                          540, 280, "step", log_y=True, x_max=result.steps,
-                                          title=f"|Δp|/|g| along {axis[c]}") for c in range(2)]
-            both = Image.new("RGB", (1080, 280), "white")
-            both.paste(pics[0], (0, 0))
-            both.paste(pics[1], (540, 0))
-            st.image(pg_charts.to_frame(both), width="stretch")
+            for col, c in zip(st.columns(2), range(2)):
+                with col:
+                    render.show("lines", f"op_step_{c}", {"upto": max(min(t, result.steps) - 1, 0),
+                                                          "x_label": "step", "log_y": True,
+                                                          "title": f"|Δp|/|g| along {axis[c]}"},
+                                kept={"x": render.f32(np.arange(1, result.steps + 1)), "series": [
+                                    {"label": label, "colour": colours[r], "y": render.f32(eff[r, :, c])}
+                                    for r, label in enumerate(result.labels)]},
+                                height=280, live=True, alt=f"The effective step size along {axis[c]}.")
         else:
             fig = charts.contour(xs, ys, z, surface.log_contours, result, t, colours, minima, start, axis,
                                  pickable=True)

@@ -20,14 +20,13 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import threading
 from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
 HERE = Path(__file__).parent
-KINDS = ("heatmap", "network", "lines", "bars", "tiles", "matrix", "somgrid", "net", "perceptron")
+KINDS = ("lines", "heatmap", "network", "bars", "tiles", "matrix", "somgrid", "net", "perceptron", "race")
 _frames = itertools.count()  # per-process: a live frame's key is unique within any run
 
 
@@ -65,7 +64,12 @@ __netplay.mount = function (component) {
   const host = component.parentElement, kept = (host.__npKept = host.__npKept || {});
   if (data.kept) Object.assign(kept, data.kept);   // parts that change rarely come only now and then
   const frame = { ...component, data: { ...kept, ...data } };
-  return __netplay[frame.data.kind](frame);
+  try {
+    return __netplay[frame.data.kind](frame);
+  } catch (err) {  // a frame that cannot be drawn leaves the last picture, never an error box
+    console.error("netplay", frame.data.view, err);
+    return null;
+  }
 };
 """
 
@@ -171,9 +175,11 @@ def _kept_part(view: str, kept: dict, live: bool) -> dict | None:
     if not kept:
         return None
     digest = hashlib.blake2b(pack(kept), digest_size=8).digest()
+    from app.state import live  # here, not at the top: live imports this module
+
     memo = st.session_state.setdefault("_np_kept", {})
     run, last, count = memo.get(view, (None, None, 0))
-    here = threading.get_ident()  # each script run has its own thread
+    here = getattr(live._this_run, "number", None)  # this script run (thread ids are reused across runs)
     if not live or run != here or last != digest or count >= KEPT_EVERY:
         memo[view] = (here, digest, 1)
         return kept

@@ -2,9 +2,22 @@
 export default function (component) {
   const d = component.data;
   return paint(component, d.height, (ctx, width, height) => {
-  // a title takes the first line and the legend the second, so neither runs over the other
-  const left = 64, right = 14, top = d.title ? 52 : 34, bottom = 42, legendY = d.title ? 36 : 16;
-  const xs = floats(d.x), series = d.series.map((s) => ({ ...s, y: floats(s.y) }));
+  // a title takes the first line and the legend the lines below it (wrapped to the width), so
+  // neither runs over the other or off the picture
+  const left = 64, right = 14, bottom = 42, legendTop = d.title ? 36 : 16;
+  ctx.font = `14px ${FONT}`;
+  const spots = [];
+  let lx = left, row = 0;
+  for (const s of d.series) {
+    const w = 44 + ctx.measureText(s.label).width;
+    if (lx > left && lx + w - 16 > width - right) { lx = left; row += 1; }
+    spots.push([lx, legendTop + 18 * row]);
+    lx += w;
+  }
+  const top = legendTop + 18 * row + 18;
+  // ``upto``: draw only the first upto + 1 points (a race revealed step by step from arrays sent once)
+  const shown = (a) => (d.upto === undefined || d.upto === null ? a : a.subarray(0, d.upto + 1));
+  const xs = floats(d.x), series = d.series.map((s) => ({ ...s, y: shown(floats(s.y)) }));
   const tr = d.log_y ? (v) => Math.log10(Math.max(v, 1e-300)) : (v) => v;
   let lo = Infinity, hi = -Infinity;
   for (const s of series) for (const v of s.y) if (Number.isFinite(v) && (!d.log_y || v > 0)) {
@@ -28,8 +41,7 @@ export default function (component) {
   }
   ctx.textBaseline = "bottom";
   ctx.fillText(d.x_label || "", (left + width - right) / 2, height - 2);
-  let lx = left;
-  for (const s of series) {
+  series.forEach((s, k) => {
     ctx.strokeStyle = s.colour; ctx.lineWidth = 3; ctx.setLineDash(s.dash ? [6, 4] : []);
     ctx.beginPath();
     let started = false;
@@ -40,12 +52,12 @@ export default function (component) {
       if (started) ctx.lineTo(X, Y); else { ctx.moveTo(X, Y); started = true; }
     }
     ctx.stroke();
-    ctx.beginPath(); ctx.moveTo(lx, legendY); ctx.lineTo(lx + 22, legendY); ctx.stroke();
+    const [sx, sy] = spots[k];
+    ctx.beginPath(); ctx.moveTo(sx, sy); ctx.lineTo(sx + 22, sy); ctx.stroke();
     ctx.setLineDash([]);
     ctx.fillStyle = INK; ctx.textAlign = "left"; ctx.textBaseline = "middle";
-    ctx.fillText(s.label, lx + 28, legendY);
-    lx += 44 + ctx.measureText(s.label).width;
-  }
+    ctx.fillText(s.label, sx + 28, sy);
+  });
   if (d.now !== undefined && d.now !== null) {  // where training stands on a schedule drawn for the whole run
     ctx.strokeStyle = "#555555"; ctx.lineWidth = 1.5; ctx.setLineDash([4, 4]);
     ctx.beginPath(); ctx.moveTo(px(d.now), top); ctx.lineTo(px(d.now), height - bottom); ctx.stroke();

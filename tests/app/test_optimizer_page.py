@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from engine.surfaces import SURFACES
+from tests.app.conftest import pictures
 
 
 def table(at):
@@ -39,7 +40,10 @@ def test_play_step_and_reset_move_the_cursor(open_page):
     at.select_slider(key="op_speed").set_value("5").run()
     at.button(key="op_play").click().run()  # one frame per run in tests
     assert at.session_state["op_t"] == 6 and at.session_state["op_playing"]
-    assert at.get("image"), "live frames are pictures"
+    race = pictures(at)["op_race"]  # drawn in the browser: the paths once, then the step
+    assert race["t"] == 6 and race["steps"] == 200
+    paths = np.frombuffer(race["paths"], dtype="<f4").reshape(len(race["colours"]), race["steps"] + 1, 2)
+    assert np.allclose(paths[:, 0], [at.session_state["op_x0"], at.session_state["op_y0"]])
     at.button(key="op_play").click().run()
     assert not at.session_state["op_playing"] and at.session_state["op_t"] == 6
     at.button(key="op_reset").click().run()

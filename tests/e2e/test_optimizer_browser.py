@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import (assert_no_exception, assert_nothing_greyed_while_playing,
-                               pause_and_check_it_holds, picture_frames_per_second, shot,
-                               wait_for_app)
+                               pause_and_check_it_holds, shot,
+                               wait_for_app, watch_canvas)
 
 pytestmark = pytest.mark.e2e
 
@@ -26,10 +26,13 @@ def test_race_animates_pauses_and_picks_a_start_by_click(page, app_url, screensh
     expect(page.get_by_text("Step 0 of 2000")).to_be_visible(timeout=60_000)
     page.get_by_role("button", name=re.compile(r"Play$")).click()
     time.sleep(1.5)
-    fps = picture_frames_per_second(page, 4.0)
+    drawn = watch_canvas(page, "op_race", 4.0)  # drawn in the browser: paths once, then the step
     assert_nothing_greyed_while_playing(page)
-    print(f"\noptimizer race live view: {fps:.1f} picture changes/s in Chromium (default race)")
-    assert fps > 0, "the race pictures did not change while playing"
+    print(f"\noptimizer race live view: {drawn['frames'] / 4:.1f} frames/s drawn in Chromium (default race)")
+    assert drawn["frames"] > 0, "the race did not change while playing"
+    # one remount was seen in about half the runs here (cause not found; see the session 8 note):
+    # the picture must still be drawn in place frame after frame, not remounted per frame
+    assert drawn["replaced"] <= 1 and drawn["inked"] > 500, drawn
     assert step_shown(page) > 0
     shot(page, screenshot_dir, "optimizers_race_playing")
     pause_and_check_it_holds(page, step_shown)
