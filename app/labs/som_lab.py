@@ -265,15 +265,16 @@ def draw(m: SOM, data: Dataset, live_now: bool) -> None:
     weights = snap.weights
     shown_bmu = bmu if x is not None else None
     flat_bmu = shown_bmu[0] * m.config.height + shown_bmu[1] if shown_bmu is not None else None
-    grid = {"w": m.config.width, "h": m.config.height, "hex": m.config.topology == "hexagonal",
-            "centres": render.f32(m.positions().reshape(-1, 2))}
+    grid = {"w": m.config.width, "h": m.config.height, "hex": m.config.topology == "hexagonal"}
+    place = {"centres": render.f32(m.positions().reshape(-1, 2))}  # where each cell sits: sent when it changes
     with a:
         if kind == "colours":
             render.show("somgrid", "som_map", {
                 **grid, "title": "The map: each unit's weights as a colour",
                 "colours": render.u8_codes(np.clip(weights[..., :3], 0, 1).reshape(-1, 3) * 255),
                 "bmu": flat_bmu, "sigma": sigma if x is not None else None},
-                height=height, live=live_now, alt="The map, each unit painted with its weight vector as a colour.")
+                kept=place, height=height, live=live_now,
+                alt="The map, each unit painted with its weight vector as a colour.")
             caption = "Each cell is one unit painted with its weight vector (red, green, blue). Black ring: the last BMU; circle: radius σ."
         elif kind in datasets.SHAPES_2D:
             lo = np.minimum(m.data.min(axis=0), np.nanmin(m.weights, axis=0)) - 0.02
@@ -305,7 +306,8 @@ def draw(m: SOM, data: Dataset, live_now: bool) -> None:
                 "markers": render.Blob(bytes(cells)), "legend": label_names(kind),
                 "palette": ["rgb(%d,%d,%d)" % tuple(c) for c in palette] if palette else None,
                 "bmu": flat_bmu, "sigma": sigma if x is not None else None},
-                height=height, live=live_now, alt="The U-matrix: light cells are far from their neighbours.")
+                kept=place, height=height, live=live_now,
+                alt="The U-matrix: light cells are far from their neighbours.")
             caption = ("Dark: a unit close to its neighbours (inside a cluster); light: far from them (a border, "
                        "or an outlier on its own). Markers: the labels of the samples each cell wins; the map never saw them.")
         st.caption(caption)
@@ -321,7 +323,8 @@ def draw(m: SOM, data: Dataset, live_now: bool) -> None:
             "colours": render.u8_codes(pull.reshape(-1, 3)), "numbers": render.f32(h.ravel()),
             "bmu": bmu[0] * m.config.height + bmu[1] if bmu is not None else None, "sigma": sigma,
             "swatches": swatches},
-            height=height, live=live_now, alt="How much each unit moved towards the sample in the last update.")
+            kept=place, height=height, live=live_now,
+            alt="How much each unit moved towards the sample in the last update.")
         st.caption(text + ". Blue: pulled towards the sample (darker = more), orange: pushed away.")
 
     steps = np.unique(np.linspace(0, m.config.steps, CURVE_POINTS).astype(int))
