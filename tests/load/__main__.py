@@ -49,6 +49,14 @@ def start_server() -> tuple[subprocess.Popen, str]:
     raise SystemExit("the server did not come up in 180 s")
 
 
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process (Linux /proc), MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of a process (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -70,10 +78,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sessions", default="1,4,8,15", help="comma-separated learner counts, one wave each")
     parser.add_argument("--lab", default="playground", choices=(*LABS, "mix"))
-    parser.add_argument("--seconds", type=float, default=20.0, help="play time per wave (at most 120)")
+    parser.add_argument("--seconds", type=float, default=20.0,
+                        help="play time per wave (at most 900: a long wave of 1 is the memory soak)")
     parser.add_argument("--url", default=None, help="an already running server (loopback or your own host)")
     args = parser.parse_args(argv)
-    seconds = min(max(args.seconds, 2.0), 120.0)
+    seconds = min(max(args.seconds, 2.0), 900.0)
     counts = [max(1, min(int(c), 60)) for c in args.sessions.split(",")]
     proc, url = (None, args.url) if args.url else start_server()
     try:
@@ -81,13 +90,15 @@ def main(argv: list[str] | None = None) -> int:
         del run_learner_warm
         print(f"server {url}  lab {args.lab}  {seconds:.0f} s per wave  CPU: {os.cpu_count()} cores")
         print("| learners | frames/s each (min / median) | total frames/s | server CPU per frame | "
-              "KB/s per learner | Pause p95 / worst | errors |")
-        print("|---|---|---|---|---|---|---|")
+              "KB/s per learner | Pause p95 / worst | server memory growth | errors |")
+        print("|---|---|---|---|---|---|---|---|")
         for n in counts:
             labs = [list(LABS)[i % len(LABS)] if args.lab == "mix" else args.lab for i in range(n)]
             cpu0 = cpu_seconds(proc.pid) if proc else None
+            mem0 = rss_mb(proc.pid) if proc else None
             learners = asyncio.run(wave(url, labs, seconds))
             cpu = cpu_seconds(proc.pid) - cpu0 if proc else None
+            growth = f"{rss_mb(proc.pid) - mem0:+.0f} MB" if proc else "n/a"
             fps = [le.fps for le in learners]
             frames = sum(le.frames for le in learners)
             pauses = [le.pause_s for le in learners if le.pause_s is not None]
@@ -96,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
             per_frame = f"{cpu / frames * 1000:.1f} ms" if cpu is not None and frames else "n/a"
             print(f"| {n} | {min(fps):.1f} / {statistics.median(fps):.1f} | {sum(fps):.1f} | {per_frame} | "
                   f"{statistics.median(kbs) if kbs else float('nan'):.0f} | {percentile(pauses, 0.95):.2f} / "
-                  f"{max(pauses) if pauses else float('nan'):.2f} s | {errors} |", flush=True)
+                  f"{max(pauses) if pauses else float('nan'):.2f} s | {growth} | {errors} |", flush=True)
             for le in learners:
                 for e in le.errors[:2]:
                     print(f"  {le.lab}: {e}")
