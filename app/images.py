@@ -9,7 +9,7 @@ from PIL import Image, UnidentifiedImageError
 
 SAMPLES_DIR = Path(__file__).resolve().parents[1] / "assets" / "images"
 SAMPLES = {"shapes": "Shapes", "checker": "Checkerboard", "letters": "Lettering", "colour_blocks": "Colour blocks (RGB)"}
-from engine.limits import UI_IMAGE_MAX_SIDE as MAX_SIDE  # images are shrunk to this many pixels a side
+from engine.limits import UI_IMAGE_MAX_SIDE as MAX_SIDE  # noqa: F401 (read as images.MAX_SIDE): shrink to this side
 from engine.limits import UI_UPLOAD_MAX_BYTES as MAX_UPLOAD_BYTES
 from engine.limits import UI_UPLOAD_MAX_PIXELS as MAX_PIXELS  # decompression-bomb guard
 

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image, ImageDraw
 
-from app.charts.playground import NEG_RGB, POS_RGB, font
+from app.charts.playground import NEG_RGB, POS_RGB
 from app.charts.theme import style
 
 WHITE = np.array([255.0, 255.0, 255.0])
@@ -70,40 +70,3 @@ def clickable_map(values: np.ndarray, title: str, picked: tuple[int, int] | None
     fig.update_xaxes(showgrid=False, title="column")
     fig.update_layout(clickmode="event+select", uirevision="cnn-map")
     return style(fig, title, height=460)
-
-
-def maps_grid(maps: np.ndarray, title: str, columns: int = 8, cell: int = 64, peak: float | None = None) -> Image.Image:
-    """Several maps (k, rows, cols) side by side, each scaled to ``cell`` pixels."""
-    k = len(maps)
-    rows = int(np.ceil(k / columns))
-    pad = 6
-    cols = min(columns, k)
-    img = Image.new("RGB", (cols * (cell + pad) + pad, 26 + rows * (cell + pad) + pad), "white")
-    ImageDraw.Draw(img).text((img.width / 2, 12), title, fill=(40, 40, 40), font=font(14), anchor="mm")
-    for n, m in enumerate(maps):
-        r, c = divmod(n, columns)
-        tile = signed(m, cell, peak).resize((cell, cell), Image.NEAREST)
-        img.paste(tile, (pad + c * (cell + pad), 26 + r * (cell + pad)))
-    return img
-
-
-def confusion_image(conf: np.ndarray, size: int = 360) -> Image.Image:
-    k = len(conf)
-    cell = (size - 40) // k
-    img = Image.new("RGB", (40 + k * cell, 40 + k * cell + 16), "white")
-    draw = ImageDraw.Draw(img)
-    rows = conf / np.maximum(conf.sum(axis=1, keepdims=True), 1)
-    for i in range(k):
-        draw.text((30, 40 + i * cell + cell / 2), str(i), fill=(60, 60, 60), font=font(12), anchor="rm")
-        draw.text((40 + i * cell + cell / 2, 30), str(i), fill=(60, 60, 60), font=font(12), anchor="mb")
-        for j in range(k):
-            v = rows[i, j]
-            colour = tuple(int(c) for c in WHITE + ((POS_RGB if i == j else NEG_RGB) - WHITE) * min(1.0, v * 1.2))
-            x0, y0 = 40 + j * cell, 40 + i * cell
-            draw.rectangle([x0, y0, x0 + cell - 1, y0 + cell - 1], fill=colour, outline=(230, 230, 230))
-            if conf[i, j]:
-                draw.text((x0 + cell / 2, y0 + cell / 2), str(conf[i, j]),
-                          fill=(255, 255, 255) if v > 0.5 else (40, 40, 40), font=font(11), anchor="mm")
-    draw.text((40 + k * cell / 2, 14), "predicted", fill=(40, 40, 40), font=font(13), anchor="mm")
-    draw.text((4, img.height - 8), "rows: true digit", fill=(90, 90, 90), font=font(12), anchor="lm")
-    return img

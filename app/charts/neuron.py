@@ -1,11 +1,11 @@
-"""Figures for the perceptron: its decision line over the truth table, and its learning curves."""
+"""The perceptron's decision line over the truth table as a Pillow picture (the live view is
+drawn in the browser by app/render/perceptron.js)."""
 from __future__ import annotations
 
 import numpy as np
 from PIL import Image, ImageDraw
 
-from app.charts.playground import NEG_RGB, POS_RGB, curve_image, font
-from app.charts.theme import NEGATIVE, SERIES
+from app.charts.playground import NEG_RGB, POS_RGB, font
 from engine.neuron import PerceptronSnapshot
 
 
@@ -44,16 +44,3 @@ def decision_plane_image(snap: PerceptronSnapshot, title: str, size: int = 420) 
     draw.text((12, pad + size / 2), "x2", fill=(60, 60, 60), font=small, anchor="lm")
     draw.text((pad, 10), title, fill=(30, 30, 30), font=font(18))
     return img
-
-
-def errors_image(snap: PerceptronSnapshot) -> Image.Image:
-    return curve_image(list(range(1, len(snap.errors) + 1)), [("misclassified", list(snap.errors), NEGATIVE)],
-                       width=440, height=230, x_label="epoch", title="errors per epoch")
-
-
-def weights_image(snap: PerceptronSnapshot) -> Image.Image:
-    epochs = list(range(len(snap.bias_history)))
-    series = [(f"w{j + 1}", list(snap.weight_history[:, j]), SERIES[j]) for j in range(snap.weight_history.shape[1])]
-    series.append(("b", list(snap.bias_history), "#000000"))
-    return curve_image(epochs, series, width=440, height=230, x_label="epoch (0 = initial)",
-                       title="weights and bias")

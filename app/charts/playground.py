@@ -252,26 +252,3 @@ def curve_image(x: list[float], series: list[tuple[str, list[float], str]], widt
         draw.text((width - right, 14), title, fill=(40, 40, 40), font=small, anchor="rm")
     draw.rectangle([left, top, width - right, height - bottom], outline=(170, 170, 170))
     return img
-
-
-def bars_image(labels: list[str], values: np.ndarray, width: int = 560, height: int = 280) -> Image.Image:
-    """Per-layer gradient norms as bars on a log scale, for live frames."""
-    img = Image.new("RGB", (width, height), "white")
-    draw = ImageDraw.Draw(img)
-    left, right, top, bottom = 64, 14, 24, 40
-    v = np.log10(np.maximum(np.asarray(values, dtype=float), 1e-12))
-    lo, hi = float(np.floor(v.min())) - 1, float(np.ceil(v.max())) + 0.5
-    py = lambda t: top + (1 - (t - lo) / (hi - lo)) * (height - top - bottom)  # noqa: E731
-    small = font(13)
-    for t in range(int(lo), int(hi) + 1):
-        draw.line([left, py(t), width - right, py(t)], fill=(232, 232, 232))
-        draw.text((left - 6, py(t)), f"1e{t}", fill=(90, 90, 90), font=small, anchor="rm")
-    slot = (width - left - right) / max(len(labels), 1)
-    rgb = tuple(int(c) for c in POS_RGB)
-    for i, (label, val, raw) in enumerate(zip(labels, v, values)):
-        x0 = left + i * slot + slot * 0.2
-        draw.rectangle([x0, py(val), x0 + slot * 0.6, py(lo)], fill=rgb)
-        draw.text((x0 + slot * 0.3, py(val) - 3), f"{raw:.1e}", fill=(40, 40, 40), font=small, anchor="mb")
-        draw.text((x0 + slot * 0.3, height - bottom + 6), label, fill=(60, 60, 60), font=small, anchor="mt")
-    draw.text((left, 4), "|dLoss/dW| per layer", fill=(40, 40, 40), font=small)
-    return img

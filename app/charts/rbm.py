@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw
 
-from app.charts.playground import NEG_RGB, POS_RGB, curve_image, font  # noqa: F401 (re-exported)
+from app.charts.playground import NEG_RGB, POS_RGB, font
 
 INK = np.array([25.0, 25.0, 35.0])
 PAPER = np.array([250.0, 250.0, 250.0])

@@ -16,7 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image, ImageDraw
 
-from app.charts.playground import CLASS_RGB, NEG_RGB, POS_RGB, curve_image, font  # noqa: F401
+from app.charts.playground import CLASS_RGB, NEG_RGB, POS_RGB, font  # noqa: F401 (re-exported)
 from app.charts.theme import POSITIVE, style
 
 MARKER_RGB = [(214, 39, 40), (44, 160, 44), (31, 119, 180), (148, 103, 189), (140, 86, 75)]
@@ -187,57 +187,6 @@ def elastic_net_image(weights: np.ndarray, adjacency: np.ndarray, data: np.ndarr
         draw.polygon(star, fill=(214, 39, 40), outline=(0, 0, 0))
     _title(draw, title, size)
     return img
-
-
-def neighbourhood_image(h: np.ndarray, layout: Layout, bmu: tuple[int, int] | None, sigma: float | None,
-                        title: str, swatches: tuple[np.ndarray, np.ndarray] | None = None) -> Image.Image:
-    """h(u) over the grid: blue where units are pulled towards the sample, orange pushed away."""
-    img = Image.new("RGB", layout.size, "white")
-    draw = ImageDraw.Draw(img)
-    v = np.clip(h, -1, 1)[..., None]
-    white = np.array([255.0, 255.0, 255.0])
-    rgb = np.where(v >= 0, white + (POS_RGB - white) * v, white + (NEG_RGB - white) * -v)
-    _cells(draw, layout, rgb, outline=(215, 215, 215))
-    if layout.scale >= 26:
-        small = font(11)
-        for i in range(h.shape[0]):
-            for j in range(h.shape[1]):
-                if abs(h[i, j]) >= 0.005:
-                    cx, cy = layout.centre(i, j)
-                    draw.text((cx, cy), f"{h[i, j]:.2f}", fill=(255, 255, 255) if h[i, j] > 0.6 else (40, 40, 40),
-                              font=small, anchor="mm")
-    _bmu_and_radius(draw, layout, bmu, sigma)
-    _title(draw, title, layout.size[0])
-    if swatches is not None:  # the sample's colour next to its BMU's colour, before the update
-        for k, (colour, label) in enumerate(zip(swatches, ("sample", "BMU"))):
-            x = layout.size[0] - 120 + k * 58
-            draw.rectangle([x, 34, x + 46, 58], fill=tuple(int(c) for c in np.clip(colour[:3], 0, 1) * 255),
-                           outline=(60, 60, 60))
-            draw.text((x + 23, 62), label, fill=(40, 40, 40), font=font(12), anchor="mt")
-    return img
-
-
-def schedule_image(steps: np.ndarray, planned: np.ndarray, t: int, label: str, colour: str,
-                   width: int = 300, height: int = 220) -> Image.Image:
-    """A schedule over the whole run (grey) with the part already run drawn in colour."""
-    done = steps <= t
-    series = [("planned", list(planned), "#bbbbbb"), (label, list(np.where(done, planned, np.nan)), colour)]
-    return curve_image(list(steps), series, width=width, height=height, x_label="step")
-
-
-def metric_curve_image(steps: list[int], values: list[float], label: str, colour: str, total: int,
-                       width: int = 300, height: int = 220) -> Image.Image:
-    return curve_image(steps, [(label, values, colour)], width=width, height=height, x_label="step", x_max=total)
-
-
-def side_by_side(images: list[Image.Image]) -> Image.Image:
-    """One strip from several pictures of the same height."""
-    out = Image.new("RGB", (sum(i.width for i in images), max(i.height for i in images)), "white")
-    x = 0
-    for img in images:
-        out.paste(img, (x, 0))
-        x += img.width
-    return out
 
 
 # ---- Plotly (paused) ---------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 """Neuron & activations lab: McCulloch-Pitts, the perceptron, activations and softmax."""
 from __future__ import annotations
 
-import itertools
 from dataclasses import replace
 
 import numpy as np

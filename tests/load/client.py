@@ -88,7 +88,7 @@ async def run_learner(base: str, lab: str, watch_s: float, start_delay: float = 
     loop = asyncio.get_running_loop()
 
     async def reader(ws) -> None:
-        nonlocal counting, page_hash
+        nonlocal page_hash
         async for raw in ws:
             me.bytes_in += len(raw)
             msg = ForwardMsg()
