@@ -1,8 +1,8 @@
 """Live pictures drawn in the browser.
 
 The server sends each frame as a compact numeric snapshot (uint8 grids, float32 series, packed
-binary after a JSON header) to a small canvas renderer made with Streamlit's custom components v2 (inline JS, no
-iframe, no build step); the browser draws it. A server-rasterised frame cost 17-29 ms of CPU and
+binary after a JSON header) to a small canvas renderer made with Streamlit's custom components
+v2 (inline JS, no iframe, no build step); the browser draws it. A server-rasterised frame cost 17-29 ms of CPU and
 ~150 KB; a snapshot costs a few ms and 5-15 KB. One .js per kind of picture, sharing
 ``common.js`` (colours, decoding, the canvas kept across frames). Pillow (``app.charts``) still
 draws the same state for PNG downloads.
@@ -174,12 +174,12 @@ def _kept_part(view: str, kept: dict, live: bool) -> dict | None:
     first in a run, changed, or every KEPT_EVERY frames; else None (the browser reuses its copy)."""
     if not kept:
         return None
-    digest = hashlib.blake2b(pack(kept), digest_size=8).digest()
-    from app.state import live  # here, not at the top: live imports this module
+    from app.state import live as live_loop  # here, not at the top: it imports this module
 
+    digest = hashlib.blake2b(pack(kept), digest_size=8).digest()
     memo = st.session_state.setdefault("_np_kept", {})
     run, last, count = memo.get(view, (None, None, 0))
-    here = getattr(live._this_run, "number", None)  # this script run (thread ids are reused across runs)
+    here = getattr(live_loop._this_run, "number", None)  # this script run (thread ids are reused across runs)
     if not live or run != here or last != digest or count >= KEPT_EVERY:
         memo[view] = (here, digest, 1)
         return kept

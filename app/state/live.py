@@ -60,8 +60,9 @@ def _delivered() -> bool | None:
     queue is empty); None where that cannot be seen (no server runtime, as under AppTest).
 
     Frames are paced by it: the next one is computed only once the last one has gone to the
-    socket, so a slow browser or a busy server skips frames instead of queueing them. Without it, 8 learners on 2
-    cores drew frames that waited in the queues (most then replaced unsent): 0.1 frames/s each."""
+    socket, so a slow browser or a busy server skips frames instead of queueing them. Without
+    it, 8 learners on 2 cores drew frames that waited in the queues (most then replaced
+    unsent): 0.1 frames/s each."""
     try:
         from streamlit.runtime import Runtime
         from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
