@@ -18,9 +18,12 @@ next turn instead of stepping the model behind the new run's back.
 """
 from __future__ import annotations
 
+import collections
+import os
 import threading
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 
 import streamlit as st
 
@@ -41,6 +44,7 @@ def session_lock() -> threading.RLock:
     if lock is None:
         lock = st.session_state.setdefault(_LOCK_KEY, threading.RLock())
     return lock
+
 
 
 def claim_session() -> None:
@@ -99,9 +103,201 @@ def _wait_for_delivery(playing_key: str) -> bool:
             return False
         if _superseded() or not st.session_state.get(playing_key) or _click_waiting():
             return True  # a click is waiting: let the loop see it
-        time.sleep(0.005)
-        waited += 0.005
+        time.sleep(0.02)
+        waited += 0.02
     return True
+
+
+class _OnlyChanges:
+    """Installed on a play run's context: drops a delta identical to the last one written at the
+    same place in this run, so a frame sends only what changed (the numbers and pictures) and not
+    again the layout, captions and columns around them. The browser keeps what it has at those
+    places. The playground's frame went from 27 messages to 7 this way.
+
+    A block sent again at a place (a container refilled) forgets what was recorded under it: the
+    browser may have dropped those children."""
+
+    def __init__(self, ctx) -> None:
+        self.ctx, self.send, self.last = ctx, ctx.enqueue, {}
+        self.dropped = 0
+
+    def __call__(self, msg) -> None:
+        if msg.WhichOneof("type") == "delta" and msg.metadata.delta_path:
+            path = tuple(msg.metadata.delta_path)
+            raw = msg.delta.SerializeToString()
+            if self.last.get(path) == raw:
+                self.dropped += 1
+                return
+            if msg.delta.WhichOneof("type") == "add_block":
+                n = len(path)
+                self.last = {p: v for p, v in self.last.items() if p[:n] != path}
+            self.last[path] = raw
+        self.send(msg)
+
+    def __enter__(self) -> _OnlyChanges:
+        self.ctx.enqueue = self
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.ctx.__dict__.pop("enqueue", None)  # the class's own method again
+
+
+def _only_changes():
+    """A context that sends only changed deltas while it is open (a no-op where there is no run context)."""
+    from contextlib import nullcontext
+
+    try:
+        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+    except ImportError:
+        ctx = None
+    return _OnlyChanges(ctx) if ctx is not None and "enqueue" not in vars(ctx) else nullcontext()
+
+
+class _Turns:
+    """Whose turn it is to run Python in this process: script runs and play loops' frames take
+    turns, first come first served, ``width`` at a time.
+
+    All of it runs under one GIL, with the event loop that sends every message. With 8 learners
+    pressing Pause at once, 8 page runs and the play loops each took slices of every millisecond;
+    the event loop, which gives up the GIL at every socket call, waited behind all of them for
+    each message, and the paused pages reached the browsers 2-3 s late. Taking turns, the event
+    loop competes with ``width`` threads only, and past capacity every player's frame rate falls
+    evenly. A turn is a courtesy, not a lock: while every holder has held its turn longer than
+    ``patience_s`` (a long computation), the waiters go on without one."""
+
+    def __init__(self, width: int, patience_s: float = 1.0) -> None:
+        self.width, self.busy, self.patience_s = max(1, width), 0, patience_s
+        self.line: collections.deque[threading.Event] = collections.deque()  # waiters, first first
+        self.lock = threading.Lock()
+        self.mine = threading.local()  # .held: this thread's turn (its Event), None when it has none
+        self.held_since: dict[threading.Event, float] = {}  # turns held -> since when
+
+    def take(self, give_up: Callable[[], bool] = lambda: False) -> bool:
+        """Wait for this thread's turn (True); False, out of the line, as soon as ``give_up()``.
+
+        Waiters sleep until handed the turn (a wake-up each 50 ms to look at ``give_up``): a
+        waiter polling every few ms was itself a thread wanting the GIL."""
+        if getattr(self.mine, "held", None) is not None:
+            return True
+        handed = threading.Event()
+        with self.lock:
+            if self.busy < self.width and not self.line:
+                self.busy += 1
+                self.held_since[handed] = time.perf_counter()
+                self.mine.held = handed
+                return True
+            self.line.append(handed)
+        while not handed.wait(0.05):
+            stop = give_up()
+            with self.lock:
+                if handed.is_set():
+                    break
+                if stop or time.perf_counter() - max(self.held_since.values(), default=0.0) > self.patience_s:
+                    self.line.remove(handed)
+                    return not stop  # the holders are all slow (a long computation): go on without a turn
+        self.mine.held = handed
+        return True
+
+    def done(self) -> None:
+        """Give the turn back, to the first in line (nothing if this thread holds none)."""
+        mine = getattr(self.mine, "held", None)
+        if mine is not None:
+            self.mine.held = None
+            with self.lock:
+                self.held_since.pop(mine, None)
+                if self.line:
+                    nxt = self.line.popleft()
+                    self.held_since[nxt] = time.perf_counter()
+                    nxt.set()  # handed over: ``busy`` stays as it is
+                else:
+                    self.busy -= 1
+
+
+class _Seats:
+    """At most ``limit`` sessions of this process play at once; the rest wait in line (FIFO)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, limit)
+        self.playing: set = set()
+        self.line: list = []
+        self.lock = threading.Lock()
+
+    def try_sit(self, who) -> int:
+        """0 when ``who`` may play now (it then holds a seat), else its place in line (1 = next)."""
+        with self.lock:
+            if who in self.playing:
+                return 0
+            if who not in self.line:
+                self.line.append(who)
+            if len(self.playing) < self.limit and self.line[0] == who:
+                self.line.pop(0)
+                self.playing.add(who)
+                return 0
+            return self.line.index(who) + 1
+
+    def leave(self, who) -> None:
+        with self.lock:
+            self.playing.discard(who)
+            if who in self.line:
+                self.line.remove(who)
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return max(1, int(os.environ.get(name, default)))
+    except ValueError:
+        return default
+
+
+FRAME_WORKERS = _env_int("NETPLAY_WORKERS", 1)  # script runs and frames computing at once in one process
+MAX_PLAYING = _env_int("NETPLAY_MAX_PLAYING", 40)  # sessions playing at once in one process
+_TURNS = _Turns(FRAME_WORKERS)
+SEATS = _Seats(MAX_PLAYING)
+
+
+@contextmanager
+def turn():
+    """Hold a turn to run Python for a whole script run (main.py wraps the page in it); a play
+    loop gives it back between frames."""
+    _TURNS.take()
+    try:
+        yield
+    finally:
+        _TURNS.done()
+
+
+def _session_id() -> str:
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else f"thread-{threading.get_ident()}"
+
+
+@contextmanager
+def _seat(playing_key: str, slot):
+    """Hold one of the process's playing seats for the play loop; while none is free, show the
+    learner their place in line in ``slot`` and wait (Pause leaves the line)."""
+    who = _session_id()
+    shown, since = None, time.perf_counter()
+    try:
+        while (place := SEATS.try_sit(who)) > 0:
+            if place != shown or time.perf_counter() - since > 1.0:
+                slot.info(f"This server is full: {SEATS.limit} learners are playing. You are number {place} in "
+                          "line; your view starts by itself as soon as a place frees (someone pauses). "
+                          "Press Pause to leave the line.", icon=":material/hourglass_top:")
+                shown, since = place, time.perf_counter()
+            if not _wait_for_delivery(playing_key):
+                st.session_state[playing_key] = False  # the browser is gone
+                st.stop()
+            if _superseded() or not st.session_state.get(playing_key) or _click_waiting():
+                slot.empty()  # an element write: Streamlit reruns with the click here
+                st.stop()
+            time.sleep(0.1)
+        yield
+    finally:
+        SEATS.leave(who)
 
 
 def _superseded() -> bool:
@@ -160,10 +356,16 @@ def play(name: str, playing_key: str, advance: Callable[[], bool], draw: Callabl
         with lock, still.container():
             draw()
         return
+    _TURNS.done()  # from here on a turn per frame: others run while this loop waits
     max_frames = st.session_state.get(TEST_FRAMES_KEY)
     started = time.perf_counter()
-    frames = 0
     cost = st.session_state.setdefault(FRAME_COST_KEY, [0, 0.0])  # frames, CPU seconds of this thread
+    with _seat(playing_key, slot), _only_changes():
+        _loop(name, playing_key, advance, draw, interval_s, slot, lock, max_frames, started, cost)
+
+
+def _loop(name, playing_key, advance, draw, interval_s, slot, lock, max_frames, started, cost) -> None:
+    frames = 0
     while True:
         if not _wait_for_delivery(playing_key):
             st.session_state[playing_key] = False  # the browser is gone or stopped reading
@@ -171,16 +373,23 @@ def play(name: str, playing_key: str, advance: Callable[[], bool], draw: Callabl
         if _click_waiting():
             slot.empty()  # an element write: Streamlit ends this run here and reruns with the click
         tick = time.perf_counter()
-        cpu = time.thread_time()
-        with lock:
+        if not _TURNS.take(lambda: _superseded() or not st.session_state.get(playing_key) or _click_waiting()):
             if _superseded() or not st.session_state.get(playing_key):
-                # a newer run (a click, a changed setting) owns the model now: end this run
-                # here, so nothing the page draws after play() runs in it as well. (Streamlit
-                # would stop it at its next element write anyway, as fast reruns request.)
                 st.stop()
-            keep_going = advance()
-        with lock, slot.container():
-            draw()
+            continue  # a click is waiting: the top of the loop lets Streamlit see it
+        cpu = time.thread_time()
+        try:
+            with lock:
+                if _superseded() or not st.session_state.get(playing_key):
+                    # a newer run (a click, a changed setting) owns the model now: end this run
+                    # here, so nothing the page draws after play() runs in it as well. (Streamlit
+                    # would stop it at its next element write anyway, as fast reruns request.)
+                    st.stop()
+                keep_going = advance()
+            with lock, slot.container():
+                draw()
+        finally:
+            _TURNS.done()
         frames += 1
         cost[0] += 1
         cost[1] += time.thread_time() - cpu
@@ -194,3 +403,4 @@ def play(name: str, playing_key: str, advance: Callable[[], bool], draw: Callabl
             st.session_state[f"_{name}_timed_out"] = True
             st.rerun()
         time.sleep(max(0.0, interval_s - (time.perf_counter() - tick)))
+

@@ -90,8 +90,9 @@ def main(argv: list[str] | None = None) -> int:
         del run_learner_warm
         print(f"server {url}  lab {args.lab}  {seconds:.0f} s per wave  CPU: {os.cpu_count()} cores")
         print("| learners | frames/s each (min / median) | total frames/s | server CPU per frame | "
-              "KB/s per learner | Pause p95 / worst | server memory growth | errors |")
-        print("|---|---|---|---|---|---|---|---|")
+              "KB/s per learner (wire) | messages per frame | Pause answered p95 | paused page p95 / worst | "
+              "server memory growth | errors |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for n in counts:
             labs = [list(LABS)[i % len(LABS)] if args.lab == "mix" else args.lab for i in range(n)]
             cpu0 = cpu_seconds(proc.pid) if proc else None
@@ -102,11 +103,14 @@ def main(argv: list[str] | None = None) -> int:
             fps = [le.fps for le in learners]
             frames = sum(le.frames for le in learners)
             pauses = [le.pause_s for le in learners if le.pause_s is not None]
-            kbs = [(le.bytes_in + le.media_bytes) / le.watch_s / 1000 for le in learners if le.watch_s]
+            flips = [le.pause_flip_s for le in learners if le.pause_flip_s is not None]
+            kbs = [(le.wire_bytes + le.media_bytes) / le.watch_s / 1000 for le in learners if le.watch_s]
+            per_msg = sum(le.messages for le in learners) / frames if frames else float("nan")
             errors = sum(len(le.errors) for le in learners)
             per_frame = f"{cpu / frames * 1000:.1f} ms" if cpu is not None and frames else "n/a"
             print(f"| {n} | {min(fps):.1f} / {statistics.median(fps):.1f} | {sum(fps):.1f} | {per_frame} | "
-                  f"{statistics.median(kbs) if kbs else float('nan'):.0f} | {percentile(pauses, 0.95):.2f} / "
+                  f"{statistics.median(kbs) if kbs else float('nan'):.0f} | {per_msg:.1f} | "
+                  f"{percentile(flips, 0.95):.2f} s | {percentile(pauses, 0.95):.2f} / "
                   f"{max(pauses) if pauses else float('nan'):.2f} s | {growth} | {errors} |", flush=True)
             for le in learners:
                 for e in le.errors[:2]:

@@ -32,12 +32,15 @@ LABS = {
 class Learner:
     lab: str
     frames: int = 0
-    bytes_in: int = 0
+    bytes_in: int = 0  # message bytes, after websocket decompression
+    wire_bytes: int = 0  # bytes as they came over the socket (compressed where the server compresses)
+    messages: int = 0  # messages while playing
     media_bytes: int = 0
     media_errors: int = 0
     play_started: float = 0.0
     watch_s: float = 0.0
-    pause_s: float | None = None
+    pause_s: float | None = None  # Pause clicked -> the paused page's run finished
+    pause_flip_s: float | None = None  # Pause clicked -> the button reads Play again
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -85,12 +88,21 @@ async def run_learner(base: str, lab: str, watch_s: float, start_delay: float = 
     page_hash = ""
     finished = asyncio.Event()
     counting = False
+    clicked = 0.0
     loop = asyncio.get_running_loop()
 
     async def reader(ws) -> None:
         nonlocal page_hash
+        receive = ws.protocol.receive_data
+
+        def counted(data: bytes) -> None:  # the raw bytes off the socket, before decompression
+            me.wire_bytes += len(data)
+            receive(data)
+
+        ws.protocol.receive_data = counted
         async for raw in ws:
             me.bytes_in += len(raw)
+            me.messages += counting
             msg = ForwardMsg()
             msg.ParseFromString(raw)
             kind = msg.WhichOneof("type")
@@ -103,6 +115,8 @@ async def run_learner(base: str, lab: str, watch_s: float, start_delay: float = 
                 what = el.WhichOneof("type")
                 if what == "button" and el.button.id.endswith(f"-{name}_play"):
                     buttons["play"] = el.button.id
+                    if clicked and me.pause_flip_s is None and el.button.label == "Play":
+                        me.pause_flip_s = time.perf_counter() - clicked
                 elif what == "bidi_component" and counting and frame_view != "image":
                     if frame_view in _view_of(el.bidi_component):
                         me.frames += 1
