@@ -11,10 +11,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from app.state import live  # noqa: E402
+from app.state import live, screen  # noqa: E402
 from app.state.session import warm_all_in_background, warm_engine  # noqa: E402
 
 st.set_page_config(page_title="netplay: neural networks you can touch", page_icon="🧠", layout="wide")
+screen.start_run()  # the presentation flag (?present=1) and the compact page style
 live.claim_session()  # an older run of this session still training a model stops at its next turn
 warm_engine()
 warm_all_in_background()

@@ -83,7 +83,7 @@ def contour(xs, ys, z, log: bool, result: RaceResult, t: int, colours: list[str]
     _paths(fig, result, t, colours)
     fig.update_xaxes(range=[xs[0], xs[-1]], title=axis_labels[0], showgrid=False)
     fig.update_yaxes(range=[ys[0], ys[-1]], title=axis_labels[1], showgrid=False)
-    style(fig, title, height=560)
+    style(fig, title, height=450)
     # legend under the plot: in the top margin it ran under the chart's toolbar
     fig.update_layout(uirevision="contour", clickmode="event+select" if pickable else None,
                       legend=dict(orientation="h", yanchor="top", y=-0.13, xanchor="left", x=0),
@@ -137,7 +137,7 @@ def loss_curves(result: RaceResult, t: int, colours: list[str], min_value: float
     fig.update_xaxes(title="step", range=[0, max(result.steps, 1)])
     fig.update_yaxes(title="f − f(global minimum)" if gap else "loss", type="log" if gap else "linear",
                      exponentformat="power")
-    style(fig, "loss per step", height=560 if not legend else 380)
+    style(fig, "loss per step", height=450 if not legend else 380)
     fig.update_layout(showlegend=legend, margin=dict(t=90 if legend else 60))
     return fig
 

@@ -12,7 +12,7 @@ from app import images, render
 from app.charts import cnn as charts
 from app.charts import playground as pg_charts
 from app.charts.rbm import bars_image
-from app.state import live, url
+from app.state import live, screen, url
 from app.state.echo import quote
 from app.state.session import warm_engine
 from engine import datasets
@@ -62,8 +62,8 @@ FIELDS = [
 STATE = url.PageState("cnn", FIELDS)
 
 warm_engine("conv")
-st.title(":material/filter_center_focus: Convolutional network")
-st.markdown(
+screen.header(
+    ":material/filter_center_focus: Convolutional network",
     "A convolution slides a small **kernel** over the image and, at each position, multiplies the pixels "
     "under it by the kernel's numbers and adds them up: one number per position, a **feature map** that "
     "lights up where the image looks like the kernel. **ReLU** keeps the positive part; **pooling** "
@@ -393,26 +393,28 @@ def draw_your_own(m: SmallCNN, start: np.ndarray) -> None:
 
 
 def train_view() -> None:
-    with st.expander("Network and training options", expanded=False):
-        c = st.columns(6)
+    with st.sidebar.expander("Network and training options", expanded=True):
+        c = [st] * 6
         c[0].selectbox("Optimizer", OPTIMIZERS, key="cnn_opt", help="Changing it keeps the weights.")
         c[1].selectbox("Learning rate", tuple(f"{v:g}" for v in LEARNING_RATES), key="cnn_lr")
         c[2].number_input("Batch size", 1, 256, key="cnn_batch")
         c[3].number_input("Layer-1 filters", 1, 32, key="cnn_f1", help="Changing it starts a new network.")
         c[4].number_input("Layer-2 filters", 1, 32, key="cnn_f2", help="Changing it starts a new network.")
         c[5].number_input("Seed", 0, 100_000, key="cnn_seed")
-    st.caption("conv 3x3 (same) → ReLU → max pool 2 → conv 3x3 (same) → ReLU → max pool 2 → flatten → dense 10 → "
-               f"softmax, trained on {TRAIN_SHARE} of the 1,797 digits with cross-entropy.")
+        st.number_input("Test digit to follow (0-396)", 0, 396, key="cnn_digit")
+    st.sidebar.caption("conv 3x3 (same) → ReLU → max pool 2 → conv 3x3 (same) → ReLU → max pool 2 → flatten → "
+                       f"dense 10 → softmax, trained on {TRAIN_SHARE} of the 1,797 digits with cross-entropy.")
     m = train_model()
     live.transport("cnn", "cnn_playing", on_step=lambda: st.session_state["cnn_model"].step(1),
                    on_reset=lambda: st.session_state.pop("cnn_model", None),
                    play_help="Train continuously.", step_help="One mini-batch update, then pause.",
-                   reset_help="New initial weights from the seed.")
+                   reset_help="New initial weights from the seed.",
+                   extras=lambda: st.select_slider("Updates per frame", tuple(map(str, SPEEDS)), key="cnn_speed",
+                                                   label_visibility="collapsed",
+                                                   format_func=lambda v: f"{v} updates per frame",
+                                                   help="Training speed: mini-batch updates between two redraws."))
     if "cnn_model" not in st.session_state:
         st.rerun()
-    t = st.columns(2)
-    t[0].select_slider("Updates per frame", tuple(map(str, SPEEDS)), key="cnn_speed")
-    t[1].number_input("Test digit to follow (0-396)", 0, 396, key="cnn_digit")
     STATE.publish(link_extras())
     live.play("cnn", "cnn_playing", lambda: m.step(int(st.session_state["cnn_speed"])) == "running",
               lambda: draw_training(m, bool(st.session_state.get("cnn_playing"))), interval_s=0.08)

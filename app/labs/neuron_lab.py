@@ -10,7 +10,7 @@ import streamlit as st
 from app import render
 from app.charts import activations as act_charts
 from app.charts.theme import NEGATIVE, SERIES
-from app.state import live, url
+from app.state import live, screen, url
 from app.state.echo import quote
 from engine import activations as act
 from engine.datasets import GATES
@@ -54,7 +54,7 @@ STATE = url.PageState("neuron", [
     url.Field("sm_temp", 1.0, lambda t: _temperature(t), lambda v: f"{v:g}"),
 ])
 
-st.title(":material/bolt: Neuron & activations")
+screen.header(":material/bolt: Neuron & activations")
 STATE.show_problems(STATE.restore())
 section = st.radio("Section", SECTIONS, key="section", horizontal=True, label_visibility="collapsed",
                    help="Pick a part of the lab. Each keeps its own settings.")

@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw
 from app import render
 from app.charts import optimizers as charts
 from app.charts import playground as pg_charts
-from app.state import live, presets, url
+from app.state import live, presets, screen, url
 from app.state.echo import quote
 from app.state.session import warm_engine
 from engine.landscape import DATASETS as NET_DATASETS
@@ -274,9 +274,11 @@ def apply_preset(name: str) -> None:
     st.session_state["op_playing"] = True
 
 
+RACE_PX = 450  # the contour and its loss curves, playing and paused alike: in view at 1280 x 720
+
 # ---- the page ------------------------------------------------------------------------------
 warm_engine("mlp")  # the small network's loss landscape trains an MLP
-st.title(":material/trending_down: Gradient descent & optimizers")
+screen.header(":material/trending_down: Gradient descent & optimizers")
 problems = STATE.restore()
 try:
     problems += restore_relative()
@@ -285,13 +287,13 @@ except ValueError as err:
 url.hold(RELATIVE_KEYS)
 STATE.show_problems(problems)
 
-presets.show("op", PRESETS, apply_preset, columns=3)
+presets.show("op", PRESETS, apply_preset)
 
-mode = st.segmented_control("View", tuple(MODES), format_func=MODES.get, key="op_mode",
+mode = st.segmented_control("View", tuple(MODES), format_func=MODES.get, key="op_mode", label_visibility="collapsed",
                             help="Race several optimizers; sweep one optimizer's learning rate; or watch "
                                  "one weight roll down a 1-D slice of the loss.")
 mode = mode or "race"
-left, main = st.columns([1, 3.4], gap="large")
+left, main = st.sidebar, st.container()  # settings in the sidebar: the race stays in view
 
 with left:
     st.subheader("Surface")
@@ -367,9 +369,9 @@ def racer_controls(names: list[str], lr_editable: bool = True) -> None:
         if not params:
             continue
         colour = charts.COLOURS[name]
-        cols = st.columns([1.1] + [1] * 4)
-        cols[0].markdown(f"<span style='color:{colour};font-weight:700;font-size:1.1rem'>● {OPT_LABELS[name]}</span>",
-                         unsafe_allow_html=True, help=RULE_NOTES.get(name))
+        st.markdown(f"<span style='color:{colour};font-weight:700;font-size:1.1rem'>● {OPT_LABELS[name]}</span>",
+                    unsafe_allow_html=True, help=RULE_NOTES.get(name))
+        cols = [None] + st.columns(2) * 2  # two to a row: this sits in the sidebar
         for i, p in enumerate(params):
             key = f"op_lr_{name}" if p == "lr" else f"op_{name}_{p}"
             if p == "lr":
@@ -396,33 +398,34 @@ def racer(name: str, lr: float | None = None, label: str | None = None) -> Racer
 with main:
     racers: list[Racer] = []
     problem = None
-    if mode in ("race", "curve"):
-        chosen = st.multiselect("Optimizers", OPTIMIZERS, format_func=OPT_LABELS.get, key="op_racers",
-                                max_selections=MAX_RACERS,
-                                help="Each starts from the same point with its own colour and settings.")
-        if not chosen:
-            problem = "Pick at least one optimizer to race."
-        with st.expander("Hyper-parameters of each optimizer", expanded=mode == "curve"):
-            racer_controls(chosen)
-        try:
-            racers = [racer(n) for n in chosen]
-        except ValueError as err:
-            problem = f"Those settings do not work: {err}"
-    else:
-        a, b = st.columns([1, 2])
-        a.selectbox("Optimizer", OPTIMIZERS, format_func=OPT_LABELS.get, key="op_lx_opt",
-                    on_change=lambda: suggest_sweep(current_surface()),
-                    help="The one optimizer whose learning rate is swept.")
-        b.text_input("Learning rates (comma-separated)", key="op_lx_lrs",
-                     help=f"Up to {MAX_LR_ENTRIES} rates, each drawn in its own panel, e.g. 0.01, 0.1, 1.")
-        with st.expander("Its other hyper-parameters"):
-            racer_controls([st.session_state["op_lx_opt"]], lr_editable=False)
-        try:
-            rates = _lr_list(st.session_state["op_lx_lrs"])
-            name = st.session_state["op_lx_opt"]
-            racers = [racer(name, lr, f"lr = {lr:g}") for lr in rates]
-        except ValueError as err:
-            problem = f"Learning rates: {err}."
+    with st.sidebar:  # what races: settings, out of the way of the picture
+        if mode in ("race", "curve"):
+            chosen = st.multiselect("Optimizers", OPTIMIZERS, format_func=OPT_LABELS.get, key="op_racers",
+                                    max_selections=MAX_RACERS,
+                                    help="Each starts from the same point with its own colour and settings.")
+            if not chosen:
+                problem = "Pick at least one optimizer to race."
+            with st.expander("Hyper-parameters of each optimizer", expanded=mode == "curve"):
+                racer_controls(chosen)
+            try:
+                racers = [racer(n) for n in chosen]
+            except ValueError as err:
+                problem = f"Those settings do not work: {err}"
+        else:
+            a, b = st, st
+            a.selectbox("Optimizer", OPTIMIZERS, format_func=OPT_LABELS.get, key="op_lx_opt",
+                        on_change=lambda: suggest_sweep(current_surface()),
+                        help="The one optimizer whose learning rate is swept.")
+            b.text_input("Learning rates (comma-separated)", key="op_lx_lrs",
+                         help=f"Up to {MAX_LR_ENTRIES} rates, each drawn in its own panel, e.g. 0.01, 0.1, 1.")
+            with st.expander("Its other hyper-parameters"):
+                racer_controls([st.session_state["op_lx_opt"]], lr_editable=False)
+            try:
+                rates = _lr_list(st.session_state["op_lx_lrs"])
+                name = st.session_state["op_lx_opt"]
+                racers = [racer(name, lr, f"lr = {lr:g}") for lr in rates]
+            except ValueError as err:
+                problem = f"Learning rates: {err}."
 
     steps = int(st.session_state["op_steps"])
     start = (float(st.session_state["op_x0"]), float(st.session_state["op_y0"]))
@@ -463,16 +466,17 @@ with main:
     def reset() -> None:
         st.session_state["op_t"] = 0
 
+    def view_toggle() -> None:
+        if mode == "race":
+            st.toggle("3-D surface", key="op_3d", help="Also draw the surface in 3-D with the paths on it "
+                                                       "(drag to turn it).")
+
     if live.transport("op", "op_playing", on_step=step_once, on_reset=reset,
                       play_help="Animate the paths, a few steps per frame.",
                       step_help="Advance every optimizer by one update, then pause.",
-                      reset_help="Back to step 0; every setting stays."):
+                      reset_help="Back to step 0; every setting stays.", extras=view_toggle):
         if st.session_state["op_t"] >= total():
             st.session_state["op_t"] = 0  # Play at the end replays from the start
-    v = st.columns([2, 1])
-    if mode == "race":
-        v[1].toggle("3-D surface", key="op_3d", help="Also draw the surface in 3-D with the paths on it "
-                                                      "(drag to turn it).")
     publish_relative(surface)
 
     if result is None:
@@ -521,9 +525,11 @@ with main:
     def draw() -> None:
         t = int(st.session_state["op_t"])
         playing = bool(st.session_state.get("op_playing"))
-        st.markdown(f"**Step {t} of {result.steps}**")
+        step_text = f"**Step {t} of {result.steps}**"
         series_colours = ([charts.SERIES[i % len(charts.SERIES)] for i in range(len(result.labels))]
                           if mode == "lr" else colours)
+        if mode != "race":
+            st.markdown(step_text)
         if mode == "lr":
             if playing:
                 panel = 330
@@ -556,8 +562,9 @@ with main:
                 st.plotly_chart(charts.ball_on_curve(cx, cf, result, t, colours, start[1], axis[0]), width="stretch")
             summary(t)
             return
-        st.caption("Playing: pause, then click the contour plot to start from somewhere else." if playing else
-                   "Paused: click anywhere on the contour plot to start every optimizer from there.")
+        st.markdown(step_text + " · " + (
+            "Playing: pause, then click the contour plot to start from somewhere else." if playing else
+            "Paused: click anywhere on the contour plot to start every optimizer from there."))
         c1, c2 = st.columns([1.3, 1])
         if playing:  # drawn in the browser: the paths and curves arrive once, each frame is the step
             with c1:
@@ -570,7 +577,7 @@ with main:
                               normalised(charts.shown_values(np.asarray(z, dtype=float), surface.log_contours)),
                               0.0, 1.0)),
                           "paths": render.f32(result.positions)},
-                    height=540, live=True, alt="The optimizers' paths over the loss surface, step by step.")
+                    height=RACE_PX, live=True, alt="The optimizers' paths over the loss surface, step by step.")
             gap = surface.min_value is not None
             steps_x = render.f32(np.arange(result.steps + 1))
             with c2:
@@ -580,7 +587,7 @@ with main:
                                 {"label": label, "colour": colours[r],
                                  "y": render.f32(result.losses[r] - surface.min_value if gap else result.losses[r])}
                                 for r, label in enumerate(result.labels)]},
-                            height=420, live=True, alt="Each optimizer's loss over the steps.")
+                            height=RACE_PX, live=True, alt="Each optimizer's loss over the steps.")
             eff = result.effective_step_size()
             for col, c in zip(st.columns(2), range(2)):
                 with col:

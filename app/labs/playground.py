@@ -9,7 +9,7 @@ import streamlit as st
 
 from app.charts import playground as charts
 from app import render
-from app.state import live, presets, url
+from app.state import live, presets, screen, url
 from app.state.echo import quote
 from app.state.presets import Preset
 from app.state.session import warm_engine
@@ -128,10 +128,10 @@ apply_preset = presets.restarter("pg", PRESETS, DEFAULTS, "pg_model")
 
 
 warm_engine("mlp")
-st.title(":material/hub: Network playground")
+screen.header(":material/hub: Network playground")
 STATE.show_problems(STATE.restore())
 
-presets.show("pg", PRESETS, apply_preset, columns=4)
+presets.show("pg", PRESETS, apply_preset)
 
 # One screen: every setting lives in the sidebar (it scrolls on its own), so the main column
 # starts with Play/Pause and the live pictures, in view at 1440 x 900 while the settings change.

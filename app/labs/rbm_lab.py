@@ -8,7 +8,7 @@ import streamlit as st
 from app import render
 from app.charts import playground as pg_charts
 from app.charts import rbm as charts
-from app.state import live, url
+from app.state import live, screen, url
 from app.state.session import warm_engine
 from engine import datasets, limits
 from engine.rbm import (DBN, EXAMPLE_HIDDEN_BIAS, EXAMPLE_V, EXAMPLE_VISIBLE_BIAS, EXAMPLE_W, NOTES_ERRATA,
@@ -59,8 +59,8 @@ FIELDS = [
 STATE = url.PageState("rbm", FIELDS)
 
 warm_engine("rbm")
-st.title(":material/blur_on: Restricted Boltzmann machine")
-st.markdown(
+screen.header(
+    ":material/blur_on: Restricted Boltzmann machine",
     "Two layers and no output: **visible** units (the data) and **hidden** units (features), every "
     "visible unit linked to every hidden one and none within a layer. It learns by **contrastive "
     "divergence**: make the data's own configuration more likely (the positive phase) and what the "
@@ -93,16 +93,16 @@ def shown_indices(labels: np.ndarray) -> np.ndarray:
 
 def digits_controls() -> None:
     s = st.session_state
-    with st.expander("Training options: hidden units, k, PCD, learning rate, momentum, decay, batch, sampling",
-                     expanded=False):
-        c = st.columns(4)
+    with st.sidebar.expander("Training options: hidden units, k, PCD, learning rate, momentum, decay, batch, sampling",
+                             expanded=True):
+        c = st.columns(2) * 2
         c[0].number_input("Hidden units", 2, limits.UI_RBM_MAX_HIDDEN, key="rbm_hidden", help="How many features the RBM can learn.")
         c[1].number_input("Gibbs steps k", 1, limits.RBM_MAX_K, key="rbm_k",
                           help="Steps of the negative chain per update: CD-1 is one step (the notes' choice).")
         c[2].number_input("Learning rate", 0.001, 2.0, step=0.01, format="%.3f", key="rbm_lr",
                           help="Step size of each update.")
         c[3].number_input("Batch size", 1, limits.UI_RBM_MAX_BATCH, key="rbm_batch", help="Digits per update.")
-        d = st.columns(4)
+        d = st.columns(2) * 2
         d[0].number_input("Momentum", 0.0, 0.99, step=0.1, format="%.2f", key="rbm_mom",
                           help="Share of the last update carried into this one.")
         d[1].number_input("Weight decay", 0.0, 0.1, step=0.0001, format="%.4f", key="rbm_decay",
@@ -110,7 +110,7 @@ def digits_controls() -> None:
         d[2].number_input("Binarise at", 0.05, 0.95, step=0.05, format="%.2f", key="rbm_thresh",
                           help="Pixels brighter than this are on (1), the rest off (0).")
         d[3].number_input("Seed", 0, 100_000, key="rbm_seed", help="Same seed: same start, same batches, same samples.")
-        e = st.columns(4)
+        e = [st] * 4
         e[3].number_input("Initial weight spread", 0.0, 1.0, step=0.01, format="%.3f", key="rbm_std",
                           help="Weights start as small random numbers with this standard deviation; biases at 0.")
         e[0].toggle("Persistent CD", key="rbm_pcd",
@@ -120,7 +120,7 @@ def digits_controls() -> None:
                     help="In the chain, hidden units are drawn as 0/1 (on) or passed as probabilities (off).")
         e[2].toggle("Sample visible states", key="rbm_sv",
                     help="In the chain, visible units are drawn as 0/1 (on) or passed as probabilities (off).")
-    st.caption(f"Changing an option starts a new RBM. Current: {'PCD' if s['rbm_pcd'] else 'CD'}-{s['rbm_k']}.")
+    st.sidebar.caption(f"Changing an option starts a new RBM. Current: {'PCD' if s['rbm_pcd'] else 'CD'}-{s['rbm_k']}.")
 
 
 def digits_model(x: np.ndarray) -> RBM:
@@ -223,12 +223,14 @@ def digits_view() -> None:
                    on_reset=lambda: st.session_state.pop("rbm_model", None),
                    play_help="Train continuously, a few mini-batches per frame.",
                    step_help="One mini-batch update, then pause.",
-                   reset_help="New random weights from the seed; keeps every option.")
+                   reset_help="New random weights from the seed; keeps every option.",
+                   extras=lambda: st.select_slider("Mini-batches per frame", tuple(map(str, SPEEDS)), key="rbm_speed",
+                                                   label_visibility="collapsed",
+                                                   format_func=lambda v: f"{v} mini-batches per frame",
+                                                   help="Training speed: updates between two redraws."))
     if "rbm_model" not in st.session_state:
         st.rerun()
-    t = st.columns([2, 2, 1, 1])
-    t[0].select_slider("Mini-batches per frame", tuple(map(str, SPEEDS)), key="rbm_speed",
-                       help="Training speed: updates between two redraws.")
+    t = [st.sidebar] * 4
     t[1].number_input("Digit to inspect (0-1796)", 0, 1796, key="rbm_digit",
                       help="Its hidden-unit probabilities are drawn below.")
     t[2].selectbox("Chains start at", ("noise", "data"), key="rbm_chain_from",

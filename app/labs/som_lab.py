@@ -8,7 +8,7 @@ import streamlit as st
 from app import render
 from app.charts import playground as pg_charts
 from app.charts import som as charts
-from app.state import live, presets, url
+from app.state import live, presets, screen, url
 from app.state.presets import Preset
 from app.state.session import warm_engine
 from engine import datasets, limits
@@ -138,17 +138,17 @@ def build_model(data: Dataset) -> SOM:
 
 
 warm_engine("som")
-st.title(":material/grid_view: Self-organizing map")
-st.markdown(
+screen.header(
+    ":material/grid_view: Self-organizing map",
     "A grid of units, each holding a point in the data space. For every sample the unit nearest to it "
     "wins: the **best-matching unit (BMU)**. The BMU and its grid neighbours within a **radius σ** move "
     "towards the sample, by the **learning rate** times how close to the BMU they sit. Both shrink over "
     "time, so the map first organises coarsely, then fine-tunes: similar samples end up on nearby units, "
     "without any labels.")
 STATE.show_problems(STATE.restore())
-presets.show("som", PRESETS, apply_preset, columns=3)
+presets.show("som", PRESETS, apply_preset)
 
-left, main = st.columns([1, 4], gap="large")
+left, main = st.sidebar, st.container()  # settings in the sidebar: the map stays in view
 with left:
     st.subheader("Data")
     st.selectbox("Dataset", DATA_CHOICES, key="som_data", format_func=DATA_LABELS.get,
@@ -261,7 +261,7 @@ def draw(m: SOM, data: Dataset, live_now: bool) -> None:
 
     h, bmu, sigma, text, x = last_update(m)
     a, b = st.columns(2)
-    height = 520 if m.config.topology == "rectangular" else 470
+    height = 420 if m.config.topology == "rectangular" else 390  # fits 1280 x 720 beside the neighbourhood
     weights = snap.weights
     shown_bmu = bmu if x is not None else None
     flat_bmu = shown_bmu[0] * m.config.height + shown_bmu[1] if shown_bmu is not None else None
@@ -418,10 +418,11 @@ with main:
                    on_reset=lambda: st.session_state.pop("som_model", None),
                    play_help="Train continuously, a few steps per frame.",
                    step_help="One step, then pause: one sample and its update (one pass in batch mode).",
-                   reset_help="A new starting map from the seed; keeps every setting.")
-    st.columns([2, 3])[0].select_slider("Steps per frame", tuple(map(str, SPEEDS)), key="som_speed",
-                                        help="Training speed: steps between two redraws while playing. "
-                                             "Step always runs one.")
+                   reset_help="A new starting map from the seed; keeps every setting.",
+                   extras=lambda: st.select_slider(
+                       "Steps per frame", tuple(map(str, SPEEDS)), key="som_speed", label_visibility="collapsed",
+                       format_func=lambda v: f"{v} steps per frame",
+                       help="Training speed: steps between two redraws while playing. Step always runs one."))
     if "som_model" not in st.session_state:
         st.rerun()  # Reset: this run builds a new map
     m: SOM = st.session_state["som_model"]

@@ -192,7 +192,10 @@ def show(kind: str, view: str, data: dict, *, height: int, alt: str, live: bool,
     """Draw one picture. ``view`` names it on the page; ``alt`` is its text for screen readers;
     ``live``: a frame of a play run (the same element is rewritten frame after frame);
     ``kept``: fields that rarely change, sent only when the browser may not have them."""
+    from app.state import screen
+
     frame = next(_frames)
+    height = screen.picture_height(height)
     payload = {**data, "kind": kind, "view": view, "height": int(height), "alt": alt, "frame": frame}
     part = _kept_part(view, kept or {}, live)
     if part is not None:

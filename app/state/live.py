@@ -82,6 +82,26 @@ def _delivered() -> bool | None:
         return None
 
 
+def _caught_up(timeout_s: float = 1.0) -> None:
+    """Wait until the server's event loop has handled every message this thread enqueued so far.
+
+    A script thread's messages reach the session's queue through the event loop's callbacks, so
+    an empty queue right after a frame may only mean they have not arrived yet. Paced on that, the
+    next frame could join the last one in the queue, where Streamlit merges two deltas at one
+    place into the newer: the parts a frame sends only once (the race's contour and paths) were
+    lost that way, and the picture drew a blank surface. A callback posted now runs after them."""
+    try:
+        from streamlit.runtime import Runtime
+
+        if not Runtime.exists():
+            return
+        done = threading.Event()
+        Runtime.instance()._get_async_objs().eventloop.call_soon_threadsafe(done.set)
+        done.wait(timeout_s)
+    except (AttributeError, ImportError, RuntimeError):
+        return
+
+
 def _click_waiting() -> bool:
     """Whether a click (a rerun or stop request) waits for this run to yield. Streamlit looks only
     when the script writes an element; between frames the loop would otherwise sit on it."""
@@ -390,6 +410,7 @@ def _loop(name, playing_key, advance, draw, interval_s, slot, lock, max_frames, 
                 draw()
         finally:
             _TURNS.done()
+        _caught_up()  # so that the next delivery check sees this frame in the queue
         frames += 1
         cost[0] += 1
         cost[1] += time.thread_time() - cpu

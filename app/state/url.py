@@ -140,8 +140,10 @@ class PageState:
 
         ``extra``: parameters the page encodes itself (values relative to other settings).
         """
+        from app.state import screen
+
         kept = st.session_state.setdefault(self._kept_key, {})
-        wanted = dict(extra or {})
+        wanted = {**screen.link_params(), **(extra or {})}
         for key, field in self.fields.items():
             value = st.session_state.get(key, field.default)
             kept[key] = value

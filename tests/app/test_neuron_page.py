@@ -28,7 +28,7 @@ def test_theta_and_inhibition_change_the_truth_table(open_page):
     at.multiselect(key="mp_inh").set_value(["x2"]).run()
     assert at.dataframe[0].value["output y"].tolist() == [0, 0, 1, 0]
     at.slider(key="mp_n").set_value(3).run()
-    at.button[1].click().run()  # the "AND (theta = 3)" preset
+    next(b for b in at.button if b.label == "AND (θ = 3)").click().run()  # the preset
     assert at.slider(key="mp_theta").value == 3.0
     assert at.dataframe[0].value["output y"].tolist() == [0] * 7 + [1]
 

@@ -1,0 +1,73 @@
+"""One screen per lab, and a presentation mode for the lecture hall.
+
+Every lab puts its settings and its introduction in the sidebar, so the main column starts with
+the title, Play / Step / Reset and the live pictures: in view at 1440 x 900 and at 1920 x 1080
+seen at 150 % zoom (a 1280 x 720 page). Presentation mode (the button by each title, the P key,
+or ``?present=1`` in any link) hides the sidebar and the introductions, enlarges the pictures by
+``PRESENT_SCALE`` and the text, and darkens the ink for a washed-out projector.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+PRESENT_KEY = "np_present"
+PRESENT_PARAM = "present"
+PRESENT_SCALE = 1.3  # pictures in presentation mode, against their size in the page
+
+# Always: less empty space above the title (Streamlit leaves ~6 rem), a smaller title.
+COMPACT_CSS = """
+.stMainBlockContainer { padding-top: 2.2rem; padding-bottom: 3rem; }
+.stMainBlockContainer h1 { font-size: 2rem; padding: 0.25rem 0 0.25rem 0; }
+[data-testid="stSidebarUserContent"] { padding-top: 0.5rem; }
+"""
+
+# Presentation: no sidebar (nor the control that opens it), larger and darker text everywhere.
+PRESENT_CSS = """
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
+[data-testid="stHeader"] { display: none !important; }
+.stMainBlockContainer { max-width: 100%; padding-left: 2rem; padding-right: 2rem; padding-top: 1rem; }
+html { font-size: 19px; }
+.stMainBlockContainer, .stMainBlockContainer p, .stMainBlockContainer label { color: #000; }
+[data-testid="stMetricValue"] { font-size: 2.6rem; font-weight: 600; }
+[data-testid="stMetricLabel"] p { font-size: 1.05rem; font-weight: 600; }
+"""
+
+
+def start_run() -> None:
+    """Call once per run, first (main.py): the presentation flag from the link, and the styles."""
+    if PRESENT_KEY not in st.session_state:
+        st.session_state[PRESENT_KEY] = st.query_params.get(PRESENT_PARAM, "") in ("1", "true", "yes", "on")
+    css = COMPACT_CSS + (PRESENT_CSS if presenting() else "")
+    st.html(f"<style>{css}</style>")
+
+
+def presenting() -> bool:
+    return bool(st.session_state.get(PRESENT_KEY, False))
+
+
+def picture_height(height: int) -> int:
+    """A live picture's height in the current mode."""
+    return int(round(height * PRESENT_SCALE)) if presenting() else int(height)
+
+
+def _toggle() -> None:
+    st.session_state[PRESENT_KEY] = not presenting()
+
+
+def header(title: str, intro: str | None = None) -> None:
+    """The lab's title with the presentation button beside it; ``intro`` (Markdown) goes to the
+    top of the sidebar, out of the way of the live pictures, and is hidden while presenting."""
+    row = st.columns([5, 1], vertical_alignment="center")
+    row[0].title(title)
+    row[1].button("Exit presentation" if presenting() else "Present", key="np_present_button",
+                  icon=":material/close_fullscreen:" if presenting() else ":material/slideshow:",
+                  on_click=_toggle, width="stretch",
+                  help="Presentation mode for a projector: no sidebar, larger pictures and text. Key: P. "
+                       "A link with ?present=1 opens in it.")
+    if intro and not presenting():
+        st.sidebar.markdown(intro)
+
+
+def link_params() -> dict[str, str]:
+    """Parameters every page's link carries besides its own fields."""
+    return {PRESENT_PARAM: "1"} if presenting() else {}

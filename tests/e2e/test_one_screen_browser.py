@@ -1,0 +1,101 @@
+"""Every lab's main live picture and its Play button fit one screen, at 1440 x 900 and at
+1920 x 1080 seen at 150 % zoom (a 1280 x 720 page), paused and playing; the P key switches the
+presentation mode (no sidebar, larger pictures) on and off."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.helpers import assert_no_exception, shot, wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+# lab -> (path, the main picture while paused, the main picture while playing): a view drawn by
+# app/render (a canvas), or ".st-key-..." for a keyed Streamlit element (the race's Plotly contour)
+LABS = {
+    "playground": ("playground", "pg_out", "pg_out"),
+    "optimizers": ("optimizers", ".st-key-op_pick", "op_race"),
+    "cnn": ("cnn?cnn_mode=train", "cnn_loss", "cnn_loss"),
+    "som": ("som", "som_map", "som_map"),
+    "rbm": ("rbm", "rbm_pairs", "rbm_pairs"),
+}
+
+BOX = """what => {
+    if (what.startsWith('.')) {
+        const el = document.querySelector(what);
+        if (!el) return null;
+        const r = el.getBoundingClientRect();
+        return r.height > 50 ? [r.left, r.top, r.right, r.bottom] : null;
+    }
+    for (const h of document.querySelectorAll('[data-testid^="stBidiComponent"]')) {
+        const c = (h.shadowRoot || h).querySelector(`canvas[data-view="${what}"]`);
+        if (c) { const r = c.getBoundingClientRect(); return r.height > 50 ? [r.left, r.top, r.right, r.bottom] : null; }
+    }
+    return null;
+}"""
+
+
+def _box(page, what: str) -> list[float]:
+    return page.wait_for_function(f"() => ({BOX})({what!r})", timeout=60_000).json_value()
+
+
+def _inside(box, width, height) -> bool:
+    return box[0] >= 0 and box[1] >= 0 and box[2] <= width + 1 and box[3] <= height + 1
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (1280, 720)], ids=["1440x900", "1280x720"])
+@pytest.mark.parametrize("lab", list(LABS))
+def test_the_main_picture_and_play_are_on_one_screen(browser, app_url, screenshot_dir, lab, size):
+    width, height = size
+    path, paused_view, playing_view = LABS[lab]
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    try:
+        page.goto(f"{app_url}/{path}")
+        wait_for_app(page)
+        play = page.get_by_role("button", name=re.compile(r"Play$"))
+        expect(play).to_be_in_viewport(ratio=1)
+        box = _box(page, paused_view)
+        assert _inside(box, width, height), f"{lab} paused: main picture at {box} in {width}x{height}"
+        play.click()
+        expect(page.get_by_role("button", name=re.compile(r"Pause$"))).to_be_visible()
+        page.wait_for_timeout(1500)  # a few frames in
+        box = _box(page, playing_view)
+        assert _inside(box, width, height), f"{lab} playing: main picture at {box} in {width}x{height}"
+        expect(page.get_by_role("button", name=re.compile(r"Pause$"))).to_be_in_viewport(ratio=1)
+        shot(page, screenshot_dir, f"one_screen_{lab}_{width}x{height}")
+        page.get_by_role("button", name=re.compile(r"Pause$")).click()
+        assert_no_exception(page)
+    finally:
+        context.close()
+
+
+def test_p_key_and_link_switch_the_presentation_mode(browser, app_url, screenshot_dir):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    try:
+        page.goto(f"{app_url}/som")
+        wait_for_app(page)
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        expect(sidebar).to_be_visible()
+        normal = _box(page, "som_map")
+        page.keyboard.press("p")
+        expect(sidebar).to_be_hidden(timeout=30_000)
+        expect(page.get_by_role("button", name=re.compile("Exit presentation"))).to_be_visible()
+        wait_for_app(page)
+        assert "present=1" in page.url, "the link must carry the presentation mode"
+        bigger = _box(page, "som_map")
+        assert bigger[3] - bigger[1] > (normal[3] - normal[1]) * 1.1, (normal, bigger)
+        shot(page, screenshot_dir, "present_som_1280x720")
+        page.keyboard.press("p")
+        expect(sidebar).to_be_visible(timeout=30_000)
+        wait_for_app(page)
+        assert "present=1" not in page.url
+        page.goto(f"{app_url}/playground?present=1")  # a shared link opens in presentation mode
+        wait_for_app(page)
+        expect(page.locator('[data-testid="stSidebar"]')).to_be_hidden()
+        assert_no_exception(page)
+    finally:
+        context.close()
