@@ -35,5 +35,8 @@ LABS = [
     st.Page(PAGES_DIR / "som_lab.py", title="Self-organizing map", icon=":material/grid_view:", url_path="som"),
     st.Page(PAGES_DIR / "rbm_lab.py", title="Boltzmann machine (RBM)", icon=":material/blur_on:", url_path="rbm"),
 ]
-with live.turn():  # page runs and live frames of this process take turns (see live._Turns)
-    st.navigation({"": [HOME], "Labs": LABS}).run()
+try:
+    with live.turn():  # page runs and live frames of this process take turns (see live._Turns)
+        st.navigation({"": [HOME], "Labs": LABS}).run()
+finally:
+    screen.end_run()

@@ -8,6 +8,10 @@ or ``?present=1`` in any link) hides the sidebar and the introductions, enlarges
 """
 from __future__ import annotations
 
+import io
+import threading
+from urllib.parse import urlencode
+
 import streamlit as st
 
 PRESENT_KEY = "np_present"
@@ -37,6 +41,7 @@ def start_run() -> None:
     """Call once per run, first (main.py): the presentation flag from the link, and the styles."""
     if PRESENT_KEY not in st.session_state:
         st.session_state[PRESENT_KEY] = st.query_params.get(PRESENT_PARAM, "") in ("1", "true", "yes", "on")
+    _share.slot = None
     css = COMPACT_CSS + (PRESENT_CSS if presenting() else "")
     st.html(f"<style>{css}</style>")
 
@@ -54,12 +59,19 @@ def _toggle() -> None:
     st.session_state[PRESENT_KEY] = not presenting()
 
 
+_share = threading.local()  # this run's "Share" placeholder, filled when the page publishes its link
+
+
 def header(title: str, intro: str | None = None) -> None:
-    """The lab's title with the presentation button beside it; ``intro`` (Markdown) goes to the
-    top of the sidebar, out of the way of the live pictures, and is hidden while presenting."""
-    row = st.columns([5, 1], vertical_alignment="center")
+    """The lab's title with Share and Present beside it; ``intro`` (Markdown) goes to the top of
+    the sidebar, out of the way of the live pictures, and is hidden while presenting."""
+    row = st.columns([5, 1.1, 1.4], vertical_alignment="center")
     row[0].title(title)
-    row[1].button("Exit presentation" if presenting() else "Present", key="np_present_button",
+    with row[1].popover("Share", icon=":material/qr_code_2:", width="stretch",
+                        help="This demo's link, to copy or to scan from the back of the room."):
+        _share.slot = st.empty()
+        _share.slot.caption("The link appears once the page has loaded.")
+    row[2].button("Exit presentation" if presenting() else "Present", key="np_present_button",
                   icon=":material/close_fullscreen:" if presenting() else ":material/slideshow:",
                   on_click=_toggle, width="stretch",
                   help="Presentation mode for a projector: no sidebar, larger pictures and text. Key: P. "
@@ -71,3 +83,43 @@ def header(title: str, intro: str | None = None) -> None:
 def link_params() -> dict[str, str]:
     """Parameters every page's link carries besides its own fields."""
     return {PRESENT_PARAM: "1"} if presenting() else {}
+
+
+def share_link(params: dict[str, str]) -> str:
+    """The full address of this demo: the page as the browser reached it, with ``params``."""
+    try:
+        base = st.context.url or ""
+    except (AttributeError, RuntimeError):
+        base = ""
+    query = urlencode({k: v for k, v in params.items() if k != PRESENT_PARAM})  # the audience sees the page
+    return base + ("?" + query if query else "")
+
+
+def qr_png(text: str) -> bytes:
+    """A QR code of ``text`` as PNG (segno; error correction M, so a projector's glare is forgiven)."""
+    import segno
+
+    out = io.BytesIO()
+    segno.make(text, error="m").save(out, kind="png", scale=8, border=2)
+    return out.getvalue()
+
+
+def fill_share(params: dict[str, str]) -> None:
+    """Write the current link (and its QR code) into this run's Share popover, if it has one."""
+    slot = getattr(_share, "slot", None)
+    if slot is None:
+        return
+    link = share_link(params)
+    memo = st.session_state.setdefault("_np_share", {})
+    if memo.get("link") != link:  # a QR code only when the link changes
+        memo.update(link=link, png=qr_png(link) if link.startswith("http") else None)
+    with slot.container():
+        st.code(link or "(this page's address)", language=None, wrap_lines=True)
+        st.caption("Copy it with the icon at its right; it opens this demo with these settings anywhere.")
+        if memo["png"]:
+            st.image(memo["png"], width=260, caption="Scan to open the same demo.")
+
+
+def end_run() -> None:
+    """Forget this run's Share placeholder (threads are reused across runs)."""
+    _share.slot = None

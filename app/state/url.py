@@ -154,6 +154,7 @@ class PageState:
             del st.query_params[k]
         if any(st.query_params.get(k) != v for k, v in wanted.items()):
             st.query_params.update(wanted)
+        screen.fill_share(wanted)
 
     def show_problems(self, problems: list[str]) -> None:
         if problems:

@@ -43,3 +43,18 @@ def test_the_button_by_the_title_switches_presentation_on_and_off(open_page):
     assert not at.session_state[screen.PRESENT_KEY]
     assert "present" not in at.query_params
     assert not at.exception
+
+
+def test_share_holds_the_published_link_and_a_qr_code_of_it(open_page):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    at = open_page("playground", pg_data="xor")
+    assert "pg_data=xor" in at.code[0].value
+    png = screen.qr_png("http://example.test/playground?pg_data=xor")
+    image = Image.open(io.BytesIO(png))
+    assert image.size[0] == image.size[1] >= 200  # square, scannable from a distance
+    dark = float((np.asarray(image.convert("L")) < 128).mean())
+    assert 0.25 < dark < 0.75, "a QR code is about half dark modules"

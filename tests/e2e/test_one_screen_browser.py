@@ -99,3 +99,19 @@ def test_p_key_and_link_switch_the_presentation_mode(browser, app_url, screensho
         assert_no_exception(page)
     finally:
         context.close()
+
+
+def test_share_shows_the_current_link_and_its_qr_code(browser, app_url):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    try:
+        page.goto(f"{app_url}/playground?pg_data=xor&present=1")
+        wait_for_app(page)
+        page.get_by_role("button", name="Share").click()
+        body = page.locator('[data-testid="stPopoverBody"]')
+        expect(body.locator("code")).to_have_text(f"{app_url}/playground?pg_data=xor")  # without present=1
+        qr = body.locator("img")
+        expect(qr).to_be_visible()
+        assert qr.evaluate("img => img.naturalWidth") >= 200
+    finally:
+        context.close()
