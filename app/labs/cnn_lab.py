@@ -15,13 +15,14 @@ from app.charts.rbm import bars_image
 from app.state import live, screen, url
 from app.state.echo import quote
 from app.state.session import warm_engine
-from engine import datasets
+from engine import datasets, limits
 from engine.conv import (KERNELS, LAYER_KINDS, POOLS, CNNConfig, LayerSpec, SmallCNN, feature_map, output_size, pool2d,
                          shape_chain)
 from engine.optimizers import OPTIMIZERS, Optimizer, OptimizerConfig
 
 MODES = {"image": "Convolve an image", "shapes": "Shape calculator", "train": "Train a small CNN"}
 SPEEDS = (1, 2, 5, 10, 20, 50)
+SPEED_CHOICES = (*map(str, SPEEDS), live.AUTO)
 LEARNING_RATES = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
 TRAIN_SHARE = 1400  # digits for training; the other 397 are the test set
 STACKS = {
@@ -56,7 +57,7 @@ FIELDS = [
     url.integer("cnn_f1", 8, 1, 32),
     url.integer("cnn_f2", 16, 1, 32),
     url.integer("cnn_seed", 0, 0, 100_000),
-    url.choice("cnn_speed", "5", tuple(map(str, SPEEDS))),
+    url.choice("cnn_speed", "5", SPEED_CHOICES),
     url.integer("cnn_digit", 0, 0, 396),
 ]
 STATE = url.PageState("cnn", FIELDS)
@@ -409,14 +410,17 @@ def train_view() -> None:
                    on_reset=lambda: st.session_state.pop("cnn_model", None),
                    play_help="Train continuously.", step_help="One mini-batch update, then pause.",
                    reset_help="New initial weights from the seed.",
-                   extras=lambda: st.select_slider("Updates per frame", tuple(map(str, SPEEDS)), key="cnn_speed",
+                   extras=lambda: st.select_slider("Updates per frame", SPEED_CHOICES, key="cnn_speed",
                                                    label_visibility="collapsed",
                                                    format_func=lambda v: f"{v} updates per frame",
                                                    help="Training speed: mini-batch updates between two redraws."))
     if "cnn_model" not in st.session_state:
         st.rerun()
     STATE.publish(link_extras())
-    live.play("cnn", "cnn_playing", lambda: m.step(int(st.session_state["cnn_speed"])) == "running",
+    live.play("cnn", "cnn_playing",
+              lambda: live.run_steps("cnn", lambda n, last: m.step(n, record=last),
+                                     live.wanted_steps(st.session_state["cnn_speed"]),
+                                     most=limits.CNN_MAX_STEPS_PER_CALL) == "running",
               lambda: draw_training(m, bool(st.session_state.get("cnn_playing"))), interval_s=0.08)
 
 

@@ -29,6 +29,7 @@ LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0,
 REG_RATES = (0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 BATCH_SIZES = (1, 2, 5, 10, 20, 50, 100, 0)  # 0 = full batch
 SPEEDS = (1, 2, 5, 10, 20, 50, 100)           # steps per frame
+SPEED_CHOICES = (*map(str, SPEEDS), live.AUTO)  # auto: as many as fit in a frame's time budget
 CLIPS = (0.0, 0.1, 1.0, 5.0)
 GRID = 50                                      # output heatmap resolution
 THUMB_STRIDE = 3                               # thumbnails use every 3rd grid point (17 x 17)
@@ -72,7 +73,7 @@ FIELDS = [
     url.choice("pg_init", "xavier_uniform", INITIALIZERS),
     url.choice("pg_rloss", "mse", ("mse", "mae")),
     url.integer("pg_seed", 0, 0, 100_000),
-    url.choice("pg_speed", "5", tuple(map(str, SPEEDS))),
+    url.choice("pg_speed", "5", SPEED_CHOICES),
     url.flag("pg_show_test", False),
     url.flag("pg_discrete", False),
 ]
@@ -201,8 +202,9 @@ with left:
                         help=f"Activation of hidden layer {i + 1}.")
 
     st.header("Training", divider="gray")
-    st.select_slider("Steps per frame", tuple(map(str, SPEEDS)), key="pg_speed",
-                     help="Training speed: mini-batch updates between two redraws.")
+    st.select_slider("Steps per frame", SPEED_CHOICES, key="pg_speed",
+                     help="Training speed: mini-batch updates between two redraws. 'auto': as many as fit "
+                          f"in {live.FRAME_BUDGET_S * 1000:.0f} ms; a frame never computes longer than that.")
     st.selectbox("Optimizer", OPTIMIZERS, key="pg_opt",
                  help="The update rule. Changing it mid-run keeps the weights (its memory resets).")
     st.select_slider("Learning rate", LEARNING_RATES, key="pg_lr", format_func=lambda v: f"{v:g}",
@@ -484,7 +486,8 @@ def _labels(targets: np.ndarray, task: str) -> np.ndarray:
 
 
 def advance(m: MLP) -> bool:
-    return m.step(int(st.session_state["pg_speed"])) not in ("diverged", "stopped_early")
+    status = live.run_steps("pg", lambda n, last: m.step(n), live.wanted_steps(st.session_state["pg_speed"]))
+    return status not in ("diverged", "stopped_early")
 
 
 def view_toggles() -> None:

@@ -16,6 +16,7 @@ from engine.rbm import (DBN, EXAMPLE_HIDDEN_BIAS, EXAMPLE_V, EXAMPLE_VISIBLE_BIA
 
 MODES = {"digits": "Train on digits", "worked": "CD-1 by hand (course example)", "movies": "Movie recommender"}
 SPEEDS = (1, 2, 5, 10, 20, 50, 100)
+SPEED_CHOICES = (*map(str, SPEEDS), live.AUTO)
 SHOWN = 12          # input/reconstruction pairs on screen
 CHAINS = 8          # Gibbs chains from noise
 RATING = {"like": 1.0, "dislike": 0.0, "unseen": -1.0}
@@ -48,7 +49,7 @@ FIELDS = [
     url.integer("rbm_seed", 0, 0, 100_000),
     url.number("rbm_std", 0.01, 0.0, 1.0),
     url.choice("rbm_chain_from", "noise", ("noise", "data")),
-    url.choice("rbm_speed", "10", tuple(map(str, SPEEDS))),
+    url.choice("rbm_speed", "10", SPEED_CHOICES),
     url.integer("rbm_digit", 0, 0, 1796),
     url.integer("rbm_pass", 1, 1, 4),
     url.flag("rbm_round", True),
@@ -224,7 +225,7 @@ def digits_view() -> None:
                    play_help="Train continuously, a few mini-batches per frame.",
                    step_help="One mini-batch update, then pause.",
                    reset_help="New random weights from the seed; keeps every option.",
-                   extras=lambda: st.select_slider("Mini-batches per frame", tuple(map(str, SPEEDS)), key="rbm_speed",
+                   extras=lambda: st.select_slider("Mini-batches per frame", SPEED_CHOICES, key="rbm_speed",
                                                    label_visibility="collapsed",
                                                    format_func=lambda v: f"{v} mini-batches per frame",
                                                    help="Training speed: updates between two redraws."))
@@ -248,7 +249,11 @@ def digits_view() -> None:
         else:
             dbn_section(m)
     with view:
-        live.play("rbm", "rbm_playing", lambda: m.step(int(st.session_state["rbm_speed"])) == "running",
+        live.play("rbm", "rbm_playing",
+                  lambda: live.run_steps("rbm", lambda n, last: m.step(n, record=last),
+                                         live.wanted_steps(st.session_state["rbm_speed"]),
+                                         most=max(1, limits.MAX_ELEMENTS // (m.config.k * m.config.batch_size * (
+                                             m.config.n_hidden + m.config.n_visible)))) == "running",
                   lambda: draw_digits(m, x, labels, live_now=bool(st.session_state.get("rbm_playing"))),
                   interval_s=0.08)
 

@@ -24,6 +24,7 @@ DECAY_LABELS = {"asymptotic": "asymptotic (MiniSom's default: to 1/3)", "inverse
                 "linear": "linear", "exponential": "exponential", "constant": "none (constant)"}
 NEIGH_LABELS = {"gaussian": "Gaussian", "bubble": "bubble", "mexican_hat": "Mexican hat", "triangle": "triangle"}
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+SPEED_CHOICES = (*map(str, SPEEDS), live.AUTO)
 MAX_SIDE_UI = limits.UI_SOM_MAX_SIDE
 MAX_STEPS_UI = limits.UI_SOM_MAX_STEPS
 CURVE_POINTS = 200  # the schedules are drawn from this many points
@@ -46,7 +47,7 @@ FIELDS = [
     url.choice("som_mode", "sequential", MODES),
     url.integer("som_steps", 5000, 1, MAX_STEPS_UI),
     url.integer("som_seed", 0, 0, 100_000),
-    url.choice("som_speed", "50", tuple(map(str, SPEEDS))),
+    url.choice("som_speed", "50", SPEED_CHOICES),
 ]
 STATE = url.PageState("som", FIELDS)
 DEFAULTS = {f.key: f.default for f in FIELDS}
@@ -420,7 +421,7 @@ with main:
                    step_help="One step, then pause: one sample and its update (one pass in batch mode).",
                    reset_help="A new starting map from the seed; keeps every setting.",
                    extras=lambda: st.select_slider(
-                       "Steps per frame", tuple(map(str, SPEEDS)), key="som_speed", label_visibility="collapsed",
+                       "Steps per frame", SPEED_CHOICES, key="som_speed", label_visibility="collapsed",
                        format_func=lambda v: f"{v} steps per frame",
                        help="Training speed: steps between two redraws while playing. Step always runs one."))
     if "som_model" not in st.session_state:
@@ -428,7 +429,8 @@ with main:
     m: SOM = st.session_state["som_model"]
     STATE.publish()  # before the play loop: the link must be current while it runs
     live.play("som", "som_playing",
-              lambda: m.step(int(st.session_state["som_speed"])) == "running",
+              lambda: live.run_steps("som", lambda n, last: m.step(n),
+                                     live.wanted_steps(st.session_state["som_speed"])) == "running",
               lambda: draw(m, data, live_now=bool(st.session_state.get("som_playing"))),
               interval_s=0.08)
 

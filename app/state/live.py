@@ -38,6 +38,47 @@ _NEWEST_KEY = "_live_newest_run"
 _this_run = threading.local()  # each script run has its own thread
 
 
+FRAME_BUDGET_S = 0.05  # a live frame's computation; beyond it the frame shows fewer steps
+BUDGET_KEY = "_live_frame_budget_s"  # tests set it: frames then run exactly the steps asked for
+AUTO = "auto"  # a speed choice: as many steps as fit in the budget
+AUTO_MOST = 100_000  # what "auto" asks for: the budget decides
+
+
+def wanted_steps(choice: str) -> int:
+    """Steps per frame for a speed choice ("auto" or a number)."""
+    return AUTO_MOST if choice == AUTO else max(1, int(choice))
+
+
+def run_steps(name: str, step: Callable[[int, bool], str], wanted: int, most: int = 10_000,
+              budget_s: float | None = None) -> str:
+    """Advance a model by ``wanted`` steps, or by as many as fit in ``budget_s``: a frame's
+    computation stays within the budget at any setting, so Pause is answered quickly even where
+    one step is slow (an RBM with 400 hidden units and k = 25 took 10 s a frame at 100 per
+    frame). ``step(n, last)`` runs n steps (``last``: the frame's final call, where a model
+    records its curves) and returns its status; anything but "running" ends the frame.
+
+    The time one step takes is learnt per session and view (``_<name>_step_s``), so later frames
+    size their calls from it: one call, two on a frame whose first guess was low. ``most``: the
+    model's own cap on steps per call."""
+    key = f"_{name}_step_s"
+    budget_s = st.session_state.get(BUDGET_KEY, FRAME_BUDGET_S) if budget_s is None else budget_s
+    per_step = st.session_state.get(key)
+    started, done, status = time.perf_counter(), 0, "running"
+    while done < wanted and status == "running":
+        left = budget_s - (time.perf_counter() - started)
+        if done and left <= 0:
+            break
+        n = 1 if per_step is None else max(1, min(wanted - done, most, int(left / per_step)))
+        last = done + n >= wanted or (per_step is not None and n * per_step >= left * 0.8)
+        tick = time.perf_counter()
+        status = step(n, last)
+        took = (time.perf_counter() - tick) / n
+        per_step = took if per_step is None else 0.5 * per_step + 0.5 * took
+        done += n
+    st.session_state[key] = per_step
+    return status
+
+
 def session_lock() -> threading.RLock:
     """The browser session's lock around everything that advances, resets or draws a live model."""
     lock = st.session_state.get(_LOCK_KEY)

@@ -12,6 +12,7 @@ def open_page():
     def _open(page: str | None = None, **query: str) -> AppTest:
         at = AppTest.from_file(MAIN, default_timeout=60)
         at.session_state["_live_max_frames"] = 1  # a play run draws one frame per at.run()
+        at.session_state["_live_frame_budget_s"] = 1e9  # and runs exactly the steps per frame asked for
         for k, v in query.items():
             at.query_params[k] = v
         at.run()

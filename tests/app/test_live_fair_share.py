@@ -205,3 +205,51 @@ def test_a_block_sent_again_differently_forgets_what_was_under_it():
         ctx.enqueue(block)
         ctx.enqueue(_delta([0, 1, 0], "caption"))  # must go again: the browser may have dropped it
     assert len(sent) == 4
+
+
+def test_a_frame_runs_the_steps_asked_for_when_they_fit_the_budget(fake_st):
+    calls = []
+
+    def step(n, last):
+        calls.append((n, last))
+        return "running"
+
+    assert live.run_steps("demo", step, 20) == "running"
+    assert sum(n for n, _ in calls) == 20 and calls[-1][1] is True
+    calls.clear()
+    live.run_steps("demo", step, 20)  # the step time is known now: one call
+    assert calls == [(20, True)]
+
+
+def test_slow_steps_are_cut_to_the_frame_budget_and_auto_fills_it(fake_st):
+    calls = []
+
+    def slow(n, last):
+        calls.append(n)
+        time.sleep(0.01 * n)  # 10 ms a step
+        return "running"
+
+    started = time.perf_counter()
+    live.run_steps("slow", slow, 100, budget_s=0.05)  # 100 asked, 1 s of work
+    assert time.perf_counter() - started < 0.2
+    assert 3 <= sum(calls) <= 8
+    calls.clear()
+    live.run_steps("slow", slow, live.wanted_steps(live.AUTO), budget_s=0.05)
+    assert 3 <= sum(calls) <= 8, calls
+    calls.clear()
+    live.run_steps("slow", slow, live.wanted_steps("2"), budget_s=0.05)
+    assert sum(calls) == 2
+
+
+def test_a_frame_stops_at_a_status_other_than_running_and_respects_the_cap_per_call(fake_st):
+    calls = []
+
+    def diverging(n, last):
+        calls.append(n)
+        return "diverged"
+
+    assert live.run_steps("d", diverging, 50) == "diverged" and calls == [1]
+    calls.clear()
+    live.run_steps("fast", lambda n, last: calls.append(n) or "running", live.wanted_steps(live.AUTO), most=7,
+                   budget_s=0.001)
+    assert max(calls) <= 7
