@@ -42,6 +42,7 @@ class Learner:
     pause_s: float | None = None  # Pause clicked -> the paused page's run finished
     pause_flip_s: float | None = None  # Pause clicked -> the button reads Play again
     errors: list[str] = field(default_factory=list)
+    cookie: str = ""  # what the server (a proxy) set on opening the page
 
     @property
     def fps(self) -> float:
@@ -70,17 +71,27 @@ def _view_of(component) -> str:
     return json.loads(raw[4:4 + n]).get("view", "")
 
 
+def _cookies(url: str) -> str:
+    """Open the page as a browser does first and keep what cookies it sets (a proxy's route
+    cookie): a ``Cookie`` header value for the websocket, empty if none."""
+    with urllib.request.urlopen(url, timeout=30) as reply:
+        reply.read()
+        pairs = [c.split(";", 1)[0].strip() for c in reply.headers.get_all("Set-Cookie") or []]
+    return "; ".join(p for p in pairs if "=" in p)
+
+
 def _fetch(url: str) -> int:
     with urllib.request.urlopen(url, timeout=10) as reply:
         return len(reply.read())
 
 
 async def run_learner(base: str, lab: str, watch_s: float, start_delay: float = 0.0,
-                      deadline_s: float = 120.0) -> Learner:
-    """Open ``lab`` at ``base`` (http://host:port), Play for ``watch_s`` seconds, then Pause."""
+                      deadline_s: float = 120.0, cookie: str = "") -> Learner:
+    """Open ``lab`` at ``base`` (http://host:port), Play for ``watch_s`` seconds, then Pause.
+    ``cookie``: come back with this cookie (else take what opening the page sets)."""
     path, name, frame_view = LABS[lab]
     page, _, query = path.partition("?")
-    me = Learner(lab)
+    me = Learner(lab, cookie=cookie)
     await asyncio.sleep(start_delay)
     parts = urlsplit(base)
     ws_url = f"ws://{parts.netloc}/_stcore/stream"
@@ -132,8 +143,10 @@ async def run_learner(base: str, lab: str, watch_s: float, start_delay: float = 
                                 me.errors.append(f"media {img.url}: {err}")
 
     try:
+        cookie = me.cookie = me.cookie or await loop.run_in_executor(None, _cookies, f"{base}/{page}")
         async with websockets.connect(ws_url, subprotocols=["streamlit"], origin=base, max_size=None,
-                                      open_timeout=30) as ws:
+                                      open_timeout=30,
+                                      additional_headers={"Cookie": cookie} if cookie else None) as ws:
             task = asyncio.create_task(reader(ws))
             await ws.send(_rerun(page, query))
             await asyncio.wait_for(finished.wait(), deadline_s)

@@ -1,0 +1,120 @@
+"""Serve many: deploy/serve.py puts two netplay processes behind Debian's nginx on loopback.
+Learners get live frames through the proxy, each stays on one process (the route cookie), and
+when a process is killed its learners play on the other one while serve.py restarts it."""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import ROOT, _free_port
+from tests.load.client import run_learner
+
+pytestmark = pytest.mark.e2e
+
+
+def _wait_healthy(url: str, timeout: float) -> bool:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
+@pytest.fixture(scope="module")
+def proxy():
+    if not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists():
+        pytest.fail("nginx not found: install Debian's `nginx` (README command 2 does)")
+    port, first = _free_port(), _free_port()
+    while abs(first - port) < 3:
+        first = _free_port()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "deploy" / "serve.py"), "--processes", "2",
+                             "--port", str(port), "--first-port", str(first)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    lines = []
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        lines.append(line)
+        if "serve: netplay on" in line or proc.poll() is not None:
+            break
+    if not _wait_healthy(url, 30):
+        proc.kill()
+        pytest.fail("serve.py did not come up:\n" + "".join(lines))
+    prefix = Path(re.search(r"logs in (\S+?)\)", "".join(lines)).group(1))
+    yield url, prefix, [first, first + 1]
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def _learners(url: str, n: int, seconds: float, cookies=None):
+    async def wave():
+        return await asyncio.gather(*(run_learner(url, "playground", seconds, start_delay=i * 0.3,
+                                                  cookie=(cookies or {}).get(i, ""))
+                                      for i in range(n)))
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # away from Playwright's event loop
+        return pool.submit(asyncio.run, wave()).result(timeout=180)
+
+
+def _routes(prefix: Path) -> dict[str, set[str]]:
+    time.sleep(1.5)  # the access log is flushed every second
+    seen = defaultdict(set)
+    for line in (prefix / "access.log").read_text().splitlines():
+        m = re.search(r" (\S+) route=(\S+) ", line)
+        if m and m.group(1) != "-":
+            seen[m.group(2)].add(m.group(1).split(",")[-1].strip())
+    return seen
+
+
+def test_learners_play_through_the_proxy_each_on_one_process(proxy):
+    url, prefix, ports = proxy
+    learners = _learners(url, 4, 5.0)
+    for le in learners:
+        assert not le.errors, le.errors
+        assert le.frames >= 5, f"only {le.frames} frames through the proxy"
+        assert le.pause_s is not None
+        assert le.cookie.startswith("netplay_route="), "the proxy sets the route cookie on the first page"
+    routes = _routes(prefix)
+    for le in learners:
+        route = le.cookie.split("=", 1)[1]
+        assert len(routes[route]) == 1, f"one learner's requests went to {routes[route]}"
+    used = set().union(*(routes[le.cookie.split('=', 1)[1]] for le in learners))
+    assert used <= {f"127.0.0.1:{p}" for p in ports}
+
+
+def test_a_killed_process_loses_no_learner_and_comes_back(proxy):
+    url, prefix, ports = proxy
+    first = _learners(url, 1, 2.0)[0]
+    assert not first.errors, first.errors
+    route = first.cookie.split("=", 1)[1]
+    owner = next(iter(_routes(prefix)[route]))
+    port = int(owner.rsplit(":", 1)[1])
+    pids = subprocess.run(["pgrep", "-f", f"server.port={port}"], capture_output=True, text=True).stdout.split()
+    assert pids, f"no process on port {port}"
+    for pid in pids:
+        subprocess.run(["kill", "-9", pid], check=False)
+    started = time.perf_counter()
+    again = _learners(url, 1, 3.0, cookies={0: first.cookie})[0]  # the same learner comes back
+    assert not again.errors, again.errors
+    assert again.frames >= 3
+    assert again.play_started - started < 5 + 1, "playing again within 5 s on another process"
+    moved = _routes(prefix)[route]
+    assert any(a != owner for a in moved), f"still only {moved}"
+    assert _wait_healthy(f"http://127.0.0.1:{port}", 60), "serve.py restarts the killed process"
