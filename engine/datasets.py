@@ -177,7 +177,8 @@ def load_csv(raw: bytes | str, quote: Callable[[str], str] = lambda cell: repr(c
     """A 2-D dataset from CSV text with columns x1, x2, label (a header row is optional).
 
     Labels that are all whole numbers 0..k-1 (k <= 10) make a classification set (binary for
-    k = 2); any other numbers make a regression set, scaled to [-1, 1]. Points are rescaled to
+    k = 2), and so do labels that are all -1 or +1 (TensorFlow Playground's convention: -1 is
+    class 0, +1 class 1); any other numbers make a regression set, scaled to [-1, 1]. Points are rescaled to
     the playground's [-6, 6] square. Every problem raises a ValueError that says what to fix.
     ``quote`` formats a cell of the file quoted in such a message (the app shows it as a code
     span, never as Markdown: the file is someone else's text).
@@ -211,6 +212,8 @@ def load_csv(raw: bytes | str, quote: Callable[[str], str] = lambda cell: repr(c
     span = np.abs(x - x.mean(axis=0)).max(axis=0)
     x = (x - x.mean(axis=0)) / np.where(span > 0, span, 1.0) * 6.0
     labels = values[:, 2]
+    if np.all(np.isin(labels, (-1.0, 1.0))) and len(np.unique(labels)) == 2:
+        return Dataset(x, (labels > 0).astype(np.int64), "binary", ("x1", "x2"), 2)
     if np.all(labels == np.round(labels)) and labels.min() >= 0 and labels.max() < MAX_CSV_CLASSES:
         y = labels.astype(np.int64)
         k = int(y.max()) + 1

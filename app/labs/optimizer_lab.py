@@ -624,7 +624,9 @@ with main:
             p = result.positions[r, n]
             # the gradient the last step used; before the first, the one it will use (without SGD noise)
             g = result.grads[r, n - 1] if n > 0 else surface.gradient(float(p[0]), float(p[1]))
-            rows.append({"optimizer": label, "status": "moving" if n < result.steps else "done",
+            still = n > 0 and float(np.hypot(*(result.positions[r, n] - result.positions[r, n - 1]))) < 1e-9
+            status = "settled (no longer moves)" if still else ("moving" if n < result.steps else "done")
+            rows.append({"optimizer": label, "status": status,
                          "x": float(p[0]), "y": float(p[1]), "loss": float(result.losses[r, n]),
                          "|gradient|": float(np.hypot(*g))})
         st.dataframe(rows, hide_index=True, width="stretch",

@@ -9,7 +9,7 @@ import streamlit as st
 
 from app.charts import playground as charts
 from app import render
-from app.state import live, presets, screen, url
+from app.state import echo, live, presets, screen, url
 from app.state.echo import quote
 from app.state.presets import Preset
 from app.state.session import warm_engine
@@ -378,8 +378,8 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
     test_loss = h.test_loss[-1] if h.test_loss else model.loss(model.x_test, model.y_test)
     loss_help = ("Mean over the points of the per-point loss: cross-entropy for classes, squared error "
                  "(no ½ factor) or absolute error for regression.")
-    m[2].metric("Training loss", f"{train_loss:.4f}", help=loss_help)
-    m[3].metric("Test loss", f"{test_loss:.4f}", help=loss_help)
+    m[2].metric("Training loss", echo.number(train_loss), help=loss_help)
+    m[3].metric("Test loss", echo.number(test_loss), help=loss_help)
     pred_test = model.predict(model.x_test)
     pred_train = model.predict(model.x_train)
     if cfg.task == "binary":
@@ -390,7 +390,7 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
         m[4].metric("Test accuracy", f"{metrics.accuracy(y_test, pred_test.argmax(axis=1)):.1%}")
         m[5].metric("Dead ReLUs", f"{n_dead} of {n_relu}" if n_relu else "–")
     else:
-        m[4].metric("Test MAE", f"{metrics.mean_absolute_error(y_test, pred_test):.4f}")
+        m[4].metric("Test MAE", echo.number(metrics.mean_absolute_error(y_test, pred_test)))
         m[5].metric("Dead ReLUs", f"{n_dead} of {n_relu}" if n_relu else "–")
 
     net_col, out_col = st.columns([3, 2])

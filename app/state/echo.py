@@ -11,6 +11,8 @@ links.
 """
 from __future__ import annotations
 
+import math
+
 MAX_ECHO_CHARS = 24  # enough to recognise one's own typo; too short to carry a message
 
 
@@ -26,3 +28,12 @@ def quote(value: object, max_chars: int = MAX_ECHO_CHARS) -> str:
     if not text.strip():
         return "(empty)" if not text else f"`{text}` (spaces)"
     return f"`{text}`"
+
+
+def number(v: float) -> str:
+    """A metric's value that never runs off its box: 4 decimals, or 4 significant digits past
+    ten thousand (a diverged regression's MAE once printed 154 digits)."""
+    v = float(v)
+    if not math.isfinite(v):
+        return "NaN" if math.isnan(v) else ("∞" if v > 0 else "−∞")
+    return f"{v:.4g}" if abs(v) >= 1e4 else f"{v:.4f}"

@@ -195,3 +195,12 @@ def test_network_surface_races_and_sweeps(open_page):
     assert not at.exception and len(table(to_end(at))) == 4
     at.segmented_control(key="op_mode").set_value("curve").run()
     assert "1-D view needs" in warnings(at)
+
+
+def test_a_racer_that_stopped_moving_is_called_settled_not_moving(open_page):
+    at = open_page("optimizer_lab", op_steps="2000")
+    at.session_state["op_t"] = 1500  # GD on the default bowl has long arrived by then
+    at.run()
+    rows = {r["optimizer"]: r["status"] for r in at.dataframe[-1].value.to_dict("records")}
+    assert rows["GD"].startswith("settled"), rows
+    assert not at.exception

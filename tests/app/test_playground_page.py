@@ -254,3 +254,12 @@ def test_a_live_frame_is_a_few_kilobytes_of_numbers_not_an_image(open_page):
     size = sum(len(el.proto.bytes) for el in at.get("bidi_component"))
     assert size < 16_000, size  # a server-drawn frame was ~150 KB of JPEG
     assert not at.get("image"), "nothing is rasterised on the server while playing"
+
+
+def test_metric_numbers_never_run_off_their_box():
+    from app.state.echo import number
+
+    assert number(0.123456) == "0.1235"
+    assert number(1.5e154) == "1.5e+154"
+    assert number(float("inf")) == "∞" and number(float("nan")) == "NaN"
+    assert all(len(number(v)) <= 10 for v in (3.2e300, -7.7e99, 12345.678, -0.5))

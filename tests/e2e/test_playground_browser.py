@@ -96,28 +96,6 @@ def test_malformed_link_falls_back_with_a_notice(page, app_url):
     assert_no_exception(page)
 
 
-def test_the_live_picture_and_play_are_on_one_screen_at_1440x900(browser, app_url, screenshot_dir):
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    try:
-        page.goto(f"{app_url}/playground")
-        wait_for_app(page)
-        play = page.get_by_role("button", name=re.compile(r"Play$"))
-        expect(play).to_be_in_viewport()
-        page.wait_for_function("""() => Array.from(document.querySelectorAll('[data-testid^="stBidiComponent"]'))
-            .some(h => (h.shadowRoot || h).querySelector('canvas[data-view="pg_out"]'))""", timeout=30_000)
-        box = page.evaluate("""() => {
-            for (const h of document.querySelectorAll('[data-testid^="stBidiComponent"]')) {
-                const c = (h.shadowRoot || h).querySelector('canvas[data-view="pg_out"]');
-                if (c) { const r = c.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }
-            }
-        }""")
-        assert box[0] >= 0 and box[1] >= 0 and box[2] <= 1440 and box[3] <= 900, f"output plane at {box}"
-        shot(page, screenshot_dir, "playground_one_screen_1440x900")
-    finally:
-        context.close()
-
-
 def _wait_until(read, ok, timeout: float = 15.0):
     deadline = time.time() + timeout
     while time.time() < deadline:

@@ -86,6 +86,14 @@ def test_csv_loader_reads_classification_and_regression():
     assert r.task == "regression" and r.y.min() == -1 and r.y.max() == 1
 
 
+def test_csv_labels_minus_one_plus_one_are_two_classes_as_in_tensorflow_playground():
+    d = ds.load_csv("x1,x2,label\n0,0,-1\n1,0,1\n0,1,1\n1,1,-1\n")
+    assert d.task == "binary" and d.n_classes == 2
+    assert d.y.tolist() == [0, 1, 1, 0]
+    r = ds.load_csv("0,0,-1\n1,0,1\n0,1,0\n1,1,-1\n")  # -1, 0, 1: three values, a regression
+    assert r.task == "regression"
+
+
 @pytest.mark.parametrize("raw,message", [
     (b"1,2,0\n", "at least 4"), (b"1,2\n3,4\n5,6\n7,8\n", "exactly 3"),
     (b"1,2,0\n3,x,1\n1,1,0\n2,2,1\n", "not a number"), (b"\xff\xfe\x00garbage", "UTF-8"),
