@@ -125,8 +125,9 @@ def perceptron() -> None:
         st.warning(
             f"**{gate} is not linearly separable.** Its two 1-corners sit diagonally opposite, so no "
             "single straight line puts them on one side and the 0-corners on the other. The "
-            "perceptron keeps flipping its line and never reaches zero errors, however long it "
-            "trains. A hidden layer fixes this: two lines combined (e.g. OR and NAND, then AND) "
+            "perceptron never reaches zero mistakes, however long it trains: each pass's updates "
+            "undo each other, and after a few epochs it goes through the same cycle of lines in "
+            "every pass, so the line drawn after each epoch stops moving while mistakes go on. A hidden layer fixes this: two lines combined (e.g. OR and NAND, then AND) "
             "carve out the diagonal. That needs a multi-layer network.", icon=":material/block:")
         st.page_link("labs/playground.py", label="See a hidden layer solve XOR in the Network playground",
                      icon=":material/hub:", query_params={"pg_data": "xor", "pg_layers": "1"})
@@ -173,12 +174,17 @@ def _reset_perceptron() -> None:
 
 def _draw_perceptron(model: Perceptron, live_now: bool = False) -> None:
     snap = model.snapshot()
-    cols = st.columns(5)
+    cols = st.columns(6)
     cols[0].metric("Epoch", snap.epoch)
-    cols[1].metric("Errors last epoch", int(snap.errors[-1]) if len(snap.errors) else "–")
+    cols[1].metric("Mistakes last epoch", int(snap.errors[-1]) if len(snap.errors) else "–",
+                   help="Updates made during the last pass: each corner is checked against the line as it "
+                        "was at that moment, and the line moves after every mistake.")
+    wrong_now = int(np.sum(np.asarray(snap.predictions) != np.asarray(snap.y)))
+    cols[2].metric("Wrong now", wrong_now,
+                   help="Corners on the wrong side of the line as it is now: the red-ringed ones in the picture.")
     for j, v in enumerate(snap.weights):
-        cols[2 + j].metric(f"w{j + 1}", f"{v:+.3f}")
-    cols[4].metric("b", f"{snap.bias:+.3f}")
+        cols[3 + j].metric(f"w{j + 1}", f"{v:+.3f}")
+    cols[5].metric("b", f"{snap.bias:+.3f}")
     if snap.converged:
         st.success(f"Converged after {snap.epoch} epochs: every corner is on its correct side of "
                    "the line, so no further mistake can move it.", icon=":material/check_circle:")

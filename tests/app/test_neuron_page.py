@@ -83,7 +83,22 @@ def test_xor_warns_that_it_cannot_converge(open_page):
     assert link.proto.page == "playground" and link.proto.query_string == "pg_data=xor&pg_layers=1"
     for _ in range(8):
         at.button(key="pc_step").click().run()
-    assert int(metric(at, "Errors last epoch")) >= 1
+    assert int(metric(at, "Mistakes last epoch")) >= 1
+    assert int(metric(at, "Wrong now")) >= 1
+
+
+def test_perceptron_on_xor_cycles_as_the_note_says(open_page):
+    """The note: never zero mistakes, and after a few epochs the same cycle every pass, so the
+    line drawn after each epoch stops moving while the mistakes go on."""
+    at = open_page("neuron_lab", section="Perceptron", pc_gate="XOR")
+    for _ in range(30):
+        at.button(key="pc_step").click().run()
+    snap = at.session_state["pc_model"].snapshot()
+    assert min(snap.errors) >= 1
+    assert np.allclose(snap.weight_history[-10:], snap.weight_history[-1])
+    assert np.allclose(snap.bias_history[-10:], snap.bias_history[-1])
+    wrong = int(np.sum(np.asarray(snap.predictions) != np.asarray(snap.y)))
+    assert int(metric(at, "Wrong now")) == wrong >= 1
 
 
 def test_activation_gallery_reacts_to_controls(open_page):

@@ -72,7 +72,7 @@ def test_perceptron_converges_on_and(page, app_url, screenshot_dir):
     wait_for_app(page)
     page.get_by_role("button", name=re.compile(r"Play$")).click()
     expect(page.get_by_text("Converged after")).to_be_visible(timeout=30_000)
-    assert metric_value(page, "Errors last epoch") == "0"
+    assert metric_value(page, "Mistakes last epoch") == "0" and metric_value(page, "Wrong now") == "0"
     assert_no_exception(page)
     shot(page, screenshot_dir, "neuron_perceptron_and")
 
