@@ -6,11 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
-from PIL import Image, ImageDraw
 
 from app import render
 from app.charts import optimizers as charts
-from app.charts import playground as pg_charts
 from app.state import live, presets, screen, url
 from app.state.echo import quote
 from app.state.session import warm_engine
@@ -502,25 +500,12 @@ with main:
             st.session_state["op_t"] = 0
             st.session_state["op_note"] = None
 
-    def background(width: int, height: int):
-        """The contour picture behind the live paths, drawn once per surface and size."""
-        return memo("_op_bg", (grid_key, width, height),
-                    lambda: charts.contour_background(xs, ys, z, surface.log_contours, width, height, axis))
-
     def curve_points() -> tuple[np.ndarray, np.ndarray]:
         """The 1-D slice at the start's y, computed once, not once per frame."""
         def build():
             cx = np.linspace(xs[0], xs[-1], 300)
             return cx, np.array([surface.value(x, start[1]) for x in cx])
         return memo("_op_curve", (grid_key, start[1]), build)
-
-    def loss_picture(t: int, series_colours: list[str], width: int, height: int):
-        n = min(t, result.steps) + 1
-        gap = surface.min_value is not None
-        series = [(label, (result.losses[r, :n] - surface.min_value) if gap else result.losses[r, :n],
-                   series_colours[r]) for r, label in enumerate(result.labels)]
-        return pg_charts.curve_image(list(range(n)), series, width, height, "step", log_y=gap,
-                                     x_max=result.steps, title="f − f(min)" if gap else "loss")
 
     def draw() -> None:
         t = int(st.session_state["op_t"])
@@ -531,21 +516,27 @@ with main:
         if mode != "race":
             st.markdown(step_text)
         if mode == "lr":
-            if playing:
-                panel = 330
-                bg = background(panel, panel)
-                strip = Image.new("RGB", (panel * len(result.labels), panel + 30), "white")
+            if playing:  # drawn in the browser: each rate's path and the curves arrive once, a frame is the step
+                grid_u8 = memo("_op_grid_u8", grid_key, lambda: render.u8(
+                    normalised(charts.shown_values(np.asarray(z, dtype=float), surface.log_contours)), 0.0, 1.0))
+                panels = st.columns(min(len(result.labels), 3))
                 for r, label in enumerate(result.labels):
-                    img = charts.contour_frame(bg, xs, ys, result, t, colours, minima, start, which={r},
-                                               label_divergence=False)
-                    strip.paste(img, (r * panel, 30))
-                    d = int(result.diverged_at[r])
-                    ImageDraw.Draw(strip).text((r * panel + panel / 2, 14),
-                                               label + (f": diverged at step {d}" if 0 <= d <= t else ""),
-                                               fill=(40, 40, 40) if d < 0 or d > t else (200, 30, 30),
-                                               font=pg_charts.font(15), anchor="mm")
-                st.image(pg_charts.to_frame(strip), width="stretch")
-                st.image(pg_charts.to_frame(loss_picture(t, series_colours, 1100, 330)), width="stretch")
+                    with panels[r % len(panels)]:
+                        render.show("race", f"op_lr_{r}", {
+                            "n": len(xs), "window": [float(xs[0]), float(xs[-1]), float(ys[0]), float(ys[-1])],
+                            "steps": int(result.steps), "t": t, "colours": [colours[0]], "title": label,
+                            "diverged": [int(result.diverged_at[r])], "start": [float(v) for v in start],
+                            "minima": np.asarray(minima, dtype=float).reshape(-1, 2).tolist(), "axis": list(axis)},
+                            kept={"grid": grid_u8, "paths": render.f32(result.positions[r:r + 1])},
+                            height=300, live=True, alt=f"The path with learning rate {label}, step by step.")
+                gap = surface.min_value is not None
+                render.show("lines", "op_lr_loss", {"upto": min(t, result.steps), "x_label": "step", "log_y": gap,
+                                                     "title": "f − f(min)" if gap else "loss"},
+                            kept={"x": render.f32(np.arange(result.steps + 1)), "series": [
+                                {"label": label, "colour": series_colours[r],
+                                 "y": render.f32(result.losses[r] - surface.min_value if gap else result.losses[r])}
+                                for r, label in enumerate(result.labels)]},
+                            height=300, live=True, alt="The loss of each learning rate over the steps.")
             else:
                 st.plotly_chart(charts.learning_rate_grid(xs, ys, z, surface.log_contours, result, t, colours[0],
                                                           minima, start, axis), width="stretch")
@@ -555,9 +546,14 @@ with main:
             return
         if mode == "curve":
             cx, cf = curve_points()
-            if playing:
-                st.image(pg_charts.to_frame(charts.curve_frame(cx, cf, result, t, colours, axis_label=axis[0])),
-                         width="stretch")
+            if playing:  # drawn in the browser: the curve and every step arrive once, a frame is the step
+                render.show("lines", "op_curve", {"dots_upto": min(t, result.steps), "x_label": axis[0],
+                                                   "title": f"the loss along {axis[0]}, {axis[1]} fixed at {start[1]:g}"},
+                            kept={"x": render.f32(cx), "series": [{"label": "loss", "colour": "#444444",
+                                                                   "y": render.f32(cf)}],
+                                  "dots": [{"x": render.f32(result.positions[r, :, 0]), "y": render.f32(result.losses[r]),
+                                            "colour": colours[r]} for r in range(len(result.labels))]},
+                            height=440, live=True, alt="The ball rolling along the loss curve, a ring per step.")
             else:
                 st.plotly_chart(charts.ball_on_curve(cx, cf, result, t, colours, start[1], axis[0]), width="stretch")
             summary(t)
@@ -625,7 +621,7 @@ with main:
             # the gradient the last step used; before the first, the one it will use (without SGD noise)
             g = result.grads[r, n - 1] if n > 0 else surface.gradient(float(p[0]), float(p[1]))
             still = n > 0 and float(np.hypot(*(result.positions[r, n] - result.positions[r, n - 1]))) < 1e-9
-            status = "settled (no longer moves)" if still else ("moving" if n < result.steps else "done")
+            status = "done" if n >= result.steps else ("settled (no longer moves)" if still else "moving")
             rows.append({"optimizer": label, "status": status,
                          "x": float(p[0]), "y": float(p[1]), "loss": float(result.losses[r, n]),
                          "|gradient|": float(np.hypot(*g))})

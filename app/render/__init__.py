@@ -166,12 +166,16 @@ def _release(key: str) -> bool:
 
 
 FITTED = ("somgrid",)  # kinds whose height follows their width
-KEPT_EVERY = 50  # frames: a browser that missed the rarely-changing parts gets them again this often
+KEPT_FIRST = 3  # frames: the rarely-changing parts go with the first few frames of a run, and
+KEPT_EVERY = 25  # then this often. The browser draws only the newest data a picture got while it
+# was still loading its code: a run's first frame alone was often skipped that way, and the lab's
+# learning-rate explorer drew blank surfaces until the next resend.
 
 
 def _kept_part(view: str, kept: dict, live: bool) -> dict | None:
     """``kept`` (data that rarely changes, e.g. the data points) when the browser may lack it:
-    first in a run, changed, or every KEPT_EVERY frames; else None (the browser reuses its copy)."""
+    in a run's first KEPT_FIRST frames, when it changed, and every KEPT_EVERY frames; else None
+    (the browser reuses its copy)."""
     if not kept:
         return None
     from app.state import live as live_loop  # here, not at the top: it imports this module
@@ -180,11 +184,11 @@ def _kept_part(view: str, kept: dict, live: bool) -> dict | None:
     memo = st.session_state.setdefault("_np_kept", {})
     run, last, count = memo.get(view, (None, None, 0))
     here = getattr(live_loop._this_run, "number", None)  # this script run (thread ids are reused across runs)
-    if not live or run != here or last != digest or count >= KEPT_EVERY:
+    if not live or run != here or last != digest:
         memo[view] = (here, digest, 1)
         return kept
     memo[view] = (run, last, count + 1)
-    return None
+    return kept if count < KEPT_FIRST or count % KEPT_EVERY == 0 else None
 
 
 def show(kind: str, view: str, data: dict, *, height: int, alt: str, live: bool,

@@ -58,6 +58,24 @@ export default function (component) {
     ctx.fillStyle = INK; ctx.textAlign = "left"; ctx.textBaseline = "middle";
     ctx.fillText(s.label, sx + 28, sy);
   });
+  // dots along the curve (the ball on a curve): a ring per step up to ``dots_upto``, the last one
+  // a filled ball; arrays sent once, a frame carries only the step
+  for (const m of d.dots || []) {
+    const mx = floats(m.x), my = floats(m.y);
+    const n = d.dots_upto === undefined || d.dots_upto === null ? mx.length : Math.min(mx.length, d.dots_upto + 1);
+    ctx.strokeStyle = m.colour; ctx.lineWidth = 2;
+    const inside = (X, Y) => X >= left && X <= width - right && Y >= top && Y <= height - bottom;
+    for (let i = 0; i < n; i++) {
+      if (!Number.isFinite(mx[i]) || !Number.isFinite(my[i])) break;
+      const X = px(mx[i]), Y = py(tr(my[i]));
+      if (!inside(X, Y)) continue;
+      ctx.beginPath();
+      if (i === n - 1) {
+        ctx.arc(X, Y, 11, 0, 2 * Math.PI); ctx.fillStyle = m.colour; ctx.fill();
+        ctx.strokeStyle = "black"; ctx.stroke(); ctx.strokeStyle = m.colour;
+      } else { ctx.arc(X, Y, 5, 0, 2 * Math.PI); ctx.stroke(); }
+    }
+  }
   if (d.now !== undefined && d.now !== null) {  // where training stands on a schedule drawn for the whole run
     ctx.strokeStyle = "#555555"; ctx.lineWidth = 1.5; ctx.setLineDash([4, 4]);
     ctx.beginPath(); ctx.moveTo(px(d.now), top); ctx.lineTo(px(d.now), height - bottom); ctx.stroke();

@@ -32,7 +32,7 @@ function surfaceImage(grid, n, w, h) {   // bilinear in the grid, 30 bands, band
 export default function (component) {
   const d = component.data, host = component.parentElement;
   return paint(component, d.height, (ctx, width, height) => {
-    const left = 56, right = 16, top = 20, bottom = 44, w = width - left - right, h = height - top - bottom;
+    const left = 56, right = 16, top = d.title ? 30 : 20, bottom = 44, w = width - left - right, h = height - top - bottom;
     const grid = bytes(d.grid), [x0, x1, y0, y1] = d.window;
     let cache = host.__npSurface;
     if (!cache || cache.grid !== grid || cache.w !== w || cache.h !== h) {
@@ -89,6 +89,12 @@ export default function (component) {
       }
     });
     ctx.restore();
+    if (d.title) {  // the learning-rate explorer's panels: which rate, and its fate
+      ctx.font = `600 15px ${FONT}`; ctx.textAlign = "left"; ctx.textBaseline = "middle";
+      const dv = d.diverged[0], gone = dv >= 0 && dv <= Math.min(d.t, d.steps);
+      ctx.fillStyle = gone ? "#c81e1e" : INK;
+      ctx.fillText(d.title + (gone ? `: diverged at step ${dv}` : ""), left, 13);
+    }
     ctx.save(); ctx.translate(14, top + h / 2); ctx.rotate(-Math.PI / 2);
     ctx.fillStyle = FAINT; ctx.textAlign = "center"; ctx.textBaseline = "middle"; ctx.fillText(d.axis[1], 0, 0);
     ctx.restore();

@@ -204,3 +204,37 @@ def test_a_racer_that_stopped_moving_is_called_settled_not_moving(open_page):
     rows = {r["optimizer"]: r["status"] for r in at.dataframe[-1].value.to_dict("records")}
     assert rows["GD"].startswith("settled"), rows
     assert not at.exception
+
+
+def test_learning_rate_explorer_plays_in_the_browser_one_panel_per_rate(open_page):
+    at = open_page("optimizer_lab")
+    at.segmented_control(key="op_mode").set_value("lr").run()
+    at.button(key="op_play").click().run()  # one frame
+    pics = pictures(at)
+    panels = [pics[f"op_lr_{r}"] for r in range(4)]
+    assert [p["title"] for p in panels] == ["lr = 0.01", "lr = 0.1", "lr = 0.19", "lr = 0.21"]
+    for p in panels:  # each panel: its own path, sent once, and the step it stands at
+        path = np.frombuffer(p["paths"], dtype="<f4").reshape(1, p["steps"] + 1, 2)
+        assert np.allclose(path[0, 0], [at.session_state["op_x0"], at.session_state["op_y0"]])
+        assert p["t"] == at.session_state["op_t"]
+    assert panels[3]["diverged"][0] > 0 and panels[1]["diverged"][0] == -1
+    loss = pics["op_lr_loss"]
+    assert len(loss["series"]) == 4 and loss["upto"] == at.session_state["op_t"]
+    assert not at.get("imgs"), "no server-drawn frames any more"
+
+
+def test_ball_on_a_curve_plays_in_the_browser(open_page):
+    at = open_page("optimizer_lab", op_mode="curve", op_surface="local_minima", op_racers="gd")
+    at.button(key="op_play").click().run()
+    curve = pictures(at)["op_curve"]
+    xs, f = np.frombuffer(curve["x"], "<f4"), np.frombuffer(curve["series"][0]["y"], "<f4")
+    assert len(xs) == len(f) == 300
+    y0 = at.session_state["op_y0"]
+    surface = SURFACES["local_minima"]
+    assert np.allclose(f[::50], [surface.value(float(x), y0) for x in xs[::50]], rtol=1e-5, atol=1e-4)
+    dots = curve["dots"][0]  # every step's position along x and its loss, revealed up to the step
+    bx, by = np.frombuffer(dots["x"], "<f4"), np.frombuffer(dots["y"], "<f4")
+    assert np.isclose(bx[0], at.session_state["op_x0"])
+    assert np.allclose(by[:3], [surface.value(float(x), y0) for x in bx[:3]], rtol=1e-4)
+    assert curve["dots_upto"] == at.session_state["op_t"] > 0
+    assert not at.get("imgs")
