@@ -30,8 +30,27 @@ function paint(component, height, draw) {
   if (!holder) {
     holder = document.createElement("div");
     holder.className = "np-holder";
-    holder.style.cssText = "width: 100%; line-height: 0;";
+    holder.style.cssText = "width: 100%; line-height: 0; position: relative;";
     parentElement.appendChild(holder);
+    // every picture can be saved as drawn: a PNG button that shows on hover (and to the keyboard)
+    const save = document.createElement("a");
+    save.className = "np-save";
+    save.textContent = "PNG";
+    save.title = "Save this picture as a PNG file";
+    save.setAttribute("role", "button");
+    save.tabIndex = 0;
+    save.style.cssText = "position:absolute; top:2px; right:2px; font:600 12px sans-serif; line-height:18px;"
+      + "padding:0 6px; border:1px solid #bbb; border-radius:4px; background:#fff; color:#333;"
+      + "opacity:0; cursor:pointer; text-decoration:none;";
+    holder.addEventListener("mouseenter", () => { save.style.opacity = "0.9"; });
+    holder.addEventListener("mouseleave", () => { save.style.opacity = "0"; });
+    save.addEventListener("focus", () => { save.style.opacity = "0.9"; });
+    save.addEventListener("click", () => {
+      const c = holder.querySelector("canvas");
+      save.href = c.toDataURL("image/png");
+      save.download = `netplay-${c.dataset.view || "picture"}.png`;
+    });
+    holder.appendChild(save);
   }
   let canvas = holder.querySelector("canvas");
   if (!canvas) {

@@ -115,3 +115,23 @@ def test_share_shows_the_current_link_and_its_qr_code(browser, app_url):
         assert qr.evaluate("img => img.naturalWidth") >= 200
     finally:
         context.close()
+
+
+def test_every_picture_saves_as_the_png_it_shows(browser, app_url, tmp_path):
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{app_url}/cnn?cnn_mode=train")  # a lab that had no PNG download before
+        wait_for_app(page)
+        _box(page, "cnn_loss")
+        host = page.locator('[data-testid^="stBidiComponent"]').filter(has=page.locator('canvas[data-view="cnn_loss"]'))
+        host.hover()
+        with page.expect_download() as info:
+            host.locator(".np-save").click()
+        path = tmp_path / "saved.png"
+        info.value.save_as(path)
+        assert info.value.suggested_filename == "netplay-cnn_loss.png"
+        data = path.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 2000
+    finally:
+        context.close()
