@@ -230,13 +230,15 @@ class _Turns:
 
     def __init__(self, width: int, patience_s: float = 1.0) -> None:
         self.width, self.busy, self.patience_s = max(1, width), 0, patience_s
-        self.line: collections.deque[threading.Event] = collections.deque()  # waiters, first first
+        self.line: collections.deque[threading.Event] = collections.deque()  # frames waiting, first first
+        self.urgent: collections.deque[threading.Event] = collections.deque()  # page runs (clicks) waiting
         self.lock = threading.Lock()
         self.mine = threading.local()  # .held: this thread's turn (its Event), None when it has none
         self.held_since: dict[threading.Event, float] = {}  # turns held -> since when
 
-    def take(self, give_up: Callable[[], bool] = lambda: False) -> bool:
+    def take(self, give_up: Callable[[], bool] = lambda: False, urgent: bool = False) -> bool:
         """Wait for this thread's turn (True); False, out of the line, as soon as ``give_up()``.
+        ``urgent``: a page run, which a learner's click started, goes before every waiting frame.
 
         Waiters sleep until handed the turn (a wake-up each 50 ms to look at ``give_up``): a
         waiter polling every few ms was itself a thread wanting the GIL."""
@@ -244,19 +246,19 @@ class _Turns:
             return True
         handed = threading.Event()
         with self.lock:
-            if self.busy < self.width and not self.line:
+            if self.busy < self.width and not self.line and not self.urgent:
                 self.busy += 1
                 self.held_since[handed] = time.perf_counter()
                 self.mine.held = handed
                 return True
-            self.line.append(handed)
+            (self.urgent if urgent else self.line).append(handed)
         while not handed.wait(0.05):
             stop = give_up()
             with self.lock:
                 if handed.is_set():
                     break
                 if stop or time.perf_counter() - max(self.held_since.values(), default=0.0) > self.patience_s:
-                    self.line.remove(handed)
+                    (self.urgent if urgent else self.line).remove(handed)
                     return not stop  # the holders are all slow (a long computation): go on without a turn
         self.mine.held = handed
         return True
@@ -268,8 +270,8 @@ class _Turns:
             self.mine.held = None
             with self.lock:
                 self.held_since.pop(mine, None)
-                if self.line:
-                    nxt = self.line.popleft()
+                if self.urgent or self.line:
+                    nxt = (self.urgent or self.line).popleft()
                     self.held_since[nxt] = time.perf_counter()
                     nxt.set()  # handed over: ``busy`` stays as it is
                 else:
@@ -322,7 +324,7 @@ SEATS = _Seats(MAX_PLAYING)
 def turn():
     """Hold a turn to run Python for a whole script run (main.py wraps the page in it); a play
     loop gives it back between frames."""
-    _TURNS.take()
+    _TURNS.take(urgent=True)
     try:
         yield
     finally:

@@ -253,3 +253,26 @@ def test_a_frame_stops_at_a_status_other_than_running_and_respects_the_cap_per_c
     live.run_steps("fast", lambda n, last: calls.append(n) or "running", live.wanted_steps(live.AUTO), most=7,
                    budget_s=0.001)
     assert max(calls) <= 7
+
+
+def test_a_page_run_goes_before_waiting_frames():
+    turns = live._Turns(width=1, patience_s=30)
+    assert turns.take()
+    order = []
+
+    def waiter(name, urgent):
+        def run():
+            assert turns.take(urgent=urgent)
+            order.append(name)
+            turns.done()
+        return threading.Thread(target=run, daemon=True)
+
+    threads = [waiter("frame 1", False), waiter("frame 2", False), waiter("click", True)]
+    for t in threads:
+        t.start()
+        time.sleep(0.05)
+    turns.done()
+    for t in threads:
+        t.join(5)
+    assert order == ["click", "frame 1", "frame 2"]
+    assert turns.busy == 0 and not turns.line and not turns.urgent
