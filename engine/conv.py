@@ -427,10 +427,12 @@ class SmallCNN:
             self._test_pred, self._test_pred_at = p.argmax(axis=1), self.steps
         return loss, float((p.argmax(axis=1) == y).mean())
 
-    def confusion(self, x: np.ndarray | None = None, y: np.ndarray | None = None) -> np.ndarray:
+    def confusion(self, x: np.ndarray | None = None, y: np.ndarray | None = None, recorded: bool = False) -> np.ndarray:
         """(classes, classes) counts: rows the true digit, columns the predicted one (the test set's
-        predictions from the last record are reused when they are current)."""
-        if x is None and self._test_pred_at == self.steps:
+        predictions from the last record are reused when they are current, or with ``recorded``
+        whenever there are some: the matrix as of the last point on the curves)."""
+        recorded = checks.flag("recorded", recorded)
+        if x is None and self._test_pred_at >= 0 and (recorded or self._test_pred_at == self.steps):
             pred, y = self._test_pred, self.y_test
         else:
             if (x is None) != (y is None):
@@ -441,6 +443,15 @@ class SmallCNN:
         out = np.zeros((self.config.classes, self.config.classes), dtype=np.int64)
         np.add.at(out, (y, pred), 1)
         return out
+
+    @property
+    def recorded_at(self) -> int | None:
+        """The step of the last point on the curves (None before any)."""
+        return self._test_pred_at if self._test_pred_at >= 0 else None
+
+    def record(self) -> None:
+        """Add a point to the curves now: loss and accuracy of a fixed training slice and the test set."""
+        self._record()
 
     def _record(self) -> None:
         h = self.history

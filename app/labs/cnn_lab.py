@@ -3,6 +3,7 @@ small CNN on the digits live."""
 from __future__ import annotations
 
 import hashlib
+import time
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,7 @@ from engine.optimizers import OPTIMIZERS, Optimizer, OptimizerConfig
 
 MODES = {"image": "Convolve an image", "shapes": "Shape calculator", "train": "Train a small CNN"}
 SPEEDS = (1, 2, 5, 10, 20, 50)
+RECORD_EVERY_S = 0.25  # while playing, the curves get a point at most this often
 SPEED_CHOICES = (*map(str, SPEEDS), live.AUTO)
 LEARNING_RATES = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
 TRAIN_SHARE = 1400  # digits for training; the other 397 are the test set
@@ -322,6 +324,8 @@ def train_model() -> SmallCNN:
 
 
 def draw_training(m: SmallCNN, live_now: bool) -> None:
+    if not live_now and m.recorded_at != m.steps:
+        m.record()  # paused: the curves and numbers end where training stands
     h = m.history
     if m.diverged:
         st.error("Diverged: the loss became infinite or NaN. Lower the learning rate and reset.")
@@ -371,7 +375,7 @@ def draw_training(m: SmallCNN, live_now: bool) -> None:
             "scale": "linear", "values": render.f32(probs), "labels": [str(d) for d in range(10)],
             "title": f"softmax for test digit #{idx} (true: {m.y_test[idx]})"},
             height=220, live=live_now, alt="The network's probability for each digit class.")
-        conf = m.confusion()
+        conf = m.confusion(recorded=True)  # as of the curves' last point
         render.show("matrix", "cnn_confusion", {"k": int(len(conf)), "counts": render.f32(conf.ravel()),
                                                 "title": "test digits: true vs predicted"},
                     height=360, live=live_now, alt="Confusion matrix of the test digits.")
@@ -417,8 +421,16 @@ def train_view() -> None:
     if "cnn_model" not in st.session_state:
         st.rerun()
     STATE.publish(link_extras())
+    def step(n: int, last: bool) -> str:
+        """n updates; the curves get a point at most every RECORD_EVERY_S (a point evaluates 800
+        digits: each frame's took most of its 52 ms)."""
+        due = last and time.perf_counter() - st.session_state.get("_cnn_recorded", 0.0) >= RECORD_EVERY_S
+        if due:
+            st.session_state["_cnn_recorded"] = time.perf_counter()
+        return m.step(n, record=due)
+
     live.play("cnn", "cnn_playing",
-              lambda: live.run_steps("cnn", lambda n, last: m.step(n, record=last),
+              lambda: live.run_steps("cnn", step,
                                      live.wanted_steps(st.session_state["cnn_speed"]),
                                      most=limits.CNN_MAX_STEPS_PER_CALL) == "running",
               lambda: draw_training(m, bool(st.session_state.get("cnn_playing"))), interval_s=0.08)

@@ -240,3 +240,20 @@ def test_layer_specs_are_checked_and_pooling_strides_by_its_window_as_keras_does
         LayerSpec("lstm", 4)
     with pytest.raises(ValueError, match=r"input_shape\[0\] must be a whole number"):
         shape_chain((0, 28, 1), [])
+
+
+def test_the_confusion_matrix_as_of_the_last_record_and_a_record_on_demand():
+    from engine import datasets
+    from engine.conv import CNNConfig, SmallCNN
+
+    d = datasets.digits()
+    m = SmallCNN(CNNConfig(seed=0), d.x[:300], d.y[:300], d.x[300:400], d.y[300:400])
+    assert m.recorded_at == 0
+    m.step(5, record=False)
+    stale = m.confusion(recorded=True)  # the predictions of the record at step 0
+    fresh = m.confusion()  # recomputed for step 5
+    assert stale.sum() == fresh.sum() == 100
+    assert m.recorded_at == 0 and len(m.history.test_loss) == 1
+    m.record()
+    assert m.recorded_at == 5 and len(m.history.test_loss) == 2
+    assert np.array_equal(m.confusion(recorded=True), fresh)
