@@ -17,7 +17,7 @@ COPY assets ./assets
 COPY .streamlit ./.streamlit
 # editable, as the README installs it: the app finds .streamlit/ and assets/ beside its code
 RUN pip install --no-cache-dir -e . \
-    && python -c "import engine; print(f'kernels compiled in {engine.warmup():.0f} s')" \
+    && netplay warmup \
     && chown -R netplay:netplay /opt/netplay
 
 USER 10001

@@ -21,10 +21,21 @@ def config_flags(path: Path = CONFIG) -> list[str]:
     return flags
 
 
+def warmup() -> int:
+    """`netplay warmup`: compile every kernel family into Numba's disk cache (a Docker build, or
+    deploy/serve.py before it starts its processes), so a server's first visitor never waits."""
+    import engine
+
+    print(f"netplay: kernels ready in {engine.warmup():.1f} s", flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["warmup"]:
+        return warmup()
     from streamlit.web import cli as stcli
 
-    args = list(sys.argv[1:] if argv is None else argv)
     sys.argv = ["streamlit", "run", str(ROOT / "app" / "main.py"), *config_flags(), *args]
     port = next((a.split("=", 1)[1] for a in args if a.startswith("--server.port=")), "8501")
     print(f"netplay: open http://localhost:{port}", flush=True)

@@ -43,7 +43,7 @@ def render_config(prefix: Path, listen: str, ports: list[int]) -> Path:
 def warm_kernels() -> float:
     """Compile every kernel family once into Numba's disk cache; returns seconds taken."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import engine; engine.warmup()"], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-m", "app.cli", "warmup"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - started
 
 

@@ -44,7 +44,7 @@ def test_the_dockerfile_copies_what_exists_and_runs_the_installed_command():
     for source in re.findall(r"^COPY (.+) \S+$", text, flags=re.M):
         for item in source.split():
             assert (ROOT / item).exists(), f"COPY {item}: not in the repository"
-    assert "engine.warmup()" in text, "kernels are compiled at build time"
+    assert "netplay warmup" in text, "kernels are compiled at build time"
     scripts = (ROOT / "pyproject.toml").read_text()
     assert re.search(r'^netplay = "app\.cli:main"', scripts, flags=re.M)
     assert 'CMD ["netplay"' in text
@@ -78,3 +78,10 @@ def test_the_rendered_nginx_configuration_is_valid(tmp_path):
     assert "client_header_timeout" in text and "client_body_timeout" in text
     out = subprocess.run([nginx, "-t", "-c", str(conf), "-p", str(tmp_path)], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
+
+
+def test_netplay_warmup_compiles_the_kernels_and_exits():
+    out = subprocess.run([sys.executable, "-m", "app.cli", "warmup"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert re.search(r"kernels ready in [\d.]+ s", out.stdout)
