@@ -359,7 +359,7 @@ def draw_training(m: SmallCNN, live_now: bool) -> None:
     with left:
         d1, d2 = st.columns([1, 3])
         with d1:
-            render.show("tiles", "cnn_digit", {"title": f"test digit #{idx}", "side": 8, "n": 1, "cols": 1,
+            render.show("tiles", "cnn_digit", {"title": f"digit #{idx}", "side": 8, "n": 1, "cols": 1,
                                                "scale": "ink", "cells": render.u8(digit[0, 0], 0.0, 1.0)},
                         height=140, live=live_now, alt="The test digit the maps below are computed from.")
         with d2:
