@@ -369,15 +369,15 @@ def racer_controls(names: list[str], lr_editable: bool = True) -> None:
         colour = charts.COLOURS[name]
         st.markdown(f"<span style='color:{colour};font-weight:700;font-size:1.1rem'>● {OPT_LABELS[name]}</span>",
                     unsafe_allow_html=True, help=RULE_NOTES.get(name))
-        cols = [None] + st.columns(2) * 2  # two to a row: this sits in the sidebar
+        cols = st.columns(2)  # two to a row: this sits in the sidebar
         for i, p in enumerate(params):
             key = f"op_lr_{name}" if p == "lr" else f"op_{name}_{p}"
             if p == "lr":
-                cols[i + 1].number_input("learning rate", 1e-6, 100.0, step=0.001, format="%g", key=key,
+                cols[i % 2].number_input("learning rate", 1e-6, 100.0, step=0.001, format="%g", key=key,
                                          help="The step size multiplier η.")
             else:
                 lo, hi = HYPER_LIMITS[p]
-                cols[i + 1].number_input({"momentum": "μ", "beta1": "β₁", "beta2": "β₂", "rho": "ρ",
+                cols[i % 2].number_input({"momentum": "μ", "beta1": "β₁", "beta2": "β₂", "rho": "ρ",
                                           "eps": "ε"}[p], lo, hi, step=1e-8 if p == "eps" else 0.01,
                                          format="%g", key=key, help=HYPER_HELP[p])
 
@@ -410,11 +410,10 @@ with main:
             except ValueError as err:
                 problem = f"Those settings do not work: {err}"
         else:
-            a, b = st, st
-            a.selectbox("Optimizer", OPTIMIZERS, format_func=OPT_LABELS.get, key="op_lx_opt",
+            st.selectbox("Optimizer", OPTIMIZERS, format_func=OPT_LABELS.get, key="op_lx_opt",
                         on_change=lambda: suggest_sweep(current_surface()),
                         help="The one optimizer whose learning rate is swept.")
-            b.text_input("Learning rates (comma-separated)", key="op_lx_lrs",
+            st.text_input("Learning rates (comma-separated)", key="op_lx_lrs",
                          help=f"Up to {MAX_LR_ENTRIES} rates, each drawn in its own panel, e.g. 0.01, 0.1, 1.")
             with st.expander("Its other hyper-parameters"):
                 racer_controls([st.session_state["op_lx_opt"]], lr_editable=False)
@@ -507,6 +506,31 @@ with main:
             return cx, np.array([surface.value(x, start[1]) for x in cx])
         return memo("_op_curve", (grid_key, start[1]), build)
 
+    def race_picture(view: str, rows: slice, t: int, height: int, alt: str, title: str | None = None) -> None:
+        """The racers in ``rows`` on the surface, drawn in the browser: the surface and their paths
+        arrive once, a frame carries the step."""
+        render.show("race", view, {
+            "n": len(xs), "window": [float(xs[0]), float(xs[-1]), float(ys[0]), float(ys[-1])],
+            "steps": int(result.steps), "t": t, "colours": colours[rows], "title": title,
+            "diverged": [int(v) for v in result.diverged_at[rows]], "start": [float(v) for v in start],
+            "minima": np.asarray(minima, dtype=float).reshape(-1, 2).tolist(), "axis": list(axis)},
+            kept={"grid": memo("_op_grid_u8", grid_key, lambda: render.u8(
+                      normalised(charts.shown_values(np.asarray(z, dtype=float), surface.log_contours)), 0.0, 1.0)),
+                  "paths": render.f32(result.positions[rows])},
+            height=height, live=True, alt=alt)
+
+    def loss_lines(view: str, t: int, series_colours: list[str], height: int, alt: str) -> None:
+        """Every racer's loss (above the known minimum, on a log scale, where there is one), revealed
+        up to the step; the curves arrive once."""
+        gap = surface.min_value is not None
+        render.show("lines", view, {"upto": min(t, result.steps), "x_label": "step", "log_y": gap,
+                                    "title": "f − f(min)" if gap else "loss"},
+                    kept={"x": render.f32(np.arange(result.steps + 1)), "series": [
+                        {"label": label, "colour": series_colours[r],
+                         "y": render.f32(result.losses[r] - surface.min_value if gap else result.losses[r])}
+                        for r, label in enumerate(result.labels)]},
+                    height=height, live=True, alt=alt)
+
     def draw() -> None:
         t = int(st.session_state["op_t"])
         playing = bool(st.session_state.get("op_playing"))
@@ -517,26 +541,12 @@ with main:
             st.markdown(step_text)
         if mode == "lr":
             if playing:  # drawn in the browser: each rate's path and the curves arrive once, a frame is the step
-                grid_u8 = memo("_op_grid_u8", grid_key, lambda: render.u8(
-                    normalised(charts.shown_values(np.asarray(z, dtype=float), surface.log_contours)), 0.0, 1.0))
                 panels = st.columns(min(len(result.labels), 3))
                 for r, label in enumerate(result.labels):
-                    with panels[r % len(panels)]:
-                        render.show("race", f"op_lr_{r}", {
-                            "n": len(xs), "window": [float(xs[0]), float(xs[-1]), float(ys[0]), float(ys[-1])],
-                            "steps": int(result.steps), "t": t, "colours": [colours[0]], "title": label,
-                            "diverged": [int(result.diverged_at[r])], "start": [float(v) for v in start],
-                            "minima": np.asarray(minima, dtype=float).reshape(-1, 2).tolist(), "axis": list(axis)},
-                            kept={"grid": grid_u8, "paths": render.f32(result.positions[r:r + 1])},
-                            height=300, live=True, alt=f"The path with learning rate {label}, step by step.")
-                gap = surface.min_value is not None
-                render.show("lines", "op_lr_loss", {"upto": min(t, result.steps), "x_label": "step", "log_y": gap,
-                                                     "title": "f − f(min)" if gap else "loss"},
-                            kept={"x": render.f32(np.arange(result.steps + 1)), "series": [
-                                {"label": label, "colour": series_colours[r],
-                                 "y": render.f32(result.losses[r] - surface.min_value if gap else result.losses[r])}
-                                for r, label in enumerate(result.labels)]},
-                            height=300, live=True, alt="The loss of each learning rate over the steps.")
+                    with panels[r % len(panels)]:  # every rate races the same optimizer, in its colour
+                        race_picture(f"op_lr_{r}", slice(r, r + 1), t, 300, title=label,
+                                     alt=f"The path with learning rate {label}, step by step.")
+                loss_lines("op_lr_loss", t, series_colours, 300, "The loss of each learning rate over the steps.")
             else:
                 st.plotly_chart(charts.learning_rate_grid(xs, ys, z, surface.log_contours, result, t, colours[0],
                                                           minima, start, axis), width="stretch")
@@ -564,26 +574,10 @@ with main:
         c1, c2 = st.columns([1.3, 1])
         if playing:  # drawn in the browser: the paths and curves arrive once, each frame is the step
             with c1:
-                render.show("race", "op_race", {
-                    "n": len(xs), "window": [float(xs[0]), float(xs[-1]), float(ys[0]), float(ys[-1])],
-                    "steps": int(result.steps), "t": t, "colours": colours,
-                    "diverged": [int(v) for v in result.diverged_at], "start": [float(v) for v in start],
-                    "minima": np.asarray(minima, dtype=float).reshape(-1, 2).tolist(), "axis": list(axis)},
-                    kept={"grid": memo("_op_grid_u8", grid_key, lambda: render.u8(
-                              normalised(charts.shown_values(np.asarray(z, dtype=float), surface.log_contours)),
-                              0.0, 1.0)),
-                          "paths": render.f32(result.positions)},
-                    height=RACE_PX, live=True, alt="The optimizers' paths over the loss surface, step by step.")
-            gap = surface.min_value is not None
-            steps_x = render.f32(np.arange(result.steps + 1))
+                race_picture("op_race", slice(None), t, RACE_PX,
+                             alt="The optimizers' paths over the loss surface, step by step.")
             with c2:
-                render.show("lines", "op_loss", {"upto": min(t, result.steps), "x_label": "step", "log_y": gap,
-                                                  "title": "f − f(min)" if gap else "loss"},
-                            kept={"x": steps_x, "series": [
-                                {"label": label, "colour": colours[r],
-                                 "y": render.f32(result.losses[r] - surface.min_value if gap else result.losses[r])}
-                                for r, label in enumerate(result.labels)]},
-                            height=RACE_PX, live=True, alt="Each optimizer's loss over the steps.")
+                loss_lines("op_loss", t, colours, RACE_PX, "Each optimizer's loss over the steps.")
             eff = result.effective_step_size()
             for col, c in zip(st.columns(2), range(2)):
                 with col:
