@@ -203,6 +203,16 @@ class RBM:
             need -= take
         return np.concatenate(out).astype(np.int64)
 
+    def _numbers_per_batch(self) -> int:
+        """Random numbers one mini-batch update draws (its memory, as ``step`` allocates them)."""
+        cfg = self.config
+        return cfg.k * cfg.batch_size * (cfg.n_hidden + (cfg.n_visible if cfg.sample_visible else 0))
+
+    @property
+    def most_batches_per_call(self) -> int:
+        """The most mini-batches one ``step`` call takes within the memory cap (``MAX_ELEMENTS``)."""
+        return max(1, MAX_ELEMENTS // self._numbers_per_batch())
+
     def step(self, n_batches: int = 1, order: np.ndarray | None = None, track_error: bool = True,
              record: bool = True) -> str:
         """Run ``n_batches`` mini-batch updates in one compiled call; returns "running" or "diverged".
@@ -211,8 +221,7 @@ class RBM:
         """
         cfg = self.config
         n_batches = checks.whole("n_batches", n_batches, 0, MAX_ELEMENTS)
-        checks.budget("n_batches", float(n_batches) * cfg.k * cfg.batch_size
-                      * (cfg.n_hidden + (cfg.n_visible if cfg.sample_visible else 0)))
+        checks.budget("n_batches", float(n_batches) * self._numbers_per_batch())
         if order is not None:
             order = checks.array("order", order, shape=(n_batches * cfg.batch_size,), dtype=np.int64)
             if order.size and (order.min() < 0 or order.max() >= len(self.data)):

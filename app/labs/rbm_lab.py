@@ -111,16 +111,15 @@ def digits_controls() -> None:
         d[2].number_input("Binarise at", 0.05, 0.95, step=0.05, format="%.2f", key="rbm_thresh",
                           help="Pixels brighter than this are on (1), the rest off (0).")
         d[3].number_input("Seed", 0, 100_000, key="rbm_seed", help="Same seed: same start, same batches, same samples.")
-        e = [st] * 4
-        e[3].number_input("Initial weight spread", 0.0, 1.0, step=0.01, format="%.3f", key="rbm_std",
-                          help="Weights start as small random numbers with this standard deviation; biases at 0.")
-        e[0].toggle("Persistent CD", key="rbm_pcd",
-                    help="PCD: the negative chain carries on from the last update instead of restarting at the data "
-                         "(scikit-learn's BernoulliRBM).")
-        e[1].toggle("Sample hidden states", key="rbm_sh",
-                    help="In the chain, hidden units are drawn as 0/1 (on) or passed as probabilities (off).")
-        e[2].toggle("Sample visible states", key="rbm_sv",
-                    help="In the chain, visible units are drawn as 0/1 (on) or passed as probabilities (off).")
+        st.number_input("Initial weight spread", 0.0, 1.0, step=0.01, format="%.3f", key="rbm_std",
+                        help="Weights start as small random numbers with this standard deviation; biases at 0.")
+        st.toggle("Persistent CD", key="rbm_pcd",
+                  help="PCD: the negative chain carries on from the last update instead of restarting at the data "
+                       "(scikit-learn's BernoulliRBM).")
+        st.toggle("Sample hidden states", key="rbm_sh",
+                  help="In the chain, hidden units are drawn as 0/1 (on) or passed as probabilities (off).")
+        st.toggle("Sample visible states", key="rbm_sv",
+                  help="In the chain, visible units are drawn as 0/1 (on) or passed as probabilities (off).")
     st.sidebar.caption(f"Changing an option starts a new RBM. Current: {'PCD' if s['rbm_pcd'] else 'CD'}-{s['rbm_k']}.")
 
 
@@ -231,14 +230,14 @@ def digits_view() -> None:
                                                    help="Training speed: updates between two redraws."))
     if "rbm_model" not in st.session_state:
         st.rerun()
-    t = [st.sidebar] * 4
-    t[1].number_input("Digit to inspect (0-1796)", 0, 1796, key="rbm_digit",
-                      help="Its hidden-unit probabilities are drawn below.")
-    t[2].selectbox("Chains start at", ("noise", "data"), key="rbm_chain_from",
-                   on_change=lambda: st.session_state.pop("rbm_chain", None),
-                   help="Gibbs chains from random pixels (the model dreaming) or from real digits (does it keep them?).")
-    t[3].button("Restart chains", key="rbm_chain_reset", on_click=lambda: st.session_state.pop("rbm_chain", None),
-                help="Start the Gibbs chains again.")
+    st.sidebar.number_input("Digit to inspect (0-1796)", 0, 1796, key="rbm_digit",
+                            help="Its hidden-unit probabilities are drawn below.")
+    st.sidebar.selectbox("Chains start at", ("noise", "data"), key="rbm_chain_from",
+                         on_change=lambda: st.session_state.pop("rbm_chain", None),
+                         help="Gibbs chains from random pixels (the model dreaming) or from real digits "
+                              "(does it keep them?).")
+    st.sidebar.button("Restart chains", key="rbm_chain_reset", on_click=lambda: st.session_state.pop("rbm_chain", None),
+                      help="Start the Gibbs chains again.")
     STATE.publish()
     # the section below the live view is filled before the play loop starts: drawn after it, the
     # paused run's copy would linger greyed for as long as the loop runs
@@ -252,8 +251,7 @@ def digits_view() -> None:
         live.play("rbm", "rbm_playing",
                   lambda: live.run_steps("rbm", lambda n, last: m.step(n, record=last),
                                          live.wanted_steps(st.session_state["rbm_speed"]),
-                                         most=max(1, limits.MAX_ELEMENTS // (m.config.k * m.config.batch_size * (
-                                             m.config.n_hidden + m.config.n_visible)))) == "running",
+                                         most=m.most_batches_per_call) == "running",
                   lambda: draw_digits(m, x, labels, live_now=bool(st.session_state.get("rbm_playing"))),
                   interval_s=0.08)
 

@@ -273,3 +273,16 @@ def test_digits_and_movie_datasets():
     assert set(np.unique(movies.x)) <= {-1.0, 0.0, 1.0}
     known = movies.x >= 0
     np.testing.assert_array_equal(movies.x[known], movies.y[known])
+
+
+def test_most_batches_per_call_is_exactly_the_memory_cap_of_step():
+    from engine.limits import MAX_ELEMENTS
+    from engine.rbm import RBM, RBMConfig
+
+    data = (np.random.default_rng(0).random((50, 64)) > 0.5).astype(float)
+    rbm = RBM(RBMConfig(n_visible=64, n_hidden=400, k=25, batch_size=50, sample_visible=True), data)
+    most = rbm.most_batches_per_call
+    assert most == MAX_ELEMENTS // (25 * 50 * (400 + 64))
+    with pytest.raises(ValueError, match="numbers in memory"):
+        rbm.step(most + 1)
+    assert rbm.step(1) in ("running", "diverged")
