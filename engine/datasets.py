@@ -178,8 +178,8 @@ def load_csv(raw: bytes | str, quote: Callable[[str], str] = lambda cell: repr(c
 
     Labels that are all whole numbers 0..k-1 (k <= 10) make a classification set (binary for
     k = 2), and so do labels that are all -1 or +1 (TensorFlow Playground's convention: -1 is
-    class 0, +1 class 1); any other numbers make a regression set, scaled to [-1, 1]. Points are rescaled to
-    the playground's [-6, 6] square. Every problem raises a ValueError that says what to fix.
+    class 0, +1 class 1); any other numbers make a regression set, scaled to [-1, 1]. Points are
+    rescaled to the playground's [-6, 6] square. Every problem raises a ValueError that says what to fix.
     ``quote`` formats a cell of the file quoted in such a message (the app shows it as a code
     span, never as Markdown: the file is someone else's text).
     """

@@ -399,13 +399,12 @@ def draw_your_own(m: SmallCNN, start: np.ndarray) -> None:
 
 def train_view() -> None:
     with st.sidebar.expander("Network and training options", expanded=True):
-        c = [st] * 6
-        c[0].selectbox("Optimizer", OPTIMIZERS, key="cnn_opt", help="Changing it keeps the weights.")
-        c[1].selectbox("Learning rate", tuple(f"{v:g}" for v in LEARNING_RATES), key="cnn_lr")
-        c[2].number_input("Batch size", 1, 256, key="cnn_batch")
-        c[3].number_input("Layer-1 filters", 1, 32, key="cnn_f1", help="Changing it starts a new network.")
-        c[4].number_input("Layer-2 filters", 1, 32, key="cnn_f2", help="Changing it starts a new network.")
-        c[5].number_input("Seed", 0, 100_000, key="cnn_seed")
+        st.selectbox("Optimizer", OPTIMIZERS, key="cnn_opt", help="Changing it keeps the weights.")
+        st.selectbox("Learning rate", tuple(f"{v:g}" for v in LEARNING_RATES), key="cnn_lr")
+        st.number_input("Batch size", 1, 256, key="cnn_batch")
+        st.number_input("Layer-1 filters", 1, 32, key="cnn_f1", help="Changing it starts a new network.")
+        st.number_input("Layer-2 filters", 1, 32, key="cnn_f2", help="Changing it starts a new network.")
+        st.number_input("Seed", 0, 100_000, key="cnn_seed")
         st.number_input("Test digit to follow (0-396)", 0, 396, key="cnn_digit")
     st.sidebar.caption("conv 3x3 (same) → ReLU → max pool 2 → conv 3x3 (same) → ReLU → max pool 2 → flatten → "
                        f"dense 10 → softmax, trained on {TRAIN_SHARE} of the 1,797 digits with cross-entropy.")
@@ -421,6 +420,7 @@ def train_view() -> None:
     if "cnn_model" not in st.session_state:
         st.rerun()
     STATE.publish(link_extras())
+
     def step(n: int, last: bool) -> str:
         """n updates; the curves get a point at most every RECORD_EVERY_S (a point evaluates 800
         digits: each frame's took most of its 52 ms)."""

@@ -127,8 +127,9 @@ def perceptron() -> None:
             "single straight line puts them on one side and the 0-corners on the other. The "
             "perceptron never reaches zero mistakes, however long it trains: each pass's updates "
             "undo each other, and after a few epochs it goes through the same cycle of lines in "
-            "every pass, so the line drawn after each epoch stops moving while mistakes go on. A hidden layer fixes this: two lines combined (e.g. OR and NAND, then AND) "
-            "carve out the diagonal. That needs a multi-layer network.", icon=":material/block:")
+            "every pass, so the line drawn after each epoch stops moving while mistakes go on. A "
+            "hidden layer fixes this: two lines combined (e.g. OR and NAND, then AND) carve out the "
+            "diagonal. That needs a multi-layer network.", icon=":material/block:")
         st.page_link("labs/playground.py", label="See a hidden layer solve XOR in the Network playground",
                      icon=":material/hub:", query_params={"pg_data": "xor", "pg_layers": "1"})
 
