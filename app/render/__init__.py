@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from app.state import screen
+
 HERE = Path(__file__).parent
 KINDS = ("lines", "heatmap", "network", "bars", "tiles", "matrix", "somgrid", "net", "perceptron", "race")
 _frames = itertools.count()  # per-process: a live frame's key is unique within any run
@@ -196,8 +198,6 @@ def show(kind: str, view: str, data: dict, *, height: int, alt: str, live: bool,
     """Draw one picture. ``view`` names it on the page; ``alt`` is its text for screen readers;
     ``live``: a frame of a play run (the same element is rewritten frame after frame);
     ``kept``: fields that rarely change, sent only when the browser may not have them."""
-    from app.state import screen
-
     frame = next(_frames)
     height = screen.picture_height(height)
     payload = {**data, "kind": kind, "view": view, "height": int(height), "alt": alt, "frame": frame}

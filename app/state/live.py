@@ -87,7 +87,6 @@ def session_lock() -> threading.RLock:
     return lock
 
 
-
 def claim_session() -> None:
     """Call first in every script run: waits until an overlapping older run is done with its model
     (it holds the lock while stepping or drawing), then marks this run as the session's newest."""
@@ -162,7 +161,7 @@ def _wait_for_delivery(playing_key: str) -> bool:
     while _delivered() is False:
         if waited >= DELIVERY_WAIT_S:
             return False
-        if _superseded() or not st.session_state.get(playing_key) or _click_waiting():
+        if _over(playing_key) or _click_waiting():
             return True  # a click is waiting: let the loop see it
         time.sleep(0.02)
         waited += 0.02
@@ -180,14 +179,12 @@ class _OnlyChanges:
 
     def __init__(self, ctx) -> None:
         self.ctx, self.send, self.last = ctx, ctx.enqueue, {}
-        self.dropped = 0
 
     def __call__(self, msg) -> None:
         if msg.WhichOneof("type") == "delta" and msg.metadata.delta_path:
             path = tuple(msg.metadata.delta_path)
             raw = msg.delta.SerializeToString()
             if self.last.get(path) == raw:
-                self.dropped += 1
                 return
             if msg.delta.WhichOneof("type") == "add_block":
                 n = len(path)
@@ -251,14 +248,15 @@ class _Turns:
                 self.held_since[handed] = time.perf_counter()
                 self.mine.held = handed
                 return True
-            (self.urgent if urgent else self.line).append(handed)
+            queue = self.urgent if urgent else self.line
+            queue.append(handed)
         while not handed.wait(0.05):
             stop = give_up()
             with self.lock:
                 if handed.is_set():
                     break
                 if stop or time.perf_counter() - max(self.held_since.values(), default=0.0) > self.patience_s:
-                    (self.urgent if urgent else self.line).remove(handed)
+                    queue.remove(handed)
                     return not stop  # the holders are all slow (a long computation): go on without a turn
         self.mine.held = handed
         return True
@@ -354,7 +352,7 @@ def _seat(playing_key: str, slot):
             if not _wait_for_delivery(playing_key):
                 st.session_state[playing_key] = False  # the browser is gone
                 st.stop()
-            if _superseded() or not st.session_state.get(playing_key) or _click_waiting():
+            if _over(playing_key) or _click_waiting():
                 slot.empty()  # an element write: Streamlit reruns with the click here
                 st.stop()
             time.sleep(0.1)
@@ -366,6 +364,11 @@ def _seat(playing_key: str, slot):
 def _superseded() -> bool:
     """Whether a newer run of this session has started since this one claimed it."""
     return getattr(_this_run, "number", None) != st.session_state.get(_NEWEST_KEY)
+
+
+def _over(playing_key: str) -> bool:
+    """Whether this play run is over: a newer run owns the model, or the learner paused."""
+    return _superseded() or not st.session_state.get(playing_key)
 
 
 def _locked(fn: Callable[[], None]) -> Callable[[], None]:
@@ -436,14 +439,14 @@ def _loop(name, playing_key, advance, draw, interval_s, slot, lock, max_frames, 
         if _click_waiting():
             slot.empty()  # an element write: Streamlit ends this run here and reruns with the click
         tick = time.perf_counter()
-        if not _TURNS.take(lambda: _superseded() or not st.session_state.get(playing_key) or _click_waiting()):
-            if _superseded() or not st.session_state.get(playing_key):
+        if not _TURNS.take(lambda: _over(playing_key) or _click_waiting()):
+            if _over(playing_key):
                 st.stop()
             continue  # a click is waiting: the top of the loop lets Streamlit see it
         cpu = time.thread_time()
         try:
             with lock:
-                if _superseded() or not st.session_state.get(playing_key):
+                if _over(playing_key):
                     # a newer run (a click, a changed setting) owns the model now: end this run
                     # here, so nothing the page draws after play() runs in it as well. (Streamlit
                     # would stop it at its next element write anyway, as fast reruns request.)
@@ -467,4 +470,3 @@ def _loop(name, playing_key, advance, draw, interval_s, slot, lock, max_frames, 
             st.session_state[f"_{name}_timed_out"] = True
             st.rerun()
         time.sleep(max(0.0, interval_s - (time.perf_counter() - tick)))
-

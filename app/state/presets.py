@@ -29,17 +29,16 @@ def restarter(prefix: str, presets: Mapping[str, Preset], defaults: Mapping[str,
     return apply
 
 
-def show(prefix: str, presets: Mapping[str, Any], apply: Callable[[str], None], columns: int = 1) -> None:
+def show(prefix: str, presets: Mapping[str, Any], apply: Callable[[str], None]) -> None:
     """Buttons for ``presets`` (objects with ``title`` and ``note``) in the sidebar, then the
     chosen one's note in the page.
 
     ``apply(name)`` runs as the click's callback and records ``name`` in ``{prefix}_note``.
     """
     with st.sidebar.expander("Teaching presets: one click sets up a demo and starts it", expanded=False):
-        cols = st.columns(columns)
-        for i, (name, preset) in enumerate(presets.items()):
-            cols[i % columns].button(preset.title, key=f"{prefix}_preset_{name}", on_click=apply, args=(name,),
-                                     width="stretch", help=preset.note)
+        for name, preset in presets.items():
+            st.button(preset.title, key=f"{prefix}_preset_{name}", on_click=apply, args=(name,),
+                      width="stretch", help=preset.note)
     chosen = presets.get(st.session_state.get(f"{prefix}_note"))
     if chosen is not None:
         st.info(f"**{chosen.title}.** {chosen.note}", icon=":material/school:")

@@ -41,7 +41,7 @@ def start_run() -> None:
     """Call once per run, first (main.py): the presentation flag from the link, and the styles."""
     if PRESENT_KEY not in st.session_state:
         st.session_state[PRESENT_KEY] = st.query_params.get(PRESENT_PARAM, "") in ("1", "true", "yes", "on")
-    _share.slot = None
+    _share.slot = _share.shown = None
     css = COMPACT_CSS + (PRESENT_CSS if presenting() else "")
     st.html(f"<style>{css}</style>")
 
@@ -107,9 +107,10 @@ def qr_png(text: str) -> bytes:
 def fill_share(params: dict[str, str]) -> None:
     """Write the current link (and its QR code) into this run's Share popover, if it has one."""
     slot = getattr(_share, "slot", None)
-    if slot is None:
-        return
     link = share_link(params)
+    if slot is None or getattr(_share, "shown", None) == link:  # a page publishes twice in a paused run
+        return
+    _share.shown = link
     memo = st.session_state.setdefault("_np_share", {})
     if memo.get("link") != link:  # a QR code only when the link changes
         memo.update(link=link, png=qr_png(link) if link.startswith("http") else None)
@@ -122,4 +123,4 @@ def fill_share(params: dict[str, str]) -> None:
 
 def end_run() -> None:
     """Forget this run's Share placeholder (threads are reused across runs)."""
-    _share.slot = None
+    _share.slot = _share.shown = None

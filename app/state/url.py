@@ -18,6 +18,7 @@ from typing import Any
 
 import streamlit as st
 
+from app.state import screen
 from app.state.echo import quote
 
 MAX_PARAM_CHARS = 500  # nothing this app writes is longer; longer is junk or an attack
@@ -140,8 +141,6 @@ class PageState:
 
         ``extra``: parameters the page encodes itself (values relative to other settings).
         """
-        from app.state import screen
-
         kept = st.session_state.setdefault(self._kept_key, {})
         wanted = {**screen.link_params(), **(extra or {})}
         for key, field in self.fields.items():
