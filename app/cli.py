@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         return warmup()
     from streamlit.web import cli as stcli
 
-    sys.argv = ["streamlit", "run", str(ROOT / "app" / "main.py"), *config_flags(), *args]
+    sys.argv = ["streamlit", "run", str(ROOT / "app" / "server.py"), *config_flags(), *args]
     port = next((a.split("=", 1)[1] for a in args if a.startswith("--server.port=")), "8501")
     print(f"netplay: open http://localhost:{port}", flush=True)
     return stcli.main()

@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from app.pages import PAGES  # noqa: E402
 from app.state import live, screen  # noqa: E402
 from app.state.session import warm_all_in_background, warm_engine  # noqa: E402
 
@@ -23,18 +24,8 @@ warm_all_in_background()
 # not "pages/": Streamlit would auto-register a folder of that name before st.navigation runs,
 # and the first visitor of a fresh server opening a shared /neuron link got "Page not found"
 PAGES_DIR = ROOT / "app" / "labs"  # resolved: `streamlit run app/main.py` from any folder
-HOME = st.Page(PAGES_DIR / "home.py", title="Home", icon=":material/home:", default=True)
-LABS = [
-    st.Page(PAGES_DIR / "neuron_lab.py", title="Neuron & activations", icon=":material/bolt:", url_path="neuron"),
-    st.Page(PAGES_DIR / "playground.py", title="Network playground", icon=":material/hub:",
-            url_path="playground"),
-    st.Page(PAGES_DIR / "optimizer_lab.py", title="Gradient descent & optimizers", icon=":material/trending_down:",
-            url_path="optimizers"),
-    st.Page(PAGES_DIR / "cnn_lab.py", title="Convolutional network", icon=":material/filter_center_focus:",
-            url_path="cnn"),
-    st.Page(PAGES_DIR / "som_lab.py", title="Self-organizing map", icon=":material/grid_view:", url_path="som"),
-    st.Page(PAGES_DIR / "rbm_lab.py", title="Boltzmann machine (RBM)", icon=":material/blur_on:", url_path="rbm"),
-]
+HOME, *LABS = [st.Page(PAGES_DIR / file, title=title, icon=icon, **({"url_path": slug} if slug else {"default": True}))
+               for file, slug, title, icon in PAGES]
 try:
     with live.turn():  # page runs and live frames of this process take turns (see live._Turns)
         st.navigation({"": [HOME], "Labs": LABS}).run()

@@ -34,6 +34,19 @@ def test_home_lists_the_labs_and_navigates(page, app_url, screenshot_dir):
     assert_no_exception(page)
 
 
+def test_a_path_one_level_too_deep_says_page_not_found(page, app_url):
+    # Streamlit answers it with its index.html, whose relative scripts cannot load there: blank
+    response = page.goto(f"{app_url}/playground/x")
+    assert response.status == 404
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    expect(page.get_by_text("/playground/x")).to_be_visible()
+    page.get_by_role("link", name="Self-organizing map").click()
+    wait_for_app(page)
+    assert page.url.rstrip("/").endswith("/som")
+    expect(page.get_by_role("heading", name="Self-organizing map")).to_be_visible()
+    assert_no_exception(page)
+
+
 def test_mcculloch_pitts_threshold_switches_and_to_or(page, app_url, screenshot_dir):
     page.goto(f"{app_url}/neuron?section=McCulloch-Pitts+unit")
     wait_for_app(page)
