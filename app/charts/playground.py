@@ -188,10 +188,22 @@ def loss_curves(steps: list[int], train: list[float], test: list[float], val: li
 
 
 def gradient_norms(norms: np.ndarray, labels: list[str]) -> go.Figure:
-    """Size of each layer's weight gradient (log axis): tiny bars at the front = vanishing."""
-    fig = go.Figure(go.Bar(x=labels, y=np.maximum(norms, 1e-12), marker_color=POSITIVE,
-                           text=[f"{v:.1e}" for v in norms], textposition="outside"))
-    fig.update_layout(yaxis_type="log", yaxis_title="|dLoss/dW|", showlegend=False)
+    """Size of each layer's weight gradient (log axis): tiny bars at the front = vanishing.
+
+    A zero gradient has no size on a log axis and a diverged one (inf/NaN) none at all: they get
+    no bar and a word where the bar would stand, never a full bar or a 1e-12 stand-in."""
+    norms = np.asarray(norms, dtype=np.float64)
+    sized = np.isfinite(norms) & (norms > 0)
+    fig = go.Figure(go.Bar(x=labels, y=np.where(sized, norms, np.nan), marker_color=POSITIVE,
+                           text=[f"{v:.1e}" if ok else "" for v, ok in zip(norms, sized)], textposition="outside",
+                           cliponaxis=False))
+    for label, v, ok in zip(labels, norms, sized):
+        if not ok:
+            fig.add_annotation(x=label, y=0, yref="paper", yanchor="bottom", showarrow=False,
+                               text="0 (no gradient)" if v == 0 else "diverged", font=dict(size=14))
+    logs = np.log10(norms[sized]) if sized.any() else np.array([-3.0, 0.0])
+    fig.update_layout(yaxis_title="|dLoss/dW|", showlegend=False)
+    fig.update_yaxes(type="log", exponentformat="power", range=[np.floor(logs.min()) - 1, np.ceil(logs.max()) + 0.5])
     return style(fig, height=300)
 
 

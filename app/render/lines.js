@@ -24,20 +24,31 @@ export default function (component) {
     lo = Math.min(lo, tr(v)); hi = Math.max(hi, tr(v));
   }
   if (!xs.length || !Number.isFinite(lo)) return;
+  if (Math.min(xs.length, ...series.map((s) => s.y.length)) < 2) {  // one point is no curve: no axes to invent
+    ctx.strokeStyle = "#aaaaaa"; ctx.lineWidth = 1;
+    ctx.strokeRect(left + 0.5, top + 0.5, width - left - right, height - top - bottom);
+    ctx.fillStyle = FAINT; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+    ctx.fillText(d.empty || "The curve appears after the first steps.", (left + width - right) / 2, (top + height - bottom) / 2);
+    drawLegend(ctx, series, spots);
+    drawTitle(ctx, d.title, left);
+    return;
+  }
   if (hi - lo < 1e-12) { lo -= 0.5; hi += 0.5; }
   const xlo = xs[0], xhi = Math.max(xs[xs.length - 1], xlo + 1, d.x_max || 0);
   const px = (v) => left + (v - xlo) / (xhi - xlo) * (width - left - right);
   const py = (v) => top + (1 - (v - lo) / (hi - lo)) * (height - top - bottom);
   ctx.font = `14px ${FONT}`;
-  for (const t of ticks(lo, hi)) {
+  const yt = ticks(lo, hi);
+  for (const t of yt) {
     ctx.strokeStyle = "#e8e8e8"; ctx.lineWidth = 1;
     ctx.beginPath(); ctx.moveTo(left, py(t)); ctx.lineTo(width - right, py(t)); ctx.stroke();
     ctx.fillStyle = FAINT; ctx.textAlign = "right"; ctx.textBaseline = "middle";
-    ctx.fillText(d.log_y ? `1e${t.toFixed(0)}` : fmt(t), left - 6, py(t));
+    ctx.fillText(d.log_y ? `1e${t.toFixed(0)}` : fmt(t, yt.step), left - 6, py(t));
   }
-  for (const t of ticks(xlo, xhi, Math.max(2, Math.floor((width - left - right) / 70)))) {
+  const xt = ticks(xlo, xhi, Math.max(2, Math.floor((width - left - right) / 70)));
+  for (const t of xt) {
     ctx.fillStyle = FAINT; ctx.textAlign = "center"; ctx.textBaseline = "top";
-    ctx.fillText(fmt(t), px(t), height - bottom + 6);
+    ctx.fillText(fmt(t, xt.step), px(t), height - bottom + 6);
   }
   ctx.textBaseline = "bottom";
   ctx.fillText(d.x_label || "", (left + width - right) / 2, height - 2);
@@ -52,12 +63,9 @@ export default function (component) {
       if (started) ctx.lineTo(X, Y); else { ctx.moveTo(X, Y); started = true; }
     }
     ctx.stroke();
-    const [sx, sy] = spots[k];
-    ctx.beginPath(); ctx.moveTo(sx, sy); ctx.lineTo(sx + 22, sy); ctx.stroke();
     ctx.setLineDash([]);
-    ctx.fillStyle = INK; ctx.textAlign = "left"; ctx.textBaseline = "middle";
-    ctx.fillText(s.label, sx + 28, sy);
   });
+  drawLegend(ctx, series, spots);
   // dots along the curve (the ball on a curve): a ring per step up to ``dots_upto``, the last one
   // a filled ball; arrays sent once, a frame carries only the step
   for (const m of d.dots || []) {
@@ -81,23 +89,46 @@ export default function (component) {
     ctx.beginPath(); ctx.moveTo(px(d.now), top); ctx.lineTo(px(d.now), height - bottom); ctx.stroke();
     ctx.setLineDash([]);
   }
-  if (d.title) {
-    ctx.fillStyle = INK; ctx.font = `600 15px ${FONT}`; ctx.textAlign = "left"; ctx.textBaseline = "middle";
-    ctx.fillText(d.title, left, 14);
-  }
+  drawTitle(ctx, d.title, left);
   ctx.strokeStyle = "#aaaaaa"; ctx.lineWidth = 1;
   ctx.strokeRect(left + 0.5, top + 0.5, width - left - right, height - top - bottom);
   });
 }
+function drawTitle(ctx, title, left) {
+  if (!title) return;
+  ctx.fillStyle = INK; ctx.font = `600 15px ${FONT}`; ctx.textAlign = "left"; ctx.textBaseline = "middle";
+  ctx.fillText(title, left, 14);
+}
+function drawLegend(ctx, series, spots) {
+  ctx.font = `14px ${FONT}`;
+  series.forEach((s, k) => {
+    const [sx, sy] = spots[k];
+    ctx.strokeStyle = s.colour; ctx.lineWidth = 3; ctx.setLineDash(s.dash ? [6, 4] : []);
+    ctx.beginPath(); ctx.moveTo(sx, sy); ctx.lineTo(sx + 22, sy); ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.fillStyle = INK; ctx.textAlign = "left"; ctx.textBaseline = "middle";
+    ctx.fillText(s.label, sx + 28, sy);
+  });
+}
+// Round tick values about n apart (the array carries its spacing as .step, for their labels).
 function ticks(lo, hi, n = 5) {
   const span = hi > lo ? hi - lo : 1;
   let step = Math.pow(10, Math.floor(Math.log10(span / n)));
   for (const m of [1, 2, 5, 10]) if (span / (step * m) <= n) { step *= m; break; }
   const out = [];
-  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) out.push(t);
+  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) out.push(k * step);
+  out.step = step;
   return out;
 }
-function fmt(t) {
-  if (Math.abs(t) >= 1e3 && Math.abs(t) < 1e6) return `${+(t / 1e3).toPrecision(3)}k`;
-  return Math.abs(t) >= 1e6 || (t !== 0 && Math.abs(t) < 1e-3) ? t.toExponential(0) : String(+t.toPrecision(3));
+// A tick label with as many decimals as the spacing needs (-44.35 and -44.30 never both "-44.3").
+function fmt(t, step = 0) {
+  const a = Math.abs(t), decimals = (s) => Math.min(6, Math.max(0, -Math.floor(Math.log10(s) + 1e-9)));
+  if (step && a < step * 1e-6) return "0";
+  if (a >= 1e6 || (a && a < 1e-3)) {
+    const digits = step ? Math.floor(Math.log10(a)) - Math.floor(Math.log10(step) + 1e-9) : 0;
+    return t.toExponential(Math.min(3, Math.max(0, digits)));
+  }
+  if (!step) return String(+t.toPrecision(3));
+  if (a >= 1e3 && step >= 100) return `${(t / 1e3).toFixed(decimals(step / 1e3))}k`;
+  return t.toFixed(decimals(step));
 }

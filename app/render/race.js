@@ -42,11 +42,12 @@ export default function (component) {
     ctx.strokeStyle = "#969696"; ctx.lineWidth = 1; ctx.strokeRect(left + 0.5, top + 0.5, w, h);
     const px = (x, y) => [left + (x - x0) / (x1 - x0) * w, top + (1 - (y - y0) / (y1 - y0)) * h];
     ctx.fillStyle = FAINT; ctx.font = `14px ${FONT}`;
-    for (const t of ticks(x0, x1, Math.max(2, Math.floor(w / 80)))) {
-      ctx.textAlign = "center"; ctx.textBaseline = "top"; ctx.fillText(fmt(t), px(t, y0)[0], top + h + 5);
+    const xt = ticks(x0, x1, Math.max(2, Math.floor(w / 80))), yt = ticks(y0, y1, Math.max(2, Math.floor(h / 60)));
+    for (const t of xt) {
+      ctx.textAlign = "center"; ctx.textBaseline = "top"; ctx.fillText(fmt(t, xt.step), px(t, y0)[0], top + h + 5);
     }
-    for (const t of ticks(y0, y1, Math.max(2, Math.floor(h / 60)))) {
-      ctx.textAlign = "right"; ctx.textBaseline = "middle"; ctx.fillText(fmt(t), left - 6, px(x0, t)[1]);
+    for (const t of yt) {
+      ctx.textAlign = "right"; ctx.textBaseline = "middle"; ctx.fillText(fmt(t, yt.step), left - 6, px(x0, t)[1]);
     }
     ctx.textAlign = "center"; ctx.textBaseline = "bottom"; ctx.fillText(d.axis[0], left + w / 2, height - 2);
     const minima = d.minima || [];

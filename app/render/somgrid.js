@@ -59,19 +59,26 @@ export default function (component) {
     }
     if (d.bmu !== null && d.bmu !== undefined) {
       path(cell(d.bmu)); ctx.strokeStyle = "black"; ctx.lineWidth = 4; ctx.stroke();
-      if (d.sigma) {
+      if (d.sigma) {  // the radius circle, cut at the map's edge (it runs on over the page otherwise)
         const [cx, cy] = centre(d.bmu), r = d.sigma * s;
+        ctx.save(); ctx.beginPath(); ctx.rect(x0 - 4, top - 4, (maxX - minX + 1) * s + 8, (maxY - minY + 1) * s + 8); ctx.clip();
         ctx.beginPath(); ctx.arc(cx, cy, r, 0, 2 * Math.PI); ctx.strokeStyle = "black"; ctx.lineWidth = 3; ctx.stroke();
         ctx.beginPath(); ctx.arc(cx, cy, r + 3, 0, 2 * Math.PI); ctx.strokeStyle = "white"; ctx.lineWidth = 2; ctx.stroke();
+        ctx.restore();
       }
     }
-    ctx.fillStyle = INK; ctx.font = `600 15px ${FONT}`; ctx.textAlign = "left"; ctx.textBaseline = "middle";
-    ctx.fillText(d.title || "", 4, 18, d.swatches ? width - 130 : width - 8);
-    (d.swatches || []).forEach((c, k) => {
-      const x = width - 120 + k * 58;
-      ctx.fillStyle = rgb(c); ctx.fillRect(x, 34, 46, 24); ctx.strokeStyle = "#3c3c3c"; ctx.lineWidth = 1; ctx.strokeRect(x, 34, 46, 24);
-      ctx.fillStyle = INK; ctx.font = `13px ${FONT}`; ctx.textBaseline = "top"; ctx.fillText(k ? "BMU" : "sample", x + 23, 62);
+    // the sample's and the BMU's colours as swatches on the title's line, right-aligned: never over the map
+    ctx.font = `13px ${FONT}`; ctx.textBaseline = "middle";
+    let right = width - 4;
+    [...(d.swatches || [])].reverse().forEach((c, k) => {
+      const name = k ? "sample" : "BMU";
+      ctx.fillStyle = rgb(c); ctx.fillRect(right - 30, 7, 30, 22);
+      ctx.strokeStyle = "#3c3c3c"; ctx.lineWidth = 1; ctx.strokeRect(right - 29.5, 7.5, 29, 21);
+      ctx.fillStyle = INK; ctx.textAlign = "right"; ctx.fillText(name, right - 36, 18);
+      right -= 48 + ctx.measureText(name).width;
     });
+    ctx.fillStyle = INK; ctx.font = `600 15px ${FONT}`; ctx.textAlign = "left"; ctx.textBaseline = "middle";
+    ctx.fillText(d.title || "", 4, 18, right - 12);
     if (d.legend) {
       let x = margin;
       ctx.font = `14px ${FONT}`; ctx.textAlign = "left"; ctx.textBaseline = "middle";

@@ -1,0 +1,75 @@
+"""The canvas renderers themselves, in Chromium without the app: each is fed a frame as the stub
+would unpack it and every piece of text it draws is recorded (fillText is wrapped), so what a
+learner reads on a picture is asserted directly."""
+from __future__ import annotations
+
+import pytest
+
+from app.render import library_source
+
+pytestmark = pytest.mark.e2e
+
+# every fillText recorded as [text, x, y]; fillRect as [x, y, w, h] (the canvas's own coordinates)
+SPY = """
+window.__texts = []; window.__rects = [];
+const P = CanvasRenderingContext2D.prototype, ft = P.fillText, fr = P.fillRect;
+P.fillText = function (t, x, y, ...r) { window.__texts.push([String(t), x, y]); return ft.call(this, t, x, y, ...r); };
+P.fillRect = function (x, y, w, h) { window.__rects.push([x, y, w, h]); return fr.call(this, x, y, w, h); };
+window.__draw = (kind, data, width = 600) => {
+  window.__texts = []; window.__rects = [];
+  const host = document.createElement("div"); host.style.width = width + "px"; document.body.appendChild(host);
+  window.__netplay[kind]({ data: { kind, view: "t", ...data }, parentElement: host });
+  return { texts: window.__texts, rects: window.__rects };
+};
+window.__f32 = (a) => new Uint8Array(new Float32Array(a).buffer);
+"""
+
+
+@pytest.fixture
+def js(page):
+    page.set_content("<!doctype html><html><body style='margin:0'></body></html>")
+    page.add_script_tag(content=library_source() + "\nwindow.__np = { fmt, ticks };", type="module")
+    page.add_script_tag(content=SPY)
+    page.wait_for_function("() => window.__netplay && window.__netplay.lines && window.__np")
+    return page
+
+
+def test_tick_labels_are_distinct_at_any_span(js):
+    for lo, hi in [(-44.4, -44.2), (0, 1), (0.9, 1.1), (1000, 1600), (0, 5000), (1e-4, 9e-4), (-3, 3), (2e6, 5e6)]:
+        labels = js.evaluate("([lo, hi]) => { const t = __np.ticks(lo, hi); return t.map((v) => __np.fmt(v, t.step)); }",
+                             [lo, hi])
+        assert len(labels) >= 2 and len(set(labels)) == len(labels), (lo, hi, labels)
+    assert js.evaluate("() => { const t = __np.ticks(-44.4, -44.2); return t.map((v) => __np.fmt(v, t.step)); }") == [
+        "-44.40", "-44.35", "-44.30", "-44.25", "-44.20"]
+
+
+def test_one_point_draws_no_invented_axis_but_says_when_the_curve_comes(js):
+    # the RBM's free energy at step 0: one value per series, its old axis read -44.3 -44.3 -44.4 -44.4
+    drawn = js.evaluate("""() => __draw("lines", {height: 220, x: __f32([0]), x_label: "epoch", title: "free energy",
+        series: [{label: "data", colour: "green", y: __f32([-44.4])}, {label: "samples", colour: "red", y: __f32([-44.2])}]})""")
+    texts = [t for t, *_ in drawn["texts"]]
+    assert "The curve appears after the first steps." in texts
+    assert {"free energy", "data", "samples"} <= set(texts)
+    assert not [t for t in texts if any(c.isdigit() for c in t)]  # no tick label at all
+
+
+def test_two_points_draw_distinct_ticks(js):
+    drawn = js.evaluate("""() => __draw("lines", {height: 220, x: __f32([0, 1]), x_label: "epoch",
+        series: [{label: "data", colour: "green", y: __f32([-44.4, -44.2])}]})""")
+    numbers = [t for t, *_ in drawn["texts"] if any(c.isdigit() for c in t)]
+    assert len(numbers) == len(set(numbers)) >= 4, numbers
+
+
+def test_som_swatches_sit_on_the_title_line_not_over_the_map(js):
+    drawn = js.evaluate("""() => {
+        const n = 10, centres = [], colours = [];
+        for (let u = 0; u < n * n; u++) { centres.push(u % n, Math.floor(u / n)); colours.push(200, 200, 200); }
+        return __draw("somgrid", {height: 400, w: n, h: n, centres: __f32(centres), colours: new Uint8Array(colours),
+                                  title: "How much each unit moves", bmu: 5, sigma: 2,
+                                  swatches: [[10, 20, 30], [40, 50, 60]]}, 420);
+    }""")
+    texts = {t: (x, y) for t, x, y in drawn["texts"]}
+    assert {"sample", "BMU", "How much each unit moves"} <= set(texts)
+    assert texts["sample"][1] == texts["BMU"][1] == texts["How much each unit moves"][1]  # one line
+    swatches = [r for r in drawn["rects"] if r[2] == 30 and r[3] == 22]
+    assert len(swatches) == 2 and all(y + h <= 40 for _, y, _, h in swatches)  # the map starts at y = 40
