@@ -352,6 +352,28 @@ class MLP:
             bs.append(self.theta[self._b_off[l]:self._b_off[l] + self._sizes[l + 1]].copy())
         return ws, bs
 
+    def set_weights(self, weights, biases) -> None:
+        """Set every weight and bias, in the layout ``weights()`` returns: one (fan_in, fan_out)
+        matrix and one (fan_out,) vector per layer. Shapes and finiteness are checked before
+        anything changes. Training goes on from the new values; the optimizer's memory (momentum,
+        Adam's moments) is kept, as TF Playground keeps it when a weight is edited. A diverged
+        network with finite new values can train again."""
+        n_layers = len(self._sizes) - 1
+        if not isinstance(weights, (list, tuple)) or not isinstance(biases, (list, tuple)) \
+                or len(weights) != n_layers or len(biases) != n_layers:
+            raise ValueError(f"set_weights needs {n_layers} weight matrices and {n_layers} bias vectors "
+                             f"(one per layer), got {checks.describe(weights)} and {checks.describe(biases)}")
+        theta = self.theta.copy()
+        for l in range(n_layers):
+            fan_in, fan_out = int(self._sizes[l]), int(self._sizes[l + 1])
+            w = checks.array(f"weights[{l}]", weights[l], shape=(fan_in, fan_out))
+            b = checks.array(f"biases[{l}]", biases[l], shape=(fan_out,))
+            theta[self._w_off[l]:self._b_off[l]] = w.ravel()
+            theta[self._b_off[l]:self._b_off[l] + fan_out] = b
+        self.theta[:] = theta
+        if self.status == "diverged":
+            self.status = "ready"
+
     def snapshot(self) -> MLPSnapshot:
         ws, bs = self.weights()
         return MLPSnapshot(ws, bs, self.steps, self.epoch, self.history, self.status,

@@ -10,6 +10,7 @@ import streamlit as st
 from app.charts import playground as charts
 from app import render
 from app.state import echo, live, presets, screen, url
+from app.state.network_edit import EDIT_LIMIT, apply_network_edit
 from app.state.echo import quote
 from app.state.presets import Preset
 from app.state.session import warm_engine
@@ -324,14 +325,28 @@ CURVE_PX = 300    # loss curves and gradient bars, playing (canvas) or paused (P
 
 
 def network_snapshot(sizes: list[int], labels: list[str], inputs: list[str], ws: list[np.ndarray],
-                     thumbs: list[np.ndarray], dead: list) -> dict:
-    """What the browser's network renderer draws: thumbnails as uint8, weights scaled by the largest."""
-    max_w = max((float(np.abs(w).max()) for w in ws if w.size), default=1.0) or 1.0
+                     bs: list[np.ndarray], thumbs: list[np.ndarray], dead: list) -> dict:
+    """What the browser's network renderer draws: thumbnails as uint8, weights and biases as
+    float32 (the picture scales the links by the largest; hover and click read the values)."""
     flags = [bool(x) for l, n in enumerate(sizes)
              for x in (dead[l] if l < len(dead) and dead[l] is not None else np.zeros(n, dtype=bool))]
     return {"sizes": sizes, "labels": labels, "inputs": inputs, "res": int(thumbs[0].shape[-1]),
             "thumbs": render.u8(np.concatenate([t.reshape(len(t), -1) for t in thumbs]).ravel()),
-            "weights": render.u8(np.concatenate([w.ravel() for w in ws]) / max_w), "dead": flags}
+            "w": render.f32(np.concatenate([w.ravel() for w in ws])), "b": render.f32(np.concatenate(bs)),
+            "dead": flags, "editable": True}
+
+
+def _edit_received(edit: object) -> None:
+    model = st.session_state.get("pg_model")
+    if model is None:
+        return
+    try:
+        with live.session_lock():
+            done = apply_network_edit(model, edit, list(st.session_state.get("pg_feat") or []))
+        st.session_state["pg_edit_note"] = ("success", done)
+    except ValueError:  # the browser's payload is not echoed: any websocket client can send one
+        st.session_state["pg_edit_note"] = ("warning", "Nothing changed: a weight or bias takes a number from "
+                                            f"-{EDIT_LIMIT:g} to {EDIT_LIMIT:g}, on a link or neuron of this network.")
 
 
 def output_snapshot(preds: np.ndarray, sets: list[charts.PointSet], task: str, discrete: bool) -> dict:
@@ -403,15 +418,16 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
     net_col, out_col = st.columns([3, 2])
     layer_sizes = list(cfg.sizes)
     labels = ["input"] + [f"{n} {a}" for n, a in zip(cfg.hidden, cfg.activations)] + ["output"]
-    ws, _ = model.weights()
+    ws, bs = model.weights()
     thumbs = unit_thumbnails(blocks, cfg.activations, cfg.task)
     with net_col:
-        render.show("network", "pg_net", network_snapshot(layer_sizes, labels, list(feats), ws, thumbs, dead),
+        render.show("network", "pg_net", network_snapshot(layer_sizes, labels, list(feats), ws, bs, thumbs, dead),
                     height=PICTURE_PX, live=live_now,
                     alt=f"The network {' - '.join(map(str, layer_sizes))}: each neuron as a small map of its "
                         "output over the plane, links coloured by the sign of their weight.")
         st.caption("Each neuron drawn as what it computes over the plane (blue +, orange −); links coloured "
-                   "by weight sign, thickness by size. Red outline: dead.")
+                   "by weight sign (dashed: negative), thickness by size. Red outline: dead. Hover for "
+                   "values; click a link or a neuron to set its weight or bias.")
     with out_col:
         plane = output_snapshot(preds, sets, cfg.task, st.session_state["pg_discrete"])
         render.show("heatmap", "pg_out", plane, kept={"sets": plane.pop("kept")}, height=PICTURE_PX, live=live_now,
@@ -513,6 +529,9 @@ if model is not None:
                        extras=view_toggles)
         if "pg_model" not in st.session_state:
             st.rerun()  # Reset: this run rebuilds the network
+        render.edits("pg_net", _edit_received)  # a weight or bias typed on the network picture
+        if note := st.session_state.pop("pg_edit_note", None):
+            st.toast(note[1], icon=":material/check:" if note[0] == "success" else ":material/warning:")
         STATE.publish()  # before the play loop: the link must be current while it runs
         m: MLP = st.session_state["pg_model"]
         live.play("pg", "pg_playing", lambda: advance(m),

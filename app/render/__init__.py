@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +42,37 @@ def shortcuts(play: str, step: str, reset: str) -> None:
     """Space / S / R press the buttons with these widget keys (ignored while typing in a field)."""
     _shortcut_component()(key=f"np_keys_{play}", data={"play": play, "step": step, "reset": reset},
                           height=0, width="content")
+
+
+# A picture that can be edited (the network's links and biases) hands the edit to this small
+# component, mounted once per script run outside the live frames: its trigger reruns the page with
+# the edit, which the page applies before it draws (a trigger on the picture itself would be lost
+# when the next frame replaces the element).
+EDITOR_JS = """export default function (component) {
+  const edits = (window.__netplayEdit = window.__netplayEdit || {});
+  edits[component.data.view] = (edit) => component.setTriggerValue("edit", edit);
+}"""
+
+
+@st.cache_resource
+def _editor_component():
+    return st.components.v2.component("netplay_edit", js=EDITOR_JS)
+
+
+def edits(view: str, on_edit: Callable[[object], None]) -> None:
+    """Let the picture ``view`` send edits: ``on_edit(edit)`` gets each one (untrusted: a dict as
+    the browser sent it) in a widget callback, before the page's script runs."""
+    key = f"np_edit_{view}"
+
+    def received() -> None:
+        state = st.session_state.get(key)
+        edit = getattr(state, "edit", None) if state is not None else None
+        if edit is None and isinstance(state, dict):
+            edit = state.get("edit")
+        if edit is not None:
+            on_edit(edit)
+
+    _editor_component()(key=key, data={"view": view}, on_edit_change=received, height=0, width="content")
 
 
 def library_source() -> str:

@@ -28,7 +28,13 @@ export default function (component) {
     ctx.strokeStyle = "#aaaaaa"; ctx.lineWidth = 1;
     ctx.strokeRect(left + 0.5, top + 0.5, width - left - right, height - top - bottom);
     ctx.fillStyle = FAINT; ctx.textAlign = "center"; ctx.textBaseline = "middle";
-    ctx.fillText(d.empty || "The curve appears after the first steps.", (left + width - right) / 2, (top + height - bottom) / 2);
+    const words = (d.empty || "The curve appears after the first steps.").split(" "), lines = [""];
+    for (const word of words) {  // wrapped to the box: a narrow chart gets two or three lines
+      const next = lines[lines.length - 1] ? `${lines[lines.length - 1]} ${word}` : word;
+      if (ctx.measureText(next).width > width - left - right - 12 && lines[lines.length - 1]) lines.push(word);
+      else lines[lines.length - 1] = next;
+    }
+    lines.forEach((line, k) => ctx.fillText(line, (left + width - right) / 2, (top + height - bottom) / 2 + (k - (lines.length - 1) / 2) * 18));
     drawLegend(ctx, series, spots);
     drawTitle(ctx, d.title, left);
     return;

@@ -23,6 +23,9 @@ COMPACT_CSS = """
 .stMainBlockContainer { padding-top: 2.2rem; padding-bottom: 3rem; }
 .stMainBlockContainer h1 { font-size: 2rem; padding: 0.25rem 0 0.25rem 0; }
 [data-testid="stSidebarUserContent"] { padding-top: 0.5rem; }
+/* the invisible helpers (key shortcuts, the renderers' code, a picture's edit channel) take no row */
+[class*="st-key-np_keys_"], .st-key-np_library, [class*="st-key-np_edit_"] {
+  position: absolute; width: 0; height: 0; overflow: hidden; }
 """
 
 # Presentation: no sidebar (nor the control that opens it), larger and darker text everywhere.

@@ -242,9 +242,11 @@ def test_the_browser_pictures_carry_the_engines_own_state(open_page):
     views = pictures(at)
     net, out = views["pg_net"], views["pg_out"]
     assert net["sizes"] == list(m.config.sizes) and net["kind"] == "network"
-    ws, _ = m.weights()
-    flat = np.concatenate([w.ravel() for w in ws])
-    np.testing.assert_allclose(decode_u8(net["weights"]), flat / np.abs(flat).max(), atol=1 / 250)
+    ws, bs = m.weights()
+    # exact values: the hover reads them and the edit field starts from them
+    np.testing.assert_array_equal(np.frombuffer(net["w"], "<f4"), np.concatenate([w.ravel() for w in ws]).astype("<f4"))
+    np.testing.assert_array_equal(np.frombuffer(net["b"], "<f4"), np.concatenate(bs).astype("<f4"))
+    assert net["editable"] is True
     grid = np.column_stack([g.ravel() for g in np.meshgrid(np.linspace(-6, 6, out["n"]),
                                                            np.linspace(6, -6, out["n"]))])
     expected = (m.predict(grid) * 2 - 1) * 0.85  # binary: P(class 1) as a signed colour value

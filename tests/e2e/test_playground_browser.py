@@ -127,3 +127,46 @@ def test_keyboard_space_plays_and_pauses_s_steps_r_resets(page, app_url):
     time.sleep(1.0)
     assert step() == 0
     assert_no_exception(page)
+
+
+def _network_layout(page):
+    """Where the network picture's neurons and links are on screen (the renderer keeps its layout)."""
+    return page.locator("canvas[data-view=pg_net]").evaluate("""(c) => {
+        const r = c.getBoundingClientRect(), net = c.closest('.np-holder').parentNode.__npNet;
+        return {units: net.units.map(u => [r.left + u.cx, r.top + u.cy, u.layer, u.unit]),
+                links: net.links.map(l => [r.left + (l.x1 + l.x2) / 2, r.top + (l.y1 + l.y2) / 2, l.layer, l.from, l.to])};
+    }""")
+
+
+def test_hover_shows_a_neuron_large_and_a_click_on_a_link_edits_its_weight(page, app_url, screenshot_dir):
+    page.goto(f"{app_url}/playground")
+    wait_for_app(page)
+    wait_for_metric(page, "Step", 60)
+    tip = page.locator(".np-tip")
+    net = _network_layout(page)
+    x, y, layer, unit = next(u for u in net["units"] if u[2] == 1)
+    page.mouse.move(x, y)
+    expect(tip).to_be_visible()
+    expect(tip).to_contain_text(re.compile(r"h1,1 · bias -?\d+\.\d{4} \(click to edit\)"))
+    assert tip.locator("canvas").evaluate("c => [c.width, c.height]") == [168, 168]  # the neuron, large
+    shot(page, screenshot_dir, "playground_neuron_hover")
+
+    x, y, layer, a, b = net["links"][0]
+    page.mouse.move(x, y)
+    expect(tip).to_contain_text(re.compile(r"weight x1 → h1,1: -?\d+\.\d{4}"))
+    loss_before = metric_value(page, "Training loss")
+    page.mouse.click(x, y)
+    field = page.get_by_role("textbox", name="new weight x1 → h1,1")
+    expect(field).to_be_focused()
+    field.fill("ten")                                   # refused in place, nothing sent
+    field.press("Enter")
+    expect(page.get_by_text("Type a number from -100 to 100.")).to_be_visible()
+    field.fill("-3.5")
+    field.press("Enter")
+    expect(page.get_by_text("Set the weight x1 → h1,1 to -3.5.")).to_be_visible(timeout=20_000)
+    wait_for_app(page)
+    assert metric_value(page, "Training loss") != loss_before   # the engine's network changed
+    page.mouse.move(x, y + 1)
+    expect(tip).to_contain_text("weight x1 → h1,1: -3.5000")
+    assert_no_exception(page)
+    shot(page, screenshot_dir, "playground_weight_edited")

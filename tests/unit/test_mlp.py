@@ -301,3 +301,42 @@ def test_any_small_architecture_trains_without_error(hidden, batch, steps):
     m.step(steps)
     assert m.steps == steps and np.all(np.isfinite(m.theta))
     assert m.predict(CIRCLE.x[:3]).shape == (3,)
+
+
+def test_set_weights_round_trips_and_the_forward_pass_uses_them():
+    config = MLPConfig(hidden=(3,), activations=("sigmoid",), task="binary", seed=0)
+    m = MLP(config, CIRCLE.x, CIRCLE.y)
+    ws = [np.array([[0.15, 0.25, -0.1], [0.20, 0.30, 0.4]]), np.array([[0.40], [0.45], [-0.5]])]
+    bs = [np.array([0.35, 0.35, 0.0]), np.array([0.60])]
+    m.set_weights(ws, bs)
+    got_w, got_b = m.weights()
+    assert all(np.array_equal(a, b) for a, b in zip(got_w + got_b, ws + bs))
+    x = np.array([[0.05, 0.10]])
+    h = 1 / (1 + np.exp(-(x @ ws[0] + bs[0])))            # by hand: sigmoid hidden, sigmoid out
+    assert m.predict(x)[0] == pytest.approx(1 / (1 + np.exp(-(h @ ws[1] + bs[1])))[0, 0], abs=1e-12)
+
+
+@pytest.mark.parametrize("weights,biases,message", [
+    ([np.zeros((2, 3))], [np.zeros(3)], "2 weight matrices"),
+    ([np.zeros((3, 2)), np.zeros((3, 1))], [np.zeros(3), np.zeros(1)], r"weights\[0\] must have shape \(2, 3\)"),
+    ([np.zeros((2, 3)), np.zeros((3, 1))], [np.zeros(3), np.zeros(2)], r"biases\[1\] must have shape \(1\)"),
+    ([np.zeros((2, 3)), np.full((3, 1), np.nan)], [np.zeros(3), np.zeros(1)], "NaN"),
+    ("weights", [], "2 weight matrices"),
+])
+def test_set_weights_checks_everything_before_changing_anything(weights, biases, message):
+    m = MLP(MLPConfig(hidden=(3,), activations=("tanh",), task="binary", seed=0), CIRCLE.x, CIRCLE.y)
+    before = m.theta.copy()
+    with pytest.raises(ValueError, match=message):
+        m.set_weights(weights, biases)
+    assert np.array_equal(m.theta, before)
+
+
+def test_finite_weights_let_a_diverged_network_train_again():
+    config = MLPConfig(hidden=(8,), activations=("relu",), task="regression",
+                       optimizer=OptimizerConfig("sgd", lr=50.0), init="he_normal", seed=0)
+    m = MLP(config, PLANE.x * 100, PLANE.y * 100)
+    assert m.step(500) == "diverged"
+    ws, bs = m.weights()
+    m.set_weights([np.zeros_like(w) for w in ws], [np.zeros_like(b) for b in bs])
+    m.set_config(with_optimizer(config, lr=1e-6))
+    assert m.status == "ready" and m.step(5) == "training"
