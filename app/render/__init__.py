@@ -78,7 +78,8 @@ def edits(view: str, on_edit: Callable[[object], None]) -> None:
 def library_source() -> str:
     """Every renderer in one module: common.js, then each kind's drawing function registered as
     ``window.__netplay[kind]``."""
-    parts = ["const __netplay = (window.__netplay = window.__netplay || {});", (HERE / "common.js").read_text()]
+    parts = ["const __netplay = (window.__netplay = window.__netplay || {});", (HERE / "common.js").read_text(),
+             (HERE / "gif.js").read_text()]
     for kind in KINDS:
         body = (HERE / f"{kind}.js").read_text()
         parts.append(body.replace("export default function (component)", f"__netplay.{kind} = function (component)"))

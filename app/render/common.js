@@ -32,25 +32,52 @@ function paint(component, height, draw) {
     holder.className = "np-holder";
     holder.style.cssText = "width: 100%; line-height: 0; position: relative;";
     parentElement.appendChild(holder);
-    // every picture can be saved as drawn: a PNG button that shows on hover (and to the keyboard)
-    const save = document.createElement("a");
-    save.className = "np-save";
-    save.textContent = "PNG";
-    save.title = "Save this picture as a PNG file";
-    save.setAttribute("role", "button");
-    save.tabIndex = 0;
-    save.style.cssText = "position:absolute; top:2px; right:2px; font:600 12px sans-serif; line-height:18px;"
-      + "padding:0 6px; border:1px solid #bbb; border-radius:4px; background:#fff; color:#333;"
-      + "opacity:0; cursor:pointer; text-decoration:none;";
-    holder.addEventListener("mouseenter", () => { save.style.opacity = "0.9"; });
-    holder.addEventListener("mouseleave", () => { save.style.opacity = "0"; });
-    save.addEventListener("focus", () => { save.style.opacity = "0.9"; });
+    // every picture can be saved as drawn: a PNG button, and a GIF button for its last frames once
+    // it has moved; both show on hover (and to the keyboard)
+    const button = (label, tip, right) => {
+      const b = document.createElement("a");
+      b.className = `np-save np-save-${label.toLowerCase()}`;
+      b.textContent = label;
+      b.title = tip;
+      b.setAttribute("role", "button");
+      b.tabIndex = 0;
+      b.style.cssText = `position:absolute; top:2px; right:${right}px; font:600 12px sans-serif; line-height:18px;`
+        + "padding:0 6px; border:1px solid #bbb; border-radius:4px; background:#fff; color:#333;"
+        + "opacity:0; cursor:pointer; text-decoration:none; z-index:4;";
+      b.addEventListener("focus", () => { b.style.opacity = "0.9"; });
+      holder.appendChild(b);
+      return b;
+    };
+    const save = button("PNG", "Save this picture as a PNG file", 2);
+    const gif = button("GIF", "Save the last frames of this picture (up to 5 seconds) as an animated GIF", 48);
+    gif.style.display = "none";
+    holder.addEventListener("mouseenter", () => {
+      save.style.opacity = "0.9";
+      gif.style.display = gifFrameCount(holder.querySelector("canvas").dataset.view) >= 2 ? "block" : "none";
+      gif.style.opacity = "0.9";
+    });
+    holder.addEventListener("mouseleave", () => { save.style.opacity = "0"; gif.style.opacity = "0"; });
     save.addEventListener("click", () => {
       const c = holder.querySelector("canvas");
       save.href = c.toDataURL("image/png");
       save.download = `netplay-${c.dataset.view || "picture"}.png`;
     });
-    holder.appendChild(save);
+    const makeGif = async () => {
+      if (gif.dataset.busy) return;
+      gif.dataset.busy = "1"; gif.textContent = "GIF…";
+      try {
+        const file = await gifOf(holder.querySelector("canvas").dataset.view);
+        if (file) {
+          const a = document.createElement("a");
+          a.href = URL.createObjectURL(new Blob([file], { type: "image/gif" }));
+          a.download = `netplay-${holder.querySelector("canvas").dataset.view || "picture"}.gif`;
+          holder.appendChild(a); a.click(); a.remove();
+          setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+        }
+      } finally { gif.textContent = "GIF"; delete gif.dataset.busy; }
+    };
+    gif.addEventListener("click", makeGif);
+    gif.addEventListener("keydown", (event) => { if (event.key === "Enter") makeGif(); });
   }
   let canvas = holder.querySelector("canvas");
   if (!canvas) {
@@ -84,6 +111,7 @@ function paint(component, height, draw) {
     ctx.fillStyle = "white";
     ctx.fillRect(0, 0, width, height);
     draw(ctx, width, height);
+    gifRecord(canvas.dataset.view, canvas);
     window.__netplayDraws = (window.__netplayDraws || 0) + 1;
   };
   go();

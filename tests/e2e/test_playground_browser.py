@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import time
 
+import numpy as np
 import pytest
 from playwright.sync_api import expect
 
@@ -170,3 +171,34 @@ def test_hover_shows_a_neuron_large_and_a_click_on_a_link_edits_its_weight(page,
     expect(tip).to_contain_text("weight x1 → h1,1: -3.5000")
     assert_no_exception(page)
     shot(page, screenshot_dir, "playground_weight_edited")
+
+
+def test_a_playing_picture_saves_its_last_frames_as_a_gif(page, app_url, tmp_path):
+    page.goto(f"{app_url}/playground")
+    wait_for_app(page)
+    wait_for_metric(page, "Step", 60)
+    page.get_by_role("button", name=re.compile(r"Play$")).click()
+    time.sleep(4)
+    page.get_by_role("button", name=re.compile(r"Pause$")).click()
+    wait_for_app(page)
+    picture = page.locator("canvas[data-view=pg_out]")
+    picture.hover()
+    gif = page.locator(".np-save-gif").nth(1)            # the output plane's (the network's is first)
+    expect(gif).to_be_visible()
+    started = time.monotonic()
+    with page.expect_download(timeout=60_000) as download:
+        gif.click()
+    print(f"\nGIF of the output plane: {time.monotonic() - started:.1f} s to encode in Chromium")
+    path = tmp_path / "out.gif"
+    download.value.save_as(path)
+    assert download.value.suggested_filename == "netplay-pg_out.gif"
+    from PIL import Image
+    image = Image.open(path)
+    assert image.format == "GIF" and image.n_frames >= 10 and image.info.get("loop") == 0
+    assert image.size[0] <= 480
+    frames = []
+    for k in (0, image.n_frames - 1):
+        image.seek(k)
+        frames.append(np.asarray(image.convert("RGB"), dtype=np.int16))
+    assert np.abs(frames[0] - frames[1]).mean() > 1   # training moved the boundary between them
+    assert_no_exception(page)

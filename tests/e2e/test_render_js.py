@@ -3,7 +3,11 @@ would unpack it and every piece of text it draws is recorded (fillText is wrappe
 learner reads on a picture is asserted directly."""
 from __future__ import annotations
 
+import io
+
+import numpy as np
 import pytest
+from PIL import Image
 
 from app.render import library_source
 
@@ -28,7 +32,8 @@ window.__f32 = (a) => new Uint8Array(new Float32Array(a).buffer);
 @pytest.fixture
 def js(page):
     page.set_content("<!doctype html><html><body style='margin:0'></body></html>")
-    page.add_script_tag(content=library_source() + "\nwindow.__np = { fmt, ticks };", type="module")
+    page.add_script_tag(content=library_source() + "\nwindow.__np = { fmt, ticks, gifEncode, gifPalette };",
+                        type="module")
     page.add_script_tag(content=SPY)
     page.wait_for_function("() => window.__netplay && window.__netplay.lines && window.__np")
     return page
@@ -73,3 +78,49 @@ def test_som_swatches_sit_on_the_title_line_not_over_the_map(js):
     assert texts["sample"][1] == texts["BMU"][1] == texts["How much each unit moves"][1]  # one line
     swatches = [r for r in drawn["rects"] if r[2] == 30 and r[3] == 22]
     assert len(swatches) == 2 and all(y + h <= 40 for _, y, _, h in swatches)  # the map starts at y = 40
+
+
+def _gif(js, frames: list[np.ndarray], delays: list[int]) -> Image.Image:
+    """Encode RGB frames with the browser's GIF encoder; Pillow decodes the result."""
+    h, w, _ = frames[0].shape
+    rgba = [np.dstack([f, np.full((h, w), 255, np.uint8)]).ravel().tolist() for f in frames]
+    data = js.evaluate("""([w, h, rgba, delays]) => {
+        const frames = rgba.map((p, i) => ({ rgba: Uint8ClampedArray.from(p), delay: delays[i] }));
+        return Array.from(__np.gifEncode(w, h, frames, __np.gifPalette(frames)));
+    }""", [w, h, rgba, delays])
+    return Image.open(io.BytesIO(bytes(data)))
+
+
+def _frames(image: Image.Image) -> list[np.ndarray]:
+    out = []
+    for k in range(image.n_frames):
+        image.seek(k)
+        out.append(np.asarray(image.convert("RGB"), dtype=np.int16))
+    return out
+
+
+def test_gif_encoder_writes_a_looping_animation_pillow_reads_back(js):
+    rng = np.random.default_rng(0)
+    colours = rng.integers(0, 256, size=(200, 3)).astype(np.uint8)   # fewer than 256: no colour merged
+    frames = [colours[rng.integers(0, 200, size=(23, 37))] for _ in range(3)]
+    image = _gif(js, frames, [5, 7, 100])
+    assert image.format == "GIF" and image.size == (37, 23) and image.n_frames == 3
+    assert image.info.get("loop") == 0
+    for k, (got, want) in enumerate(zip(_frames(image), frames)):
+        assert np.abs(got - want).max() <= 8, k          # 5 bits a channel: within 8 of the canvas
+        image.seek(k)
+        assert image.info["duration"] == [50, 70, 1000][k]
+
+
+def test_gif_encoder_survives_a_full_code_table_and_many_colours(js):
+    # noise on a large frame fills LZW's 4,096 codes many times over (the clear-code path), and a
+    # smooth gradient has far more than 256 colours (the median cut must share them out)
+    rng = np.random.default_rng(1)
+    colours = rng.integers(0, 256, size=(150, 3)).astype(np.uint8)
+    noise = colours[rng.integers(0, 150, size=(120, 160))]
+    ramp = np.dstack([*np.meshgrid(np.linspace(0, 255, 160), np.linspace(0, 255, 120)), np.full((120, 160), 128.0)])
+    ramp = ramp.astype(np.uint8)
+    (got_noise,) = _frames(_gif(js, [noise], [10]))
+    assert np.abs(got_noise - noise).max() <= 8
+    (got_ramp,) = _frames(_gif(js, [ramp], [10]))
+    assert np.abs(got_ramp - ramp).mean() < 6 and np.abs(got_ramp - ramp).max() <= 40
