@@ -14,10 +14,16 @@ def config_flags(path: Path = CONFIG) -> list[str]:
     if not path.exists():
         return ["--server.headless=true", "--browser.gatherUsageStats=false"]
     flags = []
-    for section, options in tomllib.loads(path.read_text()).items():
-        for option, value in options.items():
-            text = str(value).lower() if isinstance(value, bool) else str(value)
-            flags.append(f"--{section}.{option}={text}")
+
+    def walk(prefix: str, table: dict) -> None:  # [theme.dark] is a table inside [theme]
+        for option, value in table.items():
+            if isinstance(value, dict):
+                walk(f"{prefix}{option}.", value)
+            else:
+                text = str(value).lower() if isinstance(value, bool) else str(value)
+                flags.append(f"--{prefix}{option}={text}")
+
+    walk("", tomllib.loads(path.read_text()))
     return flags
 
 

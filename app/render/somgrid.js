@@ -10,7 +10,9 @@ export default function (component) {
     minY = Math.min(minY, pos[2 * u + 1]); maxY = Math.max(maxY, pos[2 * u + 1]);
   }
   // as tall as the grid needs at this width (never taller than asked): no blank band under the map
-  const fit = (width) => Math.min(d.height, top + bottom + (maxY - minY + 1) * (width - 2 * margin) / (maxX - minX + 1));
+  // (and, however wide the column, never taller than 62 % of the window: a projector's 720 rows)
+  const fit = (width) => Math.min(d.height, Math.max(300, 0.62 * window.innerHeight),
+                                  top + bottom + (maxY - minY + 1) * (width - 2 * margin) / (maxX - minX + 1));
   return paint(component, fit, (ctx, width, height) => {
     const cols = bytes(d.colours);
     const s = Math.min((width - 2 * margin) / (maxX - minX + 1), (height - bottom - top) / (maxY - minY + 1));

@@ -23,6 +23,10 @@ COMPACT_CSS = """
 .stMainBlockContainer { padding-top: 2.2rem; padding-bottom: 3rem; }
 .stMainBlockContainer h1 { font-size: 2rem; padding: 0.25rem 0 0.25rem 0; }
 [data-testid="stSidebarUserContent"] { padding-top: 0.5rem; }
+/* Streamlit's top bar holds only the menu (Settings: light / dark theme): see-through, and clicks
+   pass to the title row under it except on the menu itself */
+[data-testid="stHeader"], [data-testid="stHeader"] * { background: transparent; pointer-events: none; }
+[data-testid="stHeader"] button { pointer-events: auto; }
 /* the invisible helpers (key shortcuts, the renderers' code, a picture's edit channel) take no row */
 [class*="st-key-np_keys_"], .st-key-np_library, [class*="st-key-np_edit_"] {
   position: absolute; width: 0; height: 0; overflow: hidden; }
@@ -34,7 +38,7 @@ PRESENT_CSS = """
 [data-testid="stHeader"] { display: none !important; }
 .stMainBlockContainer { max-width: 100%; padding-left: 2rem; padding-right: 2rem; padding-top: 1rem; }
 html { font-size: 19px; }
-.stMainBlockContainer, .stMainBlockContainer p, .stMainBlockContainer label { color: #000; }
+.stMainBlockContainer, .stMainBlockContainer p, .stMainBlockContainer label { color: INK; }
 [data-testid="stMetricValue"] { font-size: 2.6rem; font-weight: 600; }
 [data-testid="stMetricLabel"] p { font-size: 1.05rem; font-weight: 600; }
 """
@@ -45,7 +49,9 @@ def start_run() -> None:
     if PRESENT_KEY not in st.session_state:
         st.session_state[PRESENT_KEY] = st.query_params.get(PRESENT_PARAM, "") in ("1", "true", "yes", "on")
     _share.slot = _share.shown = None
-    css = COMPACT_CSS + (PRESENT_CSS if presenting() else "")
+    # the darkest ink the theme allows: black on the light theme, white on the dark one
+    ink = "#fff" if getattr(st.context.theme, "type", None) == "dark" else "#000"
+    css = COMPACT_CSS + (PRESENT_CSS.replace("INK", ink) if presenting() else "")
     st.html(f"<style>{css}</style>")
 
 

@@ -85,3 +85,18 @@ def test_netplay_warmup_compiles_the_kernels_and_exits():
                          timeout=600)
     assert out.returncode == 0, out.stderr
     assert re.search(r"kernels ready in [\d.]+ s", out.stdout)
+
+
+def test_netplay_passes_every_config_option_including_nested_theme_tables(tmp_path):
+    from app.cli import config_flags
+
+    config = tmp_path / "config.toml"
+    config.write_text('[server]\nport = 9\nheadless = true\n[theme.dark]\ntextColor = "#fff"\n[theme.light]\nfont = "serif"\n')
+    assert config_flags(config) == ["--server.port=9", "--server.headless=true", "--theme.dark.textColor=#fff",
+                                    "--theme.light.font=serif"]
+    # and the project's own file yields only options Streamlit knows (an unknown one stops it starting)
+    from streamlit import config as st_config
+
+    for flag in config_flags():
+        name = flag[2:].split("=", 1)[0]
+        assert name in st_config._config_options_template, name

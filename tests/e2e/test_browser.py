@@ -120,3 +120,36 @@ def test_malformed_link_opens_with_a_notice(page, app_url):
     wait_for_app(page)
     expect(page.get_by_text("could not be used and fell back to defaults")).to_be_visible()
     assert_no_exception(page)
+
+
+def test_dark_theme_follows_the_system_and_the_menu_switches_it(browser, app_url, screenshot_dir):
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, color_scheme="dark")
+    page = context.new_page()
+    try:
+        page.goto(f"{app_url}/som?present=1")
+        wait_for_app(page)
+        background = page.locator('[data-testid="stApp"]').evaluate("e => getComputedStyle(e).backgroundColor")
+        assert background == "rgb(15, 20, 25)", background            # config.toml's [theme.dark]
+        # presentation's strongest ink is white on the dark theme (black there would vanish)
+        label = page.locator('[data-testid="stMetricLabel"] p').first
+        assert label.evaluate("e => getComputedStyle(e).color") == "rgb(255, 255, 255)"
+        # pictures keep their white paper and fit the 720 rows of a projector
+        picture = page.locator("canvas[data-view=som_map]")
+        expect(picture).to_be_visible(timeout=30_000)
+        box = picture.bounding_box()
+        assert box["y"] + box["height"] <= 720
+        assert picture.evaluate("c => Array.from(c.getContext('2d').getImageData(1, 1, 1, 1).data)") == [255, 255, 255, 255]
+        shot(page, screenshot_dir, "som_dark_presenting")
+        page.get_by_role("button", name="Exit presentation").click()
+        wait_for_app(page)
+        page.locator('[data-testid="stMainMenu"]').click()           # the menu, above the title row
+        page.get_by_test_id("stMainMenuItem-theme-Light").click()
+        wait_for_app(page)
+        background = page.locator('[data-testid="stApp"]').evaluate("e => getComputedStyle(e).backgroundColor")
+        assert background == "rgb(255, 255, 255)", background
+        page.get_by_role("button", name="Present").click()             # the see-through top bar lets it through
+        wait_for_app(page)
+        expect(page.get_by_role("button", name="Exit presentation")).to_be_visible()
+        assert_no_exception(page)
+    finally:
+        context.close()
