@@ -26,6 +26,8 @@ DATASET_CHOICES = DATASETS_2D + ("upload",)
 DATASET_LABELS = {"circle": "Circle", "xor": "XOR", "gaussians": "Two Gaussians", "spiral": "Spiral",
                   "blobs": "Blobs (3+ classes)", "plane": "Regression: plane",
                   "multi_gaussian": "Regression: bumps", "upload": "Upload a CSV"}
+DATASET_SHORT = {"gaussians": "Gaussians", "blobs": "Blobs", "plane": "Plane", "multi_gaussian": "Bumps",
+                 "upload": "CSV file"}  # under the thumbnails
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 REG_RATES = (0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 BATCH_SIZES = (1, 2, 5, 10, 20, 50, 100, 0)  # 0 = full batch
@@ -174,8 +176,31 @@ def load_dataset() -> Dataset | None:
                    seed=st.session_state["pg_dseed"], n_classes=st.session_state["pg_classes"])
 
 
+@st.cache_resource
+def dataset_thumbnails() -> list[dict]:
+    """Each dataset drawn small for the picker: 80 points, noise-free, as uint8 (once per process)."""
+    items = []
+    for name in DATASET_CHOICES:
+        item = {"name": name, "label": DATASET_LABELS[name], "short": DATASET_SHORT.get(name, DATASET_LABELS[name])}
+        if name != "upload":
+            d = make_2d(name, 80, 0.0, seed=0, n_classes=4)
+            lo, hi = d.x.min(axis=0), d.x.max(axis=0)
+            xy = np.rint((d.x - lo) / np.maximum(hi - lo, 1e-9) * 255).astype(int)
+            values = (np.rint((d.y - d.y.min()) / max(np.ptp(d.y), 1e-9) * 255) if d.task == "regression"
+                      else d.y).astype(int)
+            item.update(points=xy.ravel().tolist(), values=values.tolist(), regression=d.task == "regression")
+        items.append(item)
+    return items
+
+
+def _pick_dataset(name: str) -> None:
+    if name in DATASET_CHOICES:  # sent by the browser: only a known dataset is taken
+        st.session_state["pg_data"] = name
+
+
 with left:
     st.header("Data", divider="gray")
+    render.picker("np_pick_pg_data", "Datasets", dataset_thumbnails(), st.session_state["pg_data"], _pick_dataset)
     st.selectbox("Dataset", DATASET_CHOICES, key="pg_data", format_func=DATASET_LABELS.get,
                  help="The points to learn. Regression sets colour each point by its value.")
     if st.session_state["pg_data"] == "blobs":

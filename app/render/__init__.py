@@ -75,6 +75,26 @@ def edits(view: str, on_edit: Callable[[object], None]) -> None:
     _editor_component()(key=key, data={"view": view}, on_edit_change=received, height=0, width="content")
 
 
+@st.cache_resource
+def _picker_component():
+    return st.components.v2.component("netplay_picker", js=(HERE / "picker.js").read_text())
+
+
+def picker(key: str, label: str, items: list[dict], chosen: str, on_pick: Callable[[str], None]) -> None:
+    """Thumbnails to pick one of ``items`` from (each: name, label, short, and points: uint8 x/y
+    pairs with values: class numbers, or 0..255 for a regression's targets; or no points);
+    ``on_pick(name)`` runs in a callback before the page's script, with the name as sent."""
+
+    def picked() -> None:
+        state = st.session_state.get(key)
+        name = getattr(state, "pick", None) if state is not None else None
+        if isinstance(name, str):
+            on_pick(name)
+
+    _picker_component()(key=key, data={"label": label, "items": items, "chosen": chosen},
+                        on_pick_change=picked, width="stretch")
+
+
 def library_source() -> str:
     """Every renderer in one module: common.js, then each kind's drawing function registered as
     ``window.__netplay[kind]``."""

@@ -202,3 +202,21 @@ def test_a_playing_picture_saves_its_last_frames_as_a_gif(page, app_url, tmp_pat
         frames.append(np.asarray(image.convert("RGB"), dtype=np.int16))
     assert np.abs(frames[0] - frames[1]).mean() > 1   # training moved the boundary between them
     assert_no_exception(page)
+
+
+def test_datasets_are_picked_from_thumbnails(page, app_url):
+    page.goto(f"{app_url}/playground")
+    wait_for_app(page)
+    picker = page.get_by_role("group", name="Datasets")
+    expect(picker.get_by_role("button")).to_have_count(8)               # 7 datasets and your own file
+    assert picker.get_by_role("button", name="Circle").get_attribute("aria-pressed") == "true"
+    picker.get_by_role("button", name="Spiral").click()
+    wait_for_app(page)
+    expect(page.get_by_role("group", name="Datasets").get_by_role("button", name="Spiral")).to_have_attribute(
+        "aria-pressed", "true")
+    assert "pg_data=spiral" in page.url
+    expect(page.locator("[data-testid=stSelectbox]").filter(has_text="Dataset").locator("input")).to_have_value("Spiral")
+    page.get_by_role("group", name="Datasets").get_by_role("button", name="Upload a CSV").click()
+    wait_for_app(page)
+    expect(page.get_by_text("Upload a file to train on your own points.")).to_be_visible()
+    assert_no_exception(page)
