@@ -140,13 +140,15 @@ def _marker(draw: ImageDraw.ImageDraw, label: int, x: float, y: float, r: float,
             palette: list[tuple[int, int, int]] | None = None) -> None:
     colours = palette or MARKER_RGB
     colour = colours[label % len(colours)]
-    shape = label % 3
+    shape = label % 4  # as MARKERS and the browser's markerPath: circle, square, triangle, diamond
     if shape == 0:
         draw.ellipse([x - r, y - r, x + r, y + r], outline=colour, width=3)
     elif shape == 1:
         draw.rectangle([x - r, y - r, x + r, y + r], outline=colour, width=3)
-    else:
+    elif shape == 2:
         draw.polygon([(x, y - r), (x + r, y + r * 0.8), (x - r, y + r * 0.8)], outline=colour, width=3)
+    else:
+        draw.polygon([(x, y - r * 1.2), (x + r * 1.2, y), (x, y + r * 1.2), (x - r * 1.2, y)], outline=colour, width=3)
 
 
 def elastic_net_image(weights: np.ndarray, adjacency: np.ndarray, data: np.ndarray,
@@ -218,7 +220,7 @@ def grid_heatmap(values: np.ndarray, title: str, colorscale, hover: list[list[st
             colours = palette or MARKER_RGB
             colour = "rgb" + str(colours[label % len(colours)])
             fig.add_trace(go.Scatter(x=[p[0] for p in pts], y=[p[1] for p in pts], mode="markers", name=name,
-                                     marker=dict(symbol=MARKERS[label % 3] + "-open", size=12, color=colour,
+                                     marker=dict(symbol=MARKERS[label % 4] + "-open", size=12, color=colour,
                                                  line=dict(width=2.5, color=colour)),
                                      hoverinfo="skip"))
     fig.update_xaxes(title="column i", showgrid=False, zeroline=False)

@@ -383,7 +383,8 @@ def output_snapshot(preds: np.ndarray, sets: list[charts.PointSet], task: str, d
                    conf=render.u8(probs.max(axis=1), 0.0, 1.0))
     else:
         signed = preds * 2 - 1 if task == "binary" else preds
-        out.update(mode="signed", grid=render.u8((np.sign(signed) if discrete else signed) * 0.85))
+        out.update(mode="signed", grid=render.u8((np.sign(signed) if discrete else signed) * 0.85),
+                   ends=["class 0", "class 1"] if task == "binary" else ["−1", "+1"])
     out["kept"] = [{"xy": render.u8(ps.points, -charts.DOMAIN, charts.DOMAIN),
                     "labels": render.u8(ps.labels) if task == "regression" else render.u8_codes(ps.labels),
                     "regression": task == "regression", "outline": "#%02x%02x%02x" % ps.outline}

@@ -17,6 +17,17 @@ function diverging(v) {          // [-1, 1] -> [r, g, b]
   const t = Math.max(-1, Math.min(1, v)), end = t < 0 ? NEG : POS, a = Math.abs(t);
   return [MID[0] + (end[0] - MID[0]) * a, MID[1] + (end[1] - MID[1]) * a, MID[2] + (end[2] - MID[2]) * a];
 }
+// A class's marker: the shape as well as the colour tells classes apart (for colour-blind eyes and
+// grey print): class 0 a circle, 1 a square, 2 a triangle, 3 a diamond, then round again (as
+// app/charts/som.py's MARKERS and Pillow markers).
+function markerPath(ctx, cls, x, y, r) {
+  ctx.beginPath();
+  const shape = cls % 4;
+  if (shape === 0) ctx.arc(x, y, r, 0, 2 * Math.PI);
+  else if (shape === 1) ctx.rect(x - r * 0.9, y - r * 0.9, r * 1.8, r * 1.8);
+  else if (shape === 2) { ctx.moveTo(x, y - r * 1.15); ctx.lineTo(x + r * 1.1, y + r * 0.85); ctx.lineTo(x - r * 1.1, y + r * 0.85); ctx.closePath(); }
+  else { ctx.moveTo(x, y - r * 1.2); ctx.lineTo(x + r * 1.2, y); ctx.lineTo(x, y + r * 1.2); ctx.lineTo(x - r * 1.2, y); ctx.closePath(); }
+}
 function rgb(c) { return `rgb(${c[0] | 0},${c[1] | 0},${c[2] | 0})`; }
 
 // Each mount draws its own canvas, synchronously when the mount point is laid out (else on the

@@ -22,8 +22,8 @@ export default function (component) {
     for (let i = 0; i < lab.length; i++) {
       const vx = xy[2 * i] / 255 * 2 * dom - dom, vy = xy[2 * i + 1] / 255 * 2 * dom - dom;
       ctx.fillStyle = rgb(set.regression ? diverging(signed(lab[i])) : CLASSES[lab[i] % CLASSES.length]);
-      ctx.beginPath();
-      ctx.arc(px(vx), py(vy), r, 0, 2 * Math.PI);
+      if (set.regression) { ctx.beginPath(); ctx.arc(px(vx), py(vy), r, 0, 2 * Math.PI); }
+      else markerPath(ctx, lab[i], px(vx), py(vy), r);
       ctx.fill();
       ctx.stroke();
     }
@@ -42,6 +42,27 @@ export default function (component) {
   if (d.title) {
     ctx.fillStyle = INK; ctx.font = `600 16px ${FONT}`; ctx.textAlign = "left"; ctx.textBaseline = "alphabetic";
     ctx.fillText(d.title, x0, y0 - 10);
+  }
+  // the key, right-aligned on the title's line: what each colour (and marker) means, in words
+  ctx.font = `13px ${FONT}`; ctx.textBaseline = "middle";
+  const ky = y0 - 16;
+  let right = x0 + side;
+  if (d.mode === "classes" || !d.ends) {
+    for (let c = k - 1; c >= 0; c--) {
+      const label = String(c), w = ctx.measureText(label).width;
+      ctx.fillStyle = INK; ctx.textAlign = "right"; ctx.fillText(label, right, ky);
+      ctx.fillStyle = rgb(CLASSES[c % CLASSES.length]); ctx.strokeStyle = "white"; ctx.lineWidth = 1;
+      markerPath(ctx, c, right - w - 8, ky, 5); ctx.fill();
+      right -= w + 22;
+    }
+    ctx.fillStyle = FAINT; ctx.textAlign = "right"; ctx.fillText("class", right, ky);
+  } else {  // a signed scale: orange end, grey middle, blue end, each end named
+    const [lo, hi] = d.ends, wHi = ctx.measureText(hi).width, bar = 56;
+    ctx.fillStyle = INK; ctx.textAlign = "right"; ctx.fillText(hi, right, ky);
+    const bx = right - wHi - 6 - bar;
+    for (let i = 0; i < bar; i++) { ctx.fillStyle = rgb(diverging(i / (bar - 1) * 2 - 1)); ctx.fillRect(bx + i, ky - 6, 1.5, 12); }
+    ctx.strokeStyle = "#9a9a9a"; ctx.lineWidth = 1; ctx.strokeRect(bx + 0.5, ky - 6.5, bar, 13);
+    ctx.fillStyle = INK; ctx.fillText(lo, bx - 6, ky);
   }
   });
 }

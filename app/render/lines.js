@@ -59,7 +59,7 @@ export default function (component) {
   ctx.textBaseline = "bottom";
   ctx.fillText(d.x_label || "", (left + width - right) / 2, height - 2);
   series.forEach((s, k) => {
-    ctx.strokeStyle = s.colour; ctx.lineWidth = 3; ctx.setLineDash(s.dash ? [6, 4] : []);
+    ctx.strokeStyle = s.colour; ctx.lineWidth = 3; ctx.setLineDash(lineStyle(s, k));
     ctx.beginPath();
     let started = false;
     for (let i = 0; i < s.y.length; i++) {
@@ -100,6 +100,12 @@ export default function (component) {
   ctx.strokeRect(left + 0.5, top + 0.5, width - left - right, height - top - bottom);
   });
 }
+// Each curve has its own line style as well as its colour (the legend shows both): solid, dashed,
+// dash-dot, then long dashes; a series marked ``dash`` (a validation curve) is dotted.
+function lineStyle(s, k) {
+  if (s.dash) return [2, 4];
+  return [[], [10, 5], [12, 4, 2, 4], [16, 6]][k % 4];
+}
 function drawTitle(ctx, title, left) {
   if (!title) return;
   ctx.fillStyle = INK; ctx.font = `600 15px ${FONT}`; ctx.textAlign = "left"; ctx.textBaseline = "middle";
@@ -109,7 +115,7 @@ function drawLegend(ctx, series, spots) {
   ctx.font = `14px ${FONT}`;
   series.forEach((s, k) => {
     const [sx, sy] = spots[k];
-    ctx.strokeStyle = s.colour; ctx.lineWidth = 3; ctx.setLineDash(s.dash ? [6, 4] : []);
+    ctx.strokeStyle = s.colour; ctx.lineWidth = 3; ctx.setLineDash(lineStyle(s, k));
     ctx.beginPath(); ctx.moveTo(sx, sy); ctx.lineTo(sx + 22, sy); ctx.stroke();
     ctx.setLineDash([]);
     ctx.fillStyle = INK; ctx.textAlign = "left"; ctx.textBaseline = "middle";

@@ -51,11 +51,9 @@ export default function (component) {
     function drawMarkers(u, labels, r) {
       const [cx, cy] = centre(u);
       labels.forEach((label, n) => {
-        const x = cx + (n - (labels.length - 1) / 2) * r * 1.6, shape = label % 3;
-        ctx.strokeStyle = palette[label % palette.length]; ctx.lineWidth = 3; ctx.beginPath();
-        if (shape === 0) ctx.arc(x, cy, r, 0, 2 * Math.PI);
-        else if (shape === 1) ctx.rect(x - r, cy - r, 2 * r, 2 * r);
-        else { ctx.moveTo(x, cy - r); ctx.lineTo(x + r, cy + r * 0.8); ctx.lineTo(x - r, cy + r * 0.8); ctx.closePath(); }
+        const x = cx + (n - (labels.length - 1) / 2) * r * 1.6;
+        ctx.strokeStyle = palette[label % palette.length]; ctx.lineWidth = 3;
+        markerPath(ctx, label, x, cy, r);
         ctx.stroke();
       });
     }
@@ -85,7 +83,7 @@ export default function (component) {
       let x = margin;
       ctx.font = `14px ${FONT}`; ctx.textAlign = "left"; ctx.textBaseline = "middle";
       d.legend.forEach((name, k) => {
-        ctx.strokeStyle = palette[k % palette.length]; ctx.lineWidth = 3; ctx.beginPath(); ctx.arc(x + 6, height - 12, 6, 0, 2 * Math.PI); ctx.stroke();
+        ctx.strokeStyle = palette[k % palette.length]; ctx.lineWidth = 3; markerPath(ctx, k, x + 6, height - 12, 5.5); ctx.stroke();
         ctx.fillStyle = INK; ctx.fillText(name, x + 16, height - 12);
         x += 30 + ctx.measureText(name).width;
       });

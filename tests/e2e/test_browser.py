@@ -153,3 +153,18 @@ def test_dark_theme_follows_the_system_and_the_menu_switches_it(browser, app_url
         assert_no_exception(page)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("lab", ["neuron", "playground", "optimizers", "cnn", "som", "rbm"])
+def test_every_picture_has_a_text_alternative(page, app_url, lab):
+    page.goto(f"{app_url}/{lab}")
+    wait_for_app(page)
+    pictures = page.locator("canvas[data-view]")
+    if lab in ("playground", "som", "rbm"):  # drawn in the browser when paused too (the first visit may wait for kernels)
+        expect(pictures.first).to_be_attached(timeout=60_000)
+    page.wait_for_timeout(1000)
+    labels = pictures.evaluate_all("cs => cs.map(c => [c.dataset.view, c.getAttribute('role'), c.getAttribute('aria-label')])")
+    for view, role, label in labels:
+        assert role == "img" and label and len(label) > 15, (view, label)
+    for image in page.locator("[data-testid=stImage] img").all():  # Pillow pictures: alt text or a caption
+        assert image.get_attribute("alt"), lab

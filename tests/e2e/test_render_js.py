@@ -124,3 +124,30 @@ def test_gif_encoder_survives_a_full_code_table_and_many_colours(js):
     assert np.abs(got_noise - noise).max() <= 8
     (got_ramp,) = _frames(_gif(js, [ramp], [10]))
     assert np.abs(got_ramp - ramp).mean() < 6 and np.abs(got_ramp - ramp).max() <= 40
+
+
+def test_output_plane_says_in_words_what_its_colours_mean(js):
+    grid = "new Uint8Array(16).fill(200)"
+    binary = js.evaluate(f"""() => __draw("heatmap", {{height: 400, n: 4, mode: "signed", grid: {grid}, title: "Output",
+                                                   ends: ["class 0", "class 1"], domain: 6}})""")
+    texts = [t for t, *_ in binary["texts"]]
+    assert {"Output", "class 0", "class 1"} <= set(texts)
+    classes = js.evaluate(f"""() => __draw("heatmap", {{height: 400, n: 4, mode: "classes", k: 3, grid: {grid}.fill(1),
+                                                    conf: {grid}, title: "Output", domain: 6}})""")
+    texts = [t for t, *_ in classes["texts"]]
+    assert {"class", "0", "1", "2"} <= set(texts)
+
+
+def test_curves_differ_by_line_style_not_colour_alone(js):
+    dashes = js.evaluate("""() => {
+        const seen = [], P = CanvasRenderingContext2D.prototype, set = P.setLineDash;
+        P.setLineDash = function (d) { seen.push(d.join(",")); return set.call(this, d); };
+        __draw("lines", {height: 220, x: __f32([0, 1, 2]), series: [
+            {label: "training loss", colour: "blue", y: __f32([3, 2, 1])},
+            {label: "test loss", colour: "orange", y: __f32([3, 2.5, 2])},
+            {label: "validation loss", colour: "green", y: __f32([3, 2.6, 2.2]), dash: true}]});
+        P.setLineDash = set;
+        return seen;
+    }""")
+    drawn = [d for d in dashes if d]           # non-empty patterns set for curves and legend
+    assert "10,5" in drawn and "2,4" in drawn  # test loss dashed, validation dotted, training solid
