@@ -384,7 +384,8 @@ def transport(name: str, playing_key: str, on_step: Callable[[], None], on_reset
     """Play/Pause, Step and Reset buttons; returns whether the view is playing. ``extras`` draws
     more controls (view toggles) in the rest of the same row."""
     playing = bool(st.session_state.get(playing_key, False))
-    c = st.columns([1, 1, 1, 3])
+    bar = st.container(key=f"np_transport_{name}")  # on a phone: a bar that stays at the top (screen.py)
+    c = bar.columns([1, 1, 1, 3])
     c[0].button("Pause" if playing else "Play", key=f"{name}_play", type="primary", width="stretch",
                 icon=":material/pause:" if playing else ":material/play_arrow:",
                 help=f"{play_help} Key: Space.",

@@ -32,6 +32,30 @@ COMPACT_CSS = """
   position: absolute; width: 0; height: 0; overflow: hidden; }
 """
 
+# A phone (Streamlit stacks every row of columns below 640 px): the title's buttons share a row,
+# Play / Step / Reset sit side by side in a bar that stays at the top while the page scrolls (the
+# speed and view toggles on a second line of it), and metrics go three to a row, so the live
+# picture comes into view on the first screen. The settings stay in the sidebar, behind its button.
+PHONE_CSS = """
+@media (max-width: 640px) {
+  .stMainBlockContainer { padding-left: 0.8rem; padding-right: 0.8rem; padding-top: 2.6rem; }
+  .st-key-np_header [data-testid="stHorizontalBlock"],
+  [class*="st-key-np_transport_"] [data-testid="stHorizontalBlock"],
+  [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"]) {
+    flex-direction: row; flex-wrap: wrap; gap: 0.5rem; }
+  .st-key-np_header [data-testid="stColumn"] { flex: 1 1 40%; min-width: 0; }
+  .st-key-np_header [data-testid="stColumn"]:first-child { flex: 1 1 100%; }
+  .stMainBlockContainer h1 { font-size: 1.6rem; }
+  :has(> [class*="st-key-np_transport_"]) { position: sticky; top: 2.75rem; z-index: 20; background: PAPER;
+    padding: 0.35rem 0; box-shadow: 0 -2.75rem 0 PAPER, 0 6px 6px -6px rgba(0, 0, 0, 0.25); }  /* its wrapper: room to stick */
+  [class*="st-key-np_transport_"] [data-testid="stColumn"] { flex: 1 1 28%; min-width: 0; }
+  [class*="st-key-np_transport_"] [data-testid="stColumn"]:nth-child(4) { flex: 1 1 100%; }
+  [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"]) > [data-testid="stColumn"] {
+    flex: 1 1 30%; min-width: 0; }
+  [data-testid="stMetricValue"] { font-size: 1.5rem; }
+}
+"""
+
 # Presentation: no sidebar (nor the control that opens it), larger and darker text everywhere.
 PRESENT_CSS = """
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
@@ -50,8 +74,9 @@ def start_run() -> None:
         st.session_state[PRESENT_KEY] = st.query_params.get(PRESENT_PARAM, "") in ("1", "true", "yes", "on")
     _share.slot = _share.shown = None
     # the darkest ink the theme allows: black on the light theme, white on the dark one
-    ink = "#fff" if getattr(st.context.theme, "type", None) == "dark" else "#000"
-    css = COMPACT_CSS + (PRESENT_CSS.replace("INK", ink) if presenting() else "")
+    dark = getattr(st.context.theme, "type", None) == "dark"
+    css = COMPACT_CSS + PHONE_CSS.replace("PAPER", "#0f1419" if dark else "#ffffff")
+    css += PRESENT_CSS.replace("INK", "#fff" if dark else "#000") if presenting() else ""
     st.html(f"<style>{css}</style>")
 
 
@@ -74,7 +99,7 @@ _share = threading.local()  # this run's "Share" placeholder, filled when the pa
 def header(title: str, intro: str | None = None) -> None:
     """The lab's title with Share and Present beside it; ``intro`` (Markdown) goes to the top of
     the sidebar, out of the way of the live pictures, and is hidden while presenting."""
-    row = st.columns([5, 1.1, 1.4], vertical_alignment="center")
+    row = st.container(key="np_header").columns([5, 1.1, 1.4], vertical_alignment="center")
     row[0].title(title)
     with row[1].popover("Share", icon=":material/qr_code_2:", width="stretch",
                         help="This demo's link, to copy or to scan from the back of the room."):

@@ -131,11 +131,34 @@ def test_every_picture_saves_as_the_png_it_shows(browser, app_url, tmp_path):
         host = page.locator('[data-testid^="stBidiComponent"]').filter(has=page.locator('canvas[data-view="cnn_loss"]'))
         host.hover()
         with page.expect_download() as info:
-            host.locator(".np-save").click()
+            host.locator(".np-save-png").click()
         path = tmp_path / "saved.png"
         info.value.save_as(path)
         assert info.value.suggested_filename == "netplay-cnn_loss.png"
         data = path.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 2000
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("lab,name,picture", [("playground", "pg", "pg_net"), ("som", "som", "som_map")])
+def test_on_a_phone_play_is_one_bar_that_stays_and_the_picture_is_on_the_first_screen(browser, app_url, lab, name,
+                                                                                      picture):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{app_url}/{lab}")
+        wait_for_app(page)
+        canvas = page.locator(f"canvas[data-view={picture}]")
+        expect(canvas).to_be_visible(timeout=60_000)
+        buttons = [page.locator(f".st-key-{name}_{b} button:visible") for b in ("play", "step", "reset")]
+        boxes = [b.bounding_box() for b in buttons]
+        assert len({round(box["y"]) for box in boxes}) == 1, boxes          # side by side, not stacked
+        assert canvas.bounding_box()["y"] < 844 - 100                       # the picture starts on screen one
+        page.mouse.wheel(0, 900)
+        page.wait_for_timeout(600)
+        play = buttons[0].bounding_box()
+        assert 0 <= play["y"] and play["y"] + play["height"] <= 844 * 0.25, play   # still at hand, at the top
+        assert_no_exception(page)
     finally:
         context.close()
