@@ -44,7 +44,7 @@ export default function (component) {
     ctx.fillText(d.title, x0, y0 - 10);
   }
   // the key, right-aligned on the title's line: what each colour (and marker) means, in words
-  ctx.font = `13px ${FONT}`; ctx.textBaseline = "middle";
+  ctx.font = `14px ${FONT}`; ctx.textBaseline = "middle";
   const ky = y0 - 16;
   let right = x0 + side;
   if (d.mode === "classes" || !d.ends) {

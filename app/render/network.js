@@ -171,7 +171,7 @@ function netEditor(host, view, edit, x, y, place) {
   const set = document.createElement("button");
   set.type = "submit"; set.textContent = "Set";
   const note = document.createElement("div");
-  note.style.cssText = "color:#5a5a5a; font-size:12px;";
+  note.style.cssText = "color:#5a5a5a; font-size:13px;";
   note.textContent = "A number from -100 to 100. Enter sets it, Esc closes.";
   label.appendChild(document.createElement("br"));
   label.appendChild(input);

@@ -30,7 +30,8 @@ export default function (component) {
     };
     const path = (pts) => { ctx.beginPath(); pts.forEach(([x, y], k) => (k ? ctx.lineTo(x, y) : ctx.moveTo(x, y))); ctx.closePath(); };
     const numbers = d.numbers ? floats(d.numbers) : null;
-    ctx.font = `12px ${FONT}`; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+    ctx.font = `${Math.min(14, Math.floor(s * 0.42))}px ${FONT}`;  // 14 px where a cell has room
+    ctx.textAlign = "center"; ctx.textBaseline = "middle";
     for (let u = 0; u < W * H; u++) {
       path(cell(u));
       ctx.fillStyle = rgb([cols[3 * u], cols[3 * u + 1], cols[3 * u + 2]]);
@@ -68,7 +69,7 @@ export default function (component) {
       }
     }
     // the sample's and the BMU's colours as swatches on the title's line, right-aligned: never over the map
-    ctx.font = `13px ${FONT}`; ctx.textBaseline = "middle";
+    ctx.font = `14px ${FONT}`; ctx.textBaseline = "middle";
     let right = width - 4;
     [...(d.swatches || [])].reverse().forEach((c, k) => {
       const name = k ? "sample" : "BMU";
