@@ -39,13 +39,20 @@ export default function (component) {
     ctx.textAlign = "right"; ctx.textBaseline = "middle";
     ctx.fillText(String(t), x0 - 6, py(t));
   }
+  // the key: what each colour (and marker) means, in words; right-aligned on the title's line, or
+  // on a line of its own under the title when both do not fit (eight classes)
+  ctx.font = `14px ${FONT}`;
+  const keyWidth = d.mode === "classes" || !d.ends
+    ? ctx.measureText("class").width + [...Array(k).keys()].reduce((s, c) => s + ctx.measureText(String(c)).width + 22, 0)
+    : ctx.measureText(d.ends[0]).width + ctx.measureText(d.ends[1]).width + 68;
+  ctx.font = `600 16px ${FONT}`;
+  const titleWidth = d.title ? ctx.measureText(d.title).width + 16 : 0, apart = titleWidth + keyWidth > side;
   if (d.title) {
-    ctx.fillStyle = INK; ctx.font = `600 16px ${FONT}`; ctx.textAlign = "left"; ctx.textBaseline = "alphabetic";
-    ctx.fillText(d.title, x0, y0 - 10);
+    ctx.fillStyle = INK; ctx.textAlign = "left"; ctx.textBaseline = "alphabetic";
+    ctx.fillText(d.title, x0, apart ? 16 : y0 - 10);
   }
-  // the key, right-aligned on the title's line: what each colour (and marker) means, in words
   ctx.font = `14px ${FONT}`; ctx.textBaseline = "middle";
-  const ky = y0 - 16;
+  const ky = apart ? y0 - 11 : y0 - 16;
   let right = x0 + side;
   if (d.mode === "classes" || !d.ends) {
     for (let c = k - 1; c >= 0; c--) {
@@ -55,7 +62,7 @@ export default function (component) {
       markerPath(ctx, c, right - w - 8, ky, 5); ctx.fill();
       right -= w + 22;
     }
-    ctx.fillStyle = FAINT; ctx.textAlign = "right"; ctx.fillText("class", right, ky);
+    if (right - ctx.measureText("class").width >= 2) { ctx.fillStyle = FAINT; ctx.textAlign = "right"; ctx.fillText("class", right, ky); }
   } else {  // a signed scale: orange end, grey middle, blue end, each end named
     const [lo, hi] = d.ends, wHi = ctx.measureText(hi).width, bar = 56;
     ctx.fillStyle = INK; ctx.textAlign = "right"; ctx.fillText(hi, right, ky);

@@ -41,7 +41,12 @@ export default function (component) {
     for (let l = 0; l < L; l++) {
       const [lx] = centre(l, 0);
       ctx.fillStyle = INK; ctx.textAlign = "center"; ctx.textBaseline = "top";
-      ctx.fillText(d.labels[l], lx, 8);
+      const room = L > 1 ? gap - 6 : width, label = d.labels[l];
+      if (ctx.measureText(label).width <= room || !label.includes(" ")) ctx.fillText(label, lx, 4, room);
+      else {  // crowded (many layers): "8 relu" as two lines, so neighbours never run together
+        const cut = label.indexOf(" ");
+        ctx.fillText(label.slice(0, cut), lx, 2, room); ctx.fillText(label.slice(cut + 1), lx, 19, room);
+      }
       for (let j = 0; j < sizes[l]; j++, u++) {
         const [cx, cy] = centre(l, j), off = u * res * res;
         gridImage(ctx, thumbs.subarray(off, off + res * res), res, (i, t) => diverging(signed(t[i])),

@@ -151,3 +151,21 @@ def test_curves_differ_by_line_style_not_colour_alone(js):
     }""")
     drawn = [d for d in dashes if d]           # non-empty patterns set for curves and legend
     assert "10,5" in drawn and "2,4" in drawn  # test loss dashed, validation dotted, training solid
+
+
+def test_crowded_pictures_keep_their_words_apart(js):
+    # eight hidden layers: "8 relu" goes on two lines instead of running into its neighbours
+    drawn = js.evaluate("""() => {
+        const sizes = [2, 8, 8, 8, 8, 8, 8, 8, 8, 1], res = 4, units = sizes.reduce((a, b) => a + b);
+        let links = 0; for (let l = 0; l + 1 < sizes.length; l++) links += sizes[l] * sizes[l + 1];
+        return __draw("network", {height: 400, sizes, res, thumbs: new Uint8Array(units * res * res).fill(128),
+            w: __f32(Array(links).fill(0.5)), b: __f32(Array(units - 2).fill(0)), dead: [],
+            labels: ["input", ...Array(8).fill("8 relu"), "output"], inputs: ["x1", "x2"]}, 470);
+    }""")
+    texts = [t for t, *_ in drawn["texts"]]
+    assert texts.count("8") == 8 and texts.count("relu") == 8 and "8 relu" not in texts
+    # eight classes: the key gets its own line under the title
+    plane = js.evaluate("""() => __draw("heatmap", {height: 330, n: 4, mode: "classes", k: 8, grid: new Uint8Array(16),
+                                                  conf: new Uint8Array(16), title: "Output", domain: 6}, 320)""")
+    at = {t: y for t, _, y in plane["texts"]}
+    assert at["Output"] < at["7"] - 8
