@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from PIL import Image, ImageDraw, ImageFont
 
 from app.charts.theme import NEGATIVE, POSITIVE, SERIES, style  # noqa: F401 (re-exported)
+from engine.features import make_features
 
 DOMAIN = 6.0  # the datasets live in [-6, 6]^2
 
@@ -59,11 +60,20 @@ def to_frame(image: Image.Image) -> bytes:
     return buf.getvalue()
 
 
+@lru_cache(maxsize=8)
 def grid_points(resolution: int) -> np.ndarray:
-    """(resolution^2, 2) points covering the domain, row by row from the top (y = +6) down."""
+    """(resolution^2, 2) points covering the domain, row by row from the top (y = +6) down
+    (made once per resolution: every live frame asks for it; callers must not write to it)."""
     axis = np.linspace(-DOMAIN, DOMAIN, resolution)
     gx, gy = np.meshgrid(axis, axis[::-1])
     return np.column_stack([gx.ravel(), gy.ravel()])
+
+
+@lru_cache(maxsize=32)
+def grid_features(feats: tuple[str, ...], resolution: int) -> np.ndarray:
+    """The grid points as a network's inputs for these features, made once per feature set (a
+    live frame evaluates the network on them; callers must not write to the array)."""
+    return make_features(grid_points(resolution), list(feats))
 
 
 def output_colours(values: np.ndarray, task: str, discretize: bool) -> np.ndarray:

@@ -396,8 +396,7 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
     """One frame. While playing, every picture is a light image; paused, curves are Plotly."""
     snap = model.snapshot()
     cfg = model.config
-    grid = charts.grid_points(GRID)
-    units = model.all_units(make_features(grid, feats))
+    units = model.all_units(charts.grid_features(tuple(feats), GRID))
     blocks = model.layer_outputs(units)
     preds = blocks[-1] if cfg.task == "multiclass" else blocks[-1][:, 0]
     train_x, test_x = st.session_state["pg_xy"]
@@ -407,9 +406,11 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
     if st.session_state["pg_show_test"]:
         sets.append(charts.PointSet(test_x, y_test, (20, 20, 20)))
 
-    train_units = model.all_units(model.x_train)
-    dead = [None] + [np.all(block == 0, axis=0) if cfg.activations[l] == "relu" else None
-                     for l, block in enumerate(model.layer_outputs(train_units)[1:-1])] + [None]
+    dead = [None] * len(cfg.sizes)  # a ReLU that outputs 0 on every training point (other units cannot die)
+    if "relu" in cfg.activations:
+        train_blocks = model.layer_outputs(model.all_units(model.x_train))
+        dead[1:-1] = [np.all(block == 0, axis=0) if act == "relu" else None
+                      for act, block in zip(cfg.activations, train_blocks[1:-1])]
     n_relu = sum(int(d.size) for d in dead if d is not None)
     n_dead = sum(int(d.sum()) for d in dead if d is not None)
 

@@ -17,6 +17,7 @@ catches it.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -154,8 +155,13 @@ class Blob(bytes):
 
 def u8(values: np.ndarray, lo: float = -1.0, hi: float = 1.0) -> Blob:
     """Values in [lo, hi] quantised to 0..255 (NaN as the middle)."""
-    v = np.nan_to_num(np.asarray(values, dtype=np.float64), nan=(lo + hi) / 2)
-    return Blob(np.clip(np.rint((v - lo) / (hi - lo) * 255.0), 0, 255).astype(np.uint8).tobytes())
+    q = np.array(values, dtype=np.float64)  # a copy, scaled in place (a live frame makes several)
+    q -= lo
+    with np.errstate(invalid="ignore", over="ignore"):
+        q *= 255.0 / (hi - lo)
+    np.clip(q, 0, 255, out=q)
+    q[np.isnan(q)] = 127.5
+    return Blob(np.rint(q, out=q).astype(np.uint8).tobytes())
 
 
 def u8_codes(codes: np.ndarray) -> Blob:
@@ -200,8 +206,13 @@ def thin(x: np.ndarray, *ys: np.ndarray, most: int = 300) -> tuple[np.ndarray, .
     x = np.asarray(x)
     if len(x) <= most:
         return (x, *map(np.asarray, ys))
-    idx = np.unique(np.linspace(0, len(x) - 1, most).round().astype(int))
+    idx = _thin_index(len(x), most)
     return (x[idx], *(np.asarray(y)[idx] for y in ys))
+
+
+@functools.lru_cache(maxsize=256)
+def _thin_index(n: int, most: int) -> np.ndarray:
+    return np.unique(np.linspace(0, n - 1, most).round().astype(int))
 
 
 def _release(key: str) -> bool:
