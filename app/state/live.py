@@ -28,6 +28,7 @@ from contextlib import contextmanager
 import streamlit as st
 
 from app import render
+from app.state import screen
 from engine.limits import UI_MAX_PLAY_S
 
 MAX_PLAY_S = UI_MAX_PLAY_S
@@ -383,7 +384,10 @@ def transport(name: str, playing_key: str, on_step: Callable[[], None], on_reset
               extras: Callable[[], None] | None = None) -> bool:
     """Play/Pause, Step and Reset buttons; returns whether the view is playing. ``extras`` draws
     more controls (view toggles) in the rest of the same row."""
+    if playing_key not in st.session_state and screen.resume_playing():
+        st.session_state[playing_key] = True  # reconnected to a fresh process while it played
     playing = bool(st.session_state.get(playing_key, False))
+    screen.note_playing(playing)
     bar = st.container(key=f"np_transport_{name}")  # on a phone: a bar that stays at the top (screen.py)
     c = bar.columns([1, 1, 1, 3])
     c[0].button("Pause" if playing else "Play", key=f"{name}_play", type="primary", width="stretch",

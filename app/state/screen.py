@@ -16,6 +16,7 @@ import streamlit as st
 
 PRESENT_KEY = "np_present"
 PRESENT_PARAM = "present"
+PLAY_PARAM = "play"  # in the address while a live view plays: a reconnect (another process) plays on
 PRESENT_SCALE = 1.3  # pictures in presentation mode, against their size in the page
 
 # Always: less empty space above the title (Streamlit leaves ~6 rem), a smaller title.
@@ -73,6 +74,7 @@ def start_run() -> None:
     if PRESENT_KEY not in st.session_state:
         st.session_state[PRESENT_KEY] = st.query_params.get(PRESENT_PARAM, "") in ("1", "true", "yes", "on")
     _share.slot = _share.shown = None
+    _share.playing = False
     # the darkest ink the theme allows: black on the light theme, white on the dark one
     dark = getattr(st.context.theme, "type", None) == "dark"
     css = COMPACT_CSS + PHONE_CSS.replace("PAPER", "#0f1419" if dark else "#ffffff")
@@ -114,9 +116,23 @@ def header(title: str, intro: str | None = None) -> None:
         st.sidebar.markdown(intro)
 
 
+def note_playing(playing: bool) -> None:
+    """This run's live view plays (live.transport says so): the address gets ``play=1``."""
+    _share.playing = bool(playing)
+
+
+def resume_playing() -> bool:
+    """Whether a fresh session should start playing: its address says ``play=1`` (the page was
+    playing when its server process went away, and the browser reconnected to another one)."""
+    return st.query_params.get(PLAY_PARAM) == "1"
+
+
 def link_params() -> dict[str, str]:
     """Parameters every page's link carries besides its own fields."""
-    return {PRESENT_PARAM: "1"} if presenting() else {}
+    params = {PRESENT_PARAM: "1"} if presenting() else {}
+    if getattr(_share, "playing", False):
+        params[PLAY_PARAM] = "1"
+    return params
 
 
 def share_link(params: dict[str, str]) -> str:
@@ -125,7 +141,8 @@ def share_link(params: dict[str, str]) -> str:
         base = st.context.url or ""
     except (AttributeError, RuntimeError):
         base = ""
-    query = urlencode({k: v for k, v in params.items() if k != PRESENT_PARAM})  # the audience sees the page
+    # the audience gets the setup: not presentation mode, and not playing (each learner presses Play)
+    query = urlencode({k: v for k, v in params.items() if k not in (PRESENT_PARAM, PLAY_PARAM)})
     return base + ("?" + query if query else "")
 
 
@@ -158,3 +175,4 @@ def fill_share(params: dict[str, str]) -> None:
 def end_run() -> None:
     """Forget this run's Share placeholder (threads are reused across runs)."""
     _share.slot = _share.shown = None
+    _share.playing = False

@@ -58,3 +58,19 @@ def test_share_holds_the_published_link_and_a_qr_code_of_it(open_page):
     assert image.size[0] == image.size[1] >= 200  # square, scannable from a distance
     dark = float((np.asarray(image.convert("L")) < 128).mean())
     assert 0.25 < dark < 0.75, "a QR code is about half dark modules"
+
+
+def test_a_playing_page_says_so_in_its_address_and_a_fresh_session_plays_on(open_page):
+    # a process that dies takes its sessions with it; the browser reconnects (to another process,
+    # behind the proxy) with the address it shows, so the address must say the view was playing
+    at = open_page("playground", pg_data="xor")
+    assert "play" not in at.query_params
+    at.button(key="pg_play").click().run()
+    assert at.query_params.get("play") == "1" and at.query_params.get("pg_data") == "xor"
+    assert "play=" not in at.code[0].value          # the audience's link: the setup, not playing
+    at.button(key="pg_play").click().run()          # Pause
+    assert "play" not in at.query_params
+    fresh = open_page("playground", pg_data="xor", play="1")
+    assert fresh.session_state["pg_playing"] is True
+    assert int(fresh.metric[1].value) > 0            # Step: it trained without a click
+    assert not fresh.exception

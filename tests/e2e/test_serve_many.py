@@ -118,3 +118,41 @@ def test_a_killed_process_loses_no_learner_and_comes_back(proxy):
     moved = _routes(prefix)[route]
     assert any(a != owner for a in moved), f"still only {moved}"
     assert _wait_healthy(f"http://127.0.0.1:{port}", 60), "serve.py restarts the killed process"
+
+
+def test_a_browser_playing_on_a_killed_process_plays_on_by_itself_elsewhere(proxy, page):
+    from playwright.sync_api import expect
+
+    from tests.e2e.helpers import metric_value, wait_for_app, wait_for_metric
+
+    url, prefix, ports = proxy
+    page.goto(f"{url}/playground?pg_data=xor")
+    wait_for_app(page)
+    wait_for_metric(page, "Step", 60)
+    page.get_by_role("button", name=re.compile(r"Play$")).click()
+    expect(page).to_have_url(re.compile(r"play=1"), timeout=15_000)   # the address says it plays
+    deadline = time.time() + 20
+    while int(metric_value(page, "Step") or 0) < 100 and time.time() < deadline:
+        time.sleep(0.2)
+    before = int(metric_value(page, "Step"))
+    cookie = next(c["value"] for c in page.context.cookies() if c["name"] == "netplay_route")
+    owner = next(iter(_routes(prefix)[cookie]))
+    port = int(owner.rsplit(":", 1)[1])
+    for pid in subprocess.run(["pgrep", "-f", f"server.port={port}"], capture_output=True, text=True).stdout.split():
+        subprocess.run(["kill", "-9", pid], check=False)
+    killed = time.perf_counter()
+    # no click: the browser reconnects through the proxy to the other process, which opens the same
+    # address (setup and play=1) and trains again from a fresh start
+    seen_restart = False
+    while time.perf_counter() - killed < 30:
+        step = int(metric_value(page, "Step") or 0)
+        seen_restart = seen_restart or step < before
+        if seen_restart and step > 20:
+            break
+        time.sleep(0.2)
+    waited = time.perf_counter() - killed
+    print(f"\nplaying again {waited:.1f} s after its process was killed")
+    assert seen_restart and int(metric_value(page, "Step")) > 20, "it did not play on by itself"
+    assert waited < 15
+    assert "pg_data=xor" in page.url
+    assert _wait_healthy(f"http://127.0.0.1:{port}", 60), "serve.py restarts the killed process"
