@@ -86,8 +86,8 @@ def contour(xs, ys, z, log: bool, result: RaceResult, t: int, colours: list[str]
     style(fig, title, height=450)
     # legend under the plot: in the top margin it ran under the chart's toolbar
     fig.update_layout(uirevision="contour", clickmode="event+select" if pickable else None,
-                      legend=dict(orientation="h", yanchor="top", y=-0.13, xanchor="left", x=0),
-                      margin=dict(b=95))
+                      legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0),
+                      margin=dict(b=110))  # below the x axis's title (at -0.13 it covered it)
     return fig
 
 
@@ -135,8 +135,10 @@ def loss_curves(result: RaceResult, t: int, colours: list[str], min_value: float
                                      marker=dict(symbol="x", size=14, color=colours[r]),
                                      textfont=dict(color=colours[r])))
     fig.update_xaxes(title="step", range=[0, max(result.steps, 1)])
+    # on a log axis spanning less than a decade (step 0: one point each) Plotly labels every
+    # digit (3 2 10² 9 8 7 ...); "D2" keeps the powers of ten and the 2s and 5s between them
     fig.update_yaxes(title="f − f(global minimum)" if gap else "loss", type="log" if gap else "linear",
-                     exponentformat="power")
+                     exponentformat="power", **({"dtick": "D2"} if gap else {}))
     style(fig, "loss per step", height=450 if not legend else 380)
     fig.update_layout(showlegend=legend, margin=dict(t=90 if legend else 60))
     return fig
