@@ -8,6 +8,7 @@ course's dog/cat example (three rows, two outputs) MSE = 0.76 / 3 = 0.2533 and c
 name           per-sample loss                                    output it expects
 =============  =================================================  =====================================
 mse            sum_k (yhat_k - y_k)^2                             any real
+mse_half       1/2 sum_k (yhat_k - y_k)^2 (the textbook form)     any real
 mae            sum_k |yhat_k - y_k|                               any real
 bce            -[y log p + (1 - y) log(1 - p)]                    probabilities (clipped at 1e-12)
 bce_logits     same, computed from the logit z, p = sigmoid(z)    logits (stable for any z)
@@ -16,9 +17,9 @@ cce_logits     -sum_k y_k log softmax(z)_k (log-sum-exp)          logits (stable
 hinge          sum_k max(0, 1 - y_k yhat_k), y in {-1, +1}        scores; 0/1 targets map to -1/+1
 =============  =================================================  =====================================
 
-Conventions that differ from the frameworks: the squared error has no 1/2 factor (some textbooks
-and the classic backpropagation walk-through use E = 1/2 sum (y - yhat)^2, whose gradient is
-twice smaller), and a sample's loss is **summed** over its outputs, where PyTorch's ``MSELoss`` and
+Conventions that differ from the frameworks: ``mse`` has no 1/2 factor (some textbooks and the
+classic backpropagation walk-through use E = 1/2 sum (y - yhat)^2, whose gradient is twice
+smaller: that is ``mse_half``), and a sample's loss is **summed** over its outputs, where PyTorch's ``MSELoss`` and
 Keras' ``MeanSquaredError`` average over outputs too (the same for one output; k times ours with k
 outputs, so gradients and good learning rates differ by that factor). Cross-entropy is the same in
 all three.
@@ -32,7 +33,7 @@ from engine import checks
 from engine.kernels import losses as k
 
 LOSS_CODES: dict[str, int] = {
-    "mse": k.MSE, "mae": k.MAE, "bce": k.BCE, "bce_logits": k.BCE_LOGITS, "cce": k.CCE,
+    "mse": k.MSE, "mse_half": k.MSE_HALF, "mae": k.MAE, "bce": k.BCE, "bce_logits": k.BCE_LOGITS, "cce": k.CCE,
     "cce_logits": k.CCE_LOGITS, "hinge": k.HINGE,
 }
 LOSSES = tuple(LOSS_CODES)

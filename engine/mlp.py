@@ -22,6 +22,7 @@ from engine import checks
 from engine.activations import DEFAULT_ALPHA, ELEMENTWISE, activation_code
 from engine.initializers import INITIALIZERS, initialize
 from engine.kernels import mlp as k
+from engine.losses import LOSS_CODES
 from engine.limits import MLP_MAX_CLASSES, MLP_MAX_SAMPLES
 from engine.limits import MLP_MAX_INPUTS as MAX_INPUTS
 from engine.limits import MLP_MAX_LAYERS as MAX_LAYERS
@@ -29,7 +30,10 @@ from engine.limits import MLP_MAX_STEPS_PER_CALL as MAX_STEPS_PER_CALL
 from engine.limits import MLP_MAX_UNITS as MAX_UNITS
 from engine.optimizers import Optimizer, OptimizerConfig
 
-TASKS = ("regression", "binary", "multiclass")
+TASKS = ("regression", "binary", "multiclass", "custom")
+OUTPUT_ACTIVATIONS = ("linear", "sigmoid", "tanh", "softmax")  # in the kernel's OUT_* order
+OUTPUT_LOSSES = ("mse", "mse_half", "mae", "bce", "cce", "hinge")
+TRACE_MAX_SAMPLES = 64  # backprop_trace: a worked example, not a training set
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,13 @@ class MLPConfig:
     n_inputs: int = 2
     hidden: tuple[int, ...] = (4,)
     activations: tuple[str, ...] = ("tanh",)
-    task: str = "binary"
+    task: str | None = None         # "binary" unless an output layer is described below ("custom")
+    # a general output layer (task "custom"): any width, its activation and the loss, as the
+    # classic walk-through writes it: MLPConfig(n_outputs=2, output_activation="sigmoid", loss="mse_half")
+    n_outputs: int = 0              # 0: what the task implies (1, or n_classes for multiclass)
+    output_activation: str | None = None  # linear / sigmoid / tanh / softmax
+    loss: str | None = None         # mse, mse_half, mae, bce, cce, hinge
+    freeze_biases: bool = False     # biases keep their values (get no gradient)
     n_classes: int = 2              # used by multiclass
     regression_loss: str = "mse"    # "mse" or "mae"
     optimizer: OptimizerConfig = field(default_factory=lambda: OptimizerConfig("adam", lr=0.03))
@@ -68,7 +78,28 @@ class MLPConfig:
                              f"got {checks.describe(self.activations)}")
         set_(self, "activations", tuple(checks.one_of(f"activations[{i}]", a, ELEMENTWISE)
                                         for i, a in enumerate(self.activations)))
-        checks.one_of("task", self.task, TASKS)
+        custom = self.output_activation is not None or self.loss is not None or self.task == "custom"
+        if custom:
+            if self.task not in (None, "custom"):
+                raise ValueError(f"task {self.task!r} fixes its own output layer; an output_activation or loss "
+                                 "describes a custom one (task='custom' or no task)")
+            set_(self, "task", "custom")
+            if self.output_activation is None or self.loss is None or not self.n_outputs:
+                raise ValueError("a custom output layer needs n_outputs, output_activation and loss, got "
+                                 f"{self.n_outputs!r}, {self.output_activation!r} and {self.loss!r}")
+            # as wide as the widest input, so a network can give back its input (an autoencoder)
+            set_(self, "n_outputs", checks.whole("n_outputs", self.n_outputs, 1, MAX_INPUTS))
+            checks.one_of("output_activation", self.output_activation, OUTPUT_ACTIVATIONS)
+            checks.one_of("loss", self.loss, OUTPUT_LOSSES)
+            if self.output_activation == "softmax" and self.n_outputs < 2:
+                raise ValueError("a softmax output needs at least 2 outputs (one is always 1)")
+            if self.loss in ("bce", "cce") and self.output_activation not in ("sigmoid", "softmax"):
+                raise ValueError(f"loss {self.loss!r} takes probabilities: use a sigmoid or softmax output, "
+                                 f"not {self.output_activation!r}")
+        else:
+            set_(self, "task", "binary" if self.task is None else self.task)
+            checks.one_of("task", self.task, TASKS)
+        set_(self, "freeze_biases", checks.flag("freeze_biases", self.freeze_biases))
         set_(self, "n_classes", checks.whole("n_classes", self.n_classes, 2, MLP_MAX_CLASSES))
         if self.task == "multiclass" and self.n_classes < 3:
             raise ValueError(f"n_classes: multiclass needs 3 to {MLP_MAX_CLASSES} classes, got {self.n_classes!r}")
@@ -92,17 +123,25 @@ class MLPConfig:
              checks.whole("early_stopping_patience", self.early_stopping_patience, 0, 100_000))
         set_(self, "seed", checks.seed("seed", self.seed))
 
-    @property
-    def n_outputs(self) -> int:
-        return self.n_classes if self.task == "multiclass" else 1
+        if not custom:  # the task implies its output layer (whatever a copy of another config carried)
+            set_(self, "n_outputs", self.n_classes if self.task == "multiclass" else 1)
 
     @property
     def sizes(self) -> tuple[int, ...]:
-        return (int(self.n_inputs), *map(int, self.hidden), self.n_outputs)
+        return (int(self.n_inputs), *map(int, self.hidden), int(self.n_outputs))
 
     @property
     def out_kind(self) -> int:
+        if self.task == "custom":
+            return k.GENERAL + OUTPUT_ACTIVATIONS.index(self.output_activation)
         return {"regression": k.REGRESSION, "binary": k.BINARY, "multiclass": k.MULTICLASS}[self.task]
+
+    @property
+    def loss_code(self) -> int:
+        """The kernel's loss code: a losses-kernel code for a custom output, else the regression loss."""
+        if self.task == "custom":
+            return LOSS_CODES[self.loss]
+        return k.SQUARED if self.regression_loss == "mse" else k.ABSOLUTE
 
 
 @dataclass
@@ -194,6 +233,17 @@ class MLP:
         otherwise; returns the inputs and the targets as the kernels read them (n, outputs)."""
         xn, yn = (f"x_{what}", f"y_{what}") if what else ("x", "y")
         x = self._inputs(x, xn)
+        if self.config.task == "custom":  # one row of targets per sample, one column per output
+            n_out = int(self.config.n_outputs)
+            y = checks.array(yn, y, ndim=(1, 2))
+            if y.ndim == 1 and n_out == 1:
+                y = y.reshape(-1, 1)
+            if y.shape != (len(x), n_out):
+                raise ValueError(f"{yn} must have shape ({len(x)}, {n_out}): a row of targets per row of {xn}, "
+                                 f"got {y.shape}")
+            if self.config.loss == "hinge" and np.all((y == 0) | (y == 1)):
+                y = 2.0 * y - 1.0  # hinge reads -1/+1 targets; 0/1 are mapped, as engine.losses does
+            return x, np.ascontiguousarray(y)
         if self.config.task == "regression":
             y = checks.array(yn, y, ndim=(1, 2))
             if y.ndim == 2 and y.shape[1] != 1 or len(y) != len(x):
@@ -252,10 +302,10 @@ class MLP:
                 self._xt_train, self.y_train, self.theta, self._grad, self.optimizer.s1,
                 self.optimizer.s2, self.optimizer.s3, self._opt_t, self.optimizer._hyper,
                 c.optimizer.code, self._sizes, self._w_off, self._b_off, self._u_off,
-                self._act_codes, self._alpha, c.out_kind, 0 if c.regression_loss == "mse" else 1,
+                self._act_codes, self._alpha, c.out_kind, c.loss_code,
                 int(c.batch_size), int(n_steps - done), watch, float(c.l1), float(c.l2),
                 self._dropout, float(c.clip_norm), self._order, self._cursor, self._rng_state,
-                self._act, self._slope, self._delta, losses[done:], self._layer_norms)
+                self._act, self._slope, self._delta, losses[done:], self._layer_norms, c.freeze_biases)
             done += ran
             self.steps += ran
             if state == k.DIVERGED:
@@ -305,8 +355,7 @@ class MLP:
         bufs = (self._act, self._slope, self._delta) if own else k.buffers(int(self._u_off[-1]), len(x))
         value = k.batch_gradient(xt, y_targets, rows, self.theta, self._grad, self._sizes,
                                  self._w_off, self._b_off, self._u_off, self._act_codes,
-                                 self._alpha, self.config.out_kind,
-                                 0 if self.config.regression_loss == "mse" else 1,
+                                 self._alpha, self.config.out_kind, self.config.loss_code,
                                  self._dropout, False, self._rng_state, *bufs,
                                  0.0, 0.0, self._layer_norms, True, False)
         return float(value)
@@ -319,7 +368,7 @@ class MLP:
         grad = np.zeros(self.n_params)
         value = k.batch_gradient(np.ascontiguousarray(xs.T), targets, rows, self.theta, grad, self._sizes, self._w_off,
                                  self._b_off, self._u_off, self._act_codes, self._alpha,
-                                 self.config.out_kind, 0 if self.config.regression_loss == "mse" else 1,
+                                 self.config.out_kind, self.config.loss_code,
                                  self._dropout, False, self._rng_state, act, slope, delta,
                                  float(self.config.l1), float(self.config.l2),
                                  np.zeros(len(self._sizes) - 1), True, True)
@@ -337,9 +386,10 @@ class MLP:
         return out.T
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        """Probabilities (n, classes) / P(class 1) (n,) / values (n,) by task."""
+        """Probabilities (n, classes) / P(class 1) (n,) / values (n,) by task; a custom output
+        layer's outputs (n, n_outputs)."""
         out = self.all_units(x)[:, self._u_off[-2]:]
-        return out if self.config.task == "multiclass" else out[:, 0]
+        return out if self.config.task in ("multiclass", "custom") else out[:, 0]
 
     def layer_outputs(self, units: np.ndarray) -> list[np.ndarray]:
         """Split an ``all_units`` result into one (n, width) block per layer, inputs first."""
@@ -373,6 +423,71 @@ class MLP:
         self.theta[:] = theta
         if self.status == "diverged":
             self.status = "ready"
+
+    def backprop_trace(self, x, y) -> dict:
+        """Every number of one forward and backward pass over the samples ``x`` (at most
+        TRACE_MAX_SAMPLES) with targets ``y`` (as ``step`` takes them), at the current weights,
+        and the update one training step would make: the backpropagation walk-through, worked by
+        the kernels that train (activations, slopes and deltas from the training kernel's own
+        buffers; the loss's gradient from the losses kernel).
+
+        Per layer l = 1..L (lists, index l - 1), each (samples, units): ``net`` (net input z),
+        ``out`` (f(z)), ``dout_dnet`` (f'(z); None for a softmax output, whose Jacobian is not
+        diagonal), ``delta`` (dE/dz, per sample); ``dE_dout`` (samples, outputs): dE/d(out) for the
+        output layer. ``grad_weights`` / ``grad_biases`` (layout of ``weights()``): dE/dw of the
+        mean loss over the samples, with the L1/L2 terms, biases zero when frozen. ``loss``: the
+        mean loss. ``new_weights`` / ``new_biases``: after one update by this model's optimizer
+        (its state copied, so the model itself does not move)."""
+        import copy
+
+        xs, targets = self._data(x, y, "")
+        n = len(xs)
+        if n > TRACE_MAX_SAMPLES:
+            raise ValueError(f"backprop_trace works through at most {TRACE_MAX_SAMPLES} samples, got {n}")
+        c = self.config
+        act, slope, delta = k.buffers(int(self._u_off[-1]), n)
+        grad = np.zeros(self.n_params)
+        rows = np.arange(n, dtype=np.int64)
+        value = k.batch_gradient(np.ascontiguousarray(xs.T), targets, rows, self.theta, grad, self._sizes,
+                                 self._w_off, self._b_off, self._u_off, self._act_codes, self._alpha,
+                                 c.out_kind, c.loss_code, self._dropout, False, self._rng_state, act, slope,
+                                 delta, float(c.l1), float(c.l2), np.zeros(len(self._sizes) - 1), True, True)
+        if c.freeze_biases:
+            for l in range(len(self._sizes) - 1):
+                grad[self._b_off[l]:self._b_off[l] + self._sizes[l + 1]] = 0.0
+        ws, bs = self.weights()
+        L = len(self._sizes) - 1
+        block = lambda buf, l: buf[self._u_off[l]:self._u_off[l + 1], :n].T.copy()  # noqa: E731
+        outs = [xs.copy()] + [block(act, l) for l in range(1, L + 1)]
+        nets = [outs[l - 1] @ ws[l - 1] + bs[l - 1] for l in range(1, L + 1)]
+        predictions = self.predict(xs)
+        out_layer = predictions.reshape(n, -1)
+        outs[L] = out_layer                      # the output rows of the buffer hold logits
+        slopes = [block(slope, l) for l in range(1, L)]
+        deltas = [block(delta, l) * n for l in range(1, L + 1)]  # the kernel's are divided by n
+        # the output layer's dE/d(out) and f'(z), from the losses kernel the training kernel calls
+        z = np.ascontiguousarray(nets[-1])
+        a, g, d = np.empty_like(z), np.empty_like(z), np.empty_like(z)
+        if c.task == "custom":
+            out_act, code = OUTPUT_ACTIVATIONS.index(c.output_activation), c.loss_code
+        else:
+            out_act = {"regression": k.OUT_LINEAR, "binary": k.OUT_SIGMOID, "multiclass": k.OUT_SOFTMAX}[c.task]
+            code = {"regression": LOSS_CODES[c.regression_loss], "binary": LOSS_CODES["bce"],
+                    "multiclass": LOSS_CODES["cce"]}[c.task]
+        k.general_loss(z, np.ascontiguousarray(targets), out_act, code, a, g, d)
+        last_slope = None if out_act == k.OUT_SOFTMAX else (
+            np.ones_like(a) if out_act == k.OUT_LINEAR else a * (1 - a) if out_act == k.OUT_SIGMOID else 1 - a * a)
+        moved = self.theta.copy()
+        optimizer = copy.deepcopy(self.optimizer)
+        optimizer.update(moved, grad)
+        unpack = lambda vec: ([vec[self._w_off[l]:self._b_off[l]].reshape(self._sizes[l], self._sizes[l + 1]).copy()  # noqa: E731
+                               for l in range(L)],
+                              [vec[self._b_off[l]:self._b_off[l] + self._sizes[l + 1]].copy() for l in range(L)])
+        grad_w, grad_b = unpack(grad)
+        new_w, new_b = unpack(moved)
+        return {"loss": float(value), "inputs": xs.copy(), "targets": targets.copy(), "net": nets,
+                "out": outs[1:], "dout_dnet": slopes + [last_slope], "dE_dout": g * n, "delta": deltas,
+                "grad_weights": grad_w, "grad_biases": grad_b, "new_weights": new_w, "new_biases": new_b}
 
     def snapshot(self) -> MLPSnapshot:
         ws, bs = self.weights()

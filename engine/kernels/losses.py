@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-MSE, MAE, BCE, BCE_LOGITS, CCE, CCE_LOGITS, HINGE = range(7)
+MSE, MAE, BCE, BCE_LOGITS, CCE, CCE_LOGITS, HINGE, MSE_HALF = range(8)
 
 PROB_EPS = 1e-12  # clip for log(p) on probabilities, so a confident wrong answer is finite
 
@@ -44,6 +44,10 @@ def loss_and_gradient(pred: np.ndarray, target: np.ndarray, code: int, grad: np.
                 d = p - t
                 total += d * d
                 grad[i, j] = 2.0 * d * inv_n
+            elif code == MSE_HALF:  # the textbook 1/2 (y - yhat)^2: its gradient is the plain error
+                d = p - t
+                total += 0.5 * d * d
+                grad[i, j] = d * inv_n
             elif code == MAE:
                 d = p - t
                 total += abs(d)

@@ -11,7 +11,10 @@ Layout, shared by every kernel here:
   activations, ``slope`` f'(z) (times the dropout mask), ``delta`` the backpropagated dLoss/dz.
   The sample index is innermost and contiguous, so the loops over samples vectorise.
 - the output layer stores logits z; ``out_kind`` says how they become predictions:
-  REGRESSION (identity), BINARY (sigmoid), MULTICLASS (softmax).
+  REGRESSION (identity), BINARY (sigmoid), MULTICLASS (softmax), or, for a general output layer,
+  GENERAL + one of OUT_LINEAR / OUT_SIGMOID / OUT_TANH / OUT_SOFTMAX with any loss of
+  ``engine.kernels.losses`` (``loss_code``): the loss and its gradient come from that kernel, so the
+  network's losses are exactly the ones the loss lab shows.
 - randomness (shuffling, dropout) comes from a splitmix64 stream whose state is one uint64 owned
   by the model: a seed reproduces a run exactly, and sessions in parallel threads share nothing.
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from engine.kernels import losses as lk
 from engine.kernels.activations import activate_row
 from engine.kernels.optimizers import apply_update
 from engine.kernels.pipeline import Interleaved
@@ -27,6 +31,8 @@ from engine.kernels.vmath import exp_v, log1p_unit, log_v, sigmoid_v
 
 REGRESSION, BINARY, MULTICLASS = range(3)
 SQUARED, ABSOLUTE = range(2)  # regression loss codes; classification always uses cross-entropy
+GENERAL = 3                   # out_kind = GENERAL + output activation, loss_code = a losses kernel code
+OUT_LINEAR, OUT_SIGMOID, OUT_TANH, OUT_SOFTMAX = range(4)
 
 DIVERGED, RUNNING = 0, 1
 
@@ -279,6 +285,92 @@ def _softmax_parts(act, scratch, dst, out0, n_out, nb):
     return size
 
 
+@njit(cache=True, nogil=True)
+def output_activation(z, out_act, a):
+    """A general output layer's activation over rows of logits ``z`` (samples, outputs) into ``a``."""
+    n, m = z.shape
+    for r in range(n):
+        if out_act == OUT_SOFTMAX:
+            top = z[r, 0]
+            for j in range(1, m):
+                top = max(top, z[r, j])
+            s = 0.0
+            for j in range(m):
+                a[r, j] = np.exp(z[r, j] - top)
+                s += a[r, j]
+            for j in range(m):
+                a[r, j] /= s
+        else:
+            for j in range(m):
+                v = z[r, j]
+                if out_act == OUT_SIGMOID:
+                    a[r, j] = 1.0 / (1.0 + np.exp(-v)) if v >= 0.0 else np.exp(v) / (1.0 + np.exp(v))
+                elif out_act == OUT_TANH:
+                    a[r, j] = np.tanh(v)
+                else:
+                    a[r, j] = v
+
+
+@njit(cache=True, nogil=True)
+def output_delta(z, a, g, out_act, code, delta):
+    """dLoss/dz of a general output layer into ``delta`` (samples, outputs), given its logits ``z``,
+    outputs ``a`` and the loss gradient ``g`` = dLoss/da. Sigmoid with binary cross-entropy and
+    softmax with categorical cross-entropy are taken from the logits (stable for any z); the
+    others are g times the activation's slope (softmax: its Jacobian)."""
+    n, m = z.shape
+    if (out_act == OUT_SIGMOID and code == lk.BCE) or (out_act == OUT_SOFTMAX and code == lk.CCE):
+        return
+    for r in range(n):
+        if out_act == OUT_SOFTMAX:
+            dot = 0.0
+            for j in range(m):
+                dot += a[r, j] * g[r, j]
+            for j in range(m):
+                delta[r, j] = a[r, j] * (g[r, j] - dot)
+        else:
+            for j in range(m):
+                slope = 1.0 if out_act == OUT_LINEAR else (
+                    a[r, j] * (1.0 - a[r, j]) if out_act == OUT_SIGMOID else 1.0 - a[r, j] * a[r, j])
+                delta[r, j] = g[r, j] * slope
+
+
+@njit(cache=True, nogil=True)
+def general_loss(z, t, out_act, code, a, g, delta):
+    """Mean loss over the rows of a general output layer's logits ``z`` against targets ``t``;
+    fills its outputs ``a``, dLoss/da ``g`` and dLoss/dz ``delta`` (all samples x outputs)."""
+    output_activation(z, out_act, a)
+    if out_act == OUT_SIGMOID and code == lk.BCE:
+        mean = lk.loss_and_gradient(z, t, lk.BCE_LOGITS, delta)
+        lk.loss_and_gradient(a, t, lk.BCE, g)
+        return mean
+    if out_act == OUT_SOFTMAX and code == lk.CCE:
+        mean = lk.loss_and_gradient(z, t, lk.CCE_LOGITS, delta)
+        lk.loss_and_gradient(a, t, lk.CCE, g)
+        return mean
+    mean = lk.loss_and_gradient(a, t, code, g)
+    output_delta(z, a, g, out_act, code, delta)
+    return mean
+
+
+@njit(cache=True, nogil=True)
+def _general_output(act, delta, y, rows, start, nb, out0, n_out, out_act, code, scale):
+    """The block's summed loss for a general output layer; delta <- dLoss/dz times ``scale``."""
+    z = np.empty((nb, n_out))
+    t = np.empty((nb, n_out))
+    for r in range(nb):
+        for j in range(n_out):
+            z[r, j] = act[out0 + j, r]
+            t[r, j] = y[rows[start + r], j]
+    a = np.empty((nb, n_out))
+    g = np.empty((nb, n_out))
+    d = np.empty((nb, n_out))
+    mean = general_loss(z, t, out_act, code, a, g, d)
+    for r in range(nb):
+        for j in range(n_out):
+            delta[out0 + j, r] = d[r, j] * nb * scale  # the kernel's gradients are means over the block
+    return mean * nb
+
+
 @njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", pipeline_class=Interleaved)
 def _output_loss_and_delta(act, slope, delta, y, rows, start, nb, out0, n_out, out_kind, loss_code,
                            scale, want_loss):
@@ -293,6 +385,8 @@ def _output_loss_and_delta(act, slope, delta, y, rows, start, nb, out0, n_out, o
     row: a gather inside the loop would stop vectorisation), and for multiclass the per-sample
     maximum and sum.
     """
+    if out_kind >= GENERAL:
+        return _general_output(act, delta, y, rows, start, nb, out0, n_out, out_kind - GENERAL, loss_code, scale)
     loss = 0.0
     if out_kind == MULTICLASS:
         m, s, t = out0, out0 + 1, out0 + 2  # scratch rows (a multiclass layer has >= 3 units)
@@ -443,7 +537,7 @@ def batch_gradient(xt, y, rows, theta, grad, sizes, w_off, b_off, u_off, act_cod
 def train_steps(xt, y, theta, grad, s1, s2, s3, opt_state, hyper, opt_code, sizes, w_off, b_off,
                 u_off, act_codes, alpha, out_kind, loss_code, batch_size, n_steps, stop_at_epoch_end,
                 l1, l2, dropout, clip_norm, order, cursor, rng_state, act, slope, delta,
-                step_losses, layer_norms):
+                step_losses, layer_norms, freeze_biases):
     """Run up to ``n_steps`` mini-batch updates.
 
     ``step_losses`` gets the mini-batch loss of the last step run (NaN for the others: the
@@ -452,7 +546,8 @@ def train_steps(xt, y, theta, grad, s1, s2, s3, opt_state, hyper, opt_code, size
     ``cursor`` = [position in ``order``, epoch, reshuffle (0/1)]; ``opt_state[0]`` is the
     optimizer's step count t. Stops early at the end of an epoch if ``stop_at_epoch_end`` (so
     the caller can check early stopping), and at once if the loss or a parameter stops being
-    finite. Returns (steps run, RUNNING or DIVERGED).
+    finite. ``freeze_biases``: the biases get no gradient (they keep their values). Returns
+    (steps run, RUNNING or DIVERGED).
     """
     n = order.size
     for step in range(n_steps):
@@ -467,6 +562,10 @@ def train_steps(xt, y, theta, grad, s1, s2, s3, opt_state, hyper, opt_code, size
         if not np.isfinite(loss):
             step_losses[step] = loss
             return step + 1, DIVERGED
+        if freeze_biases:  # biases held at their values (the classic walk-through updates weights only)
+            for l in range(sizes.size - 1):
+                for q in range(b_off[l], b_off[l] + sizes[l + 1]):
+                    grad[q] = 0.0
         if clip_norm > 0.0:
             sq = 0.0
             for q in range(grad.size):
@@ -517,11 +616,20 @@ def forward_all(xt, theta, sizes, w_off, b_off, u_off, act_codes, alpha, out_kin
                 zj = act[out0 + j]
                 for r in range(nb):
                     zj[r] = sigmoid_v(zj[r])
-        elif out_kind == MULTICLASS:
+        elif out_kind == MULTICLASS or out_kind == GENERAL + OUT_SOFTMAX:
             _softmax_parts(act, slope, act, out0, n_out, nb)
             for j in range(n_out):
                 for r in range(nb):
                     act[out0 + j, r] /= slope[out0 + 1, r]
+        elif out_kind == GENERAL + OUT_SIGMOID:
+            for j in range(n_out):
+                zj = act[out0 + j]
+                for r in range(nb):
+                    zj[r] = sigmoid_v(zj[r])
+        elif out_kind == GENERAL + OUT_TANH:
+            for j in range(n_out):
+                for r in range(nb):
+                    act[out0 + j, r] = np.tanh(act[out0 + j, r])
         for c in range(width):
             for r in range(nb):
                 out[c, start + r] = act[c, r]

@@ -207,6 +207,33 @@ def mlp_methods(data):
         run("MLP.step", lambda: net.step(steps), lambda s: s in ("training", "diverged"))
 
 
+@entry("mlp")
+@cases(150)
+@given(st.data())
+def mlp_custom_output(data):
+    """A general output layer: its description, targets, frozen biases and the worked trace."""
+    d = data.draw
+    act = maybe(d, d(st.sampled_from(mlp.OUTPUT_ACTIVATIONS)), st.sampled_from(["relu", None, 3, ""]))
+    loss = maybe(d, d(st.sampled_from(("mse", "mse_half", "mae", "hinge"))), st.sampled_from(["huber", None, "bce", 1]))
+    k = maybe(d, 2, st.sampled_from([0, 1, 65, 2.5, -1, "2"]))
+    freeze = maybe(d, d(st.booleans()), st.sampled_from([1, "yes", None]))
+    n = d(st.integers(1, 20))
+    x = d(array((n, 2)))
+    y = d(array((n, 2)))
+    trace_rows = d(st.sampled_from([1, 3, 70]))
+
+    def call():
+        net = mlp.MLP(mlp.MLPConfig(n_inputs=2, hidden=(3,), activations=("tanh",), n_outputs=k,
+                                    output_activation=act, loss=loss, freeze_biases=freeze), x, y)
+        net.step(2)
+        rows = np.concatenate([np.asarray(x)] * 4)[:trace_rows], np.concatenate([np.asarray(y)] * 4)[:trace_rows]
+        trace = net.backprop_trace(*rows)
+        return net.predict(net.x_train), trace
+    run("MLP(custom output).step / backprop_trace", call,
+        lambda r: r[0].shape == (len(np.asarray(x)), 2) and finite(r[0]) and np.isfinite(r[1]["loss"])
+        and all(finite(w) for w in r[1]["new_weights"]))
+
+
 # ---- conv -----------------------------------------------------------------------------------------
 @entry("conv")
 @cases(300)

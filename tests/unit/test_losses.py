@@ -38,6 +38,7 @@ def _finite_difference(name, pred, target, h=1e-6):
 CASES = {
     "mse": (np.array([[0.3, -1.2], [2.0, 0.5]]), np.array([[0.0, -1.0], [1.5, 1.0]])),
     "mae": (np.array([[0.3, -1.2], [2.0, 0.5]]), np.array([[0.0, -1.0], [1.5, 1.0]])),
+    "mse_half": (np.array([[0.75136507, 0.77292847]]), np.array([[0.01, 0.99]])),  # the classic walk-through
     "bce": (np.array([[0.2], [0.7], [0.95]]), np.array([[0.0], [1.0], [0.0]])),
     "bce_logits": (np.array([[-2.0], [0.4], [3.0]]), np.array([[0.0], [1.0], [0.0]])),
     "cce": (NN1_PRED.copy(), TARGET),
@@ -68,6 +69,14 @@ def test_numpy_reference_values():
     assert losses.loss("mae", p, t) == pytest.approx(np.mean(np.sum(np.abs(p - t), axis=1)))
     p, t = CASES["hinge"]
     assert losses.loss("hinge", p, t) == pytest.approx(np.mean(np.maximum(0, 1 - t * p)))
+
+
+def test_mse_half_is_the_walk_throughs_total_error():
+    # outputs 0.75136507 and 0.772928465 against targets 0.01 and 0.99: E_total = 0.298371109
+    value, grad = losses.loss_and_gradient("mse_half", [[0.75136507, 0.772928465]], [[0.01, 0.99]])
+    assert value == pytest.approx(0.298371109, abs=1e-9)
+    np.testing.assert_allclose(grad, [[0.74136507, -0.217071535]], atol=1e-9)   # dE/dout = out - target
+    assert losses.loss("mse", [[0.75136507, 0.772928465]], [[0.01, 0.99]]) == pytest.approx(2 * value)
 
 
 def test_hinge_accepts_zero_one_targets():
