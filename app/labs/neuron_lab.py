@@ -14,9 +14,11 @@ from app.state import live, screen, url
 from app.state.echo import quote
 from engine import activations as act
 from engine.datasets import GATES
+from engine.mlp import MLP, OUTPUT_ACTIVATIONS, OUTPUT_LOSSES, MLPConfig
 from engine.neuron import McCullochPitts, Perceptron, PerceptronConfig
+from engine.optimizers import OptimizerConfig
 
-SECTIONS = ("McCulloch-Pitts unit", "Perceptron", "Activations", "Softmax")
+SECTIONS = ("McCulloch-Pitts unit", "Perceptron", "Activations", "Softmax", "Backpropagation")
 SPEEDS = {"slow": 1.0, "normal": 0.5, "fast": 0.15}  # seconds between epochs while playing
 TEMPERATURES = (0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
 MAX_LOGITS = 12
@@ -52,6 +54,16 @@ STATE = url.PageState("neuron", [
     url.integer("act_depth", 10, 1, 30),
     url.text("sm_logits", "2.0, 1.0, 0.1, -1.0"),
     url.Field("sm_temp", 1.0, lambda t: _temperature(t), lambda v: f"{v:g}"),
+    # the classic walk-through's numbers, as the article gives them
+    url.text("bp_x", "0.05, 0.10"),
+    url.text("bp_t", "0.01, 0.99"),
+    url.text("bp_w", "0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55"),
+    url.text("bp_b", "0.35, 0.60"),
+    url.number("bp_lr", 0.5, 0.0001, 10),
+    url.choice("bp_hidden", "sigmoid", ("sigmoid", "tanh", "relu", "linear")),
+    url.choice("bp_out", "sigmoid", OUTPUT_ACTIVATIONS),
+    url.choice("bp_loss", "mse_half", OUTPUT_LOSSES),
+    url.flag("bp_freeze", True),
 ])
 
 screen.header(":material/bolt: Neuron & activations")
@@ -333,6 +345,125 @@ def _parse_logits(raw: str) -> np.ndarray:
     return arr
 
 
+def _numbers(raw: str, n: int, what: str) -> list[float]:
+    """Exactly ``n`` finite numbers from a comma-separated field (a ValueError says what is wrong)."""
+    parts = [p.strip() for p in raw.replace(";", ",").split(",") if p.strip()]
+    if len(parts) != n:
+        raise ValueError(f"{what} needs {n} numbers separated by commas, got {len(parts)}")
+    values = []
+    for p in parts:
+        try:
+            v = float(p.replace("−", "-"))
+        except ValueError:
+            raise ValueError(f"{what}: {quote(p, 20)} is not a number") from None
+        if not np.isfinite(v) or abs(v) > 100:
+            raise ValueError(f"{what}: numbers from -100 to 100, got {quote(p, 20)}")
+        values.append(v)
+    return values
+
+
+def _walkthrough_model(x, t, w, b) -> MLP:
+    """The 2-2-2 network of the walk-through with the page's numbers, kept while they stay the same
+    (Step moves its weights; changing any number starts again from the numbers)."""
+    ss = st.session_state
+    cfg = MLPConfig(n_inputs=2, hidden=(2,), activations=(ss["bp_hidden"],), n_outputs=2,
+                    output_activation=ss["bp_out"], loss=ss["bp_loss"], freeze_biases=ss["bp_freeze"],
+                    optimizer=OptimizerConfig("sgd", lr=float(ss["bp_lr"])), batch_size=1, shuffle=False)
+    key = (tuple(x), tuple(t), tuple(w), tuple(b), cfg)
+    if ss.get("bp_model_key") != key:
+        model = MLP(cfg, np.array([x]), np.array([t]))
+        # w1 i1->h1, w2 i2->h1, w3 i1->h2, w4 i2->h2, w5 h1->o1, w6 h2->o1, w7 h1->o2, w8 h2->o2
+        model.set_weights([np.array([[w[0], w[2]], [w[1], w[3]]]), np.array([[w[4], w[6]], [w[5], w[7]]])],
+                          [np.full(2, b[0]), np.full(2, b[1])])
+        ss["bp_model"], ss["bp_model_key"] = model, key
+    return ss["bp_model"]
+
+
+W_NAMES = [("w1", 0, 0, 0), ("w2", 0, 1, 0), ("w3", 0, 0, 1), ("w4", 0, 1, 1),
+           ("w5", 1, 0, 0), ("w6", 1, 1, 0), ("w7", 1, 0, 1), ("w8", 1, 1, 1)]  # (name, layer, from, to)
+
+
+def backprop_section() -> None:
+    st.markdown(
+        "The classic step-by-step example: inputs **i1, i2**, hidden units **h1, h2**, outputs **o1, o2**, "
+        "weights **w1…w8** and a bias per layer. Forward: each unit's net input is the weighted sum of "
+        "the layer before plus its bias, its output f(net). Backward: the chain rule, "
+        "**δ = ∂E/∂out · ∂out/∂net**, then **∂E/∂w = δ · (the output feeding w)** and "
+        "**w ← w − η ∂E/∂w**. Every number below is the engine's own, from the kernels that train.")
+    c = st.columns([1, 1, 2, 1])
+    raw_x = c[0].text_input("Inputs i1, i2", key="bp_x", max_chars=60)
+    raw_t = c[1].text_input("Targets", key="bp_t", max_chars=60)
+    raw_w = c[2].text_input("Weights w1 … w8", key="bp_w", max_chars=200,
+                            help="w1 i1→h1, w2 i2→h1, w3 i1→h2, w4 i2→h2, w5 h1→o1, w6 h2→o1, w7 h1→o2, w8 h2→o2")
+    raw_b = c[3].text_input("Biases b1, b2", key="bp_b", max_chars=60, help="b1: both hidden units; b2: both outputs.")
+    o = st.columns([1, 1, 1, 1.2, 1])
+    o[0].number_input("Learning rate η", 0.0001, 10.0, step=0.1, format="%.4f", key="bp_lr")
+    o[1].selectbox("Hidden activation", ("sigmoid", "tanh", "relu", "linear"), key="bp_hidden")
+    o[2].selectbox("Output activation", OUTPUT_ACTIVATIONS, key="bp_out")
+    o[3].selectbox("Loss", OUTPUT_LOSSES, key="bp_loss", help="mse_half: E = ½ Σ (target − out)², the walk-through's.")
+    o[4].toggle("Freeze biases", key="bp_freeze", help="The walk-through updates the weights only.")
+    try:
+        x = _numbers(raw_x, 2, "Inputs")
+        t = _numbers(raw_t, 2, "Targets")
+        w = _numbers(raw_w, 8, "Weights")
+        b = _numbers(raw_b, 2, "Biases")
+        model = _walkthrough_model(x, t, w, b)
+        trace = model.backprop_trace(np.array([x]), np.array([t]))
+    except ValueError as err:
+        st.error(f"Could not use these numbers: {err}.")
+        return
+    b1, b2 = st.columns([1, 4], vertical_alignment="center")
+    if b1.button("Step: apply the update", key="bp_step", type="primary", icon=":material/skip_next:"):
+        with live.session_lock():
+            model.step(1)
+        trace = model.backprop_trace(np.array([x]), np.array([t]))
+    b2.caption(f"Updates applied: **{model.steps}**. Changing any number above starts again from it.")
+    ws, bs = model.weights()
+    fmt, short = "{:.9f}".format, "{:.6g}".format
+    net, out = trace["net"], trace["out"]
+    hidden = [(f"h{j + 1}", " + ".join(f"{short(ws[0][i, j])}×{short(x[i])}" for i in range(2))
+               + f" + {short(bs[0][j])}", net[0][0, j], out[0][0, j]) for j in range(2)]
+    outputs = [(f"o{j + 1}", " + ".join(f"{short(ws[1][i, j])}×{short(out[0][0, i])}" for i in range(2))
+                + f" + {short(bs[1][j])}", net[1][0, j], out[1][0, j]) for j in range(2)]
+    # a hidden unit's dE/d(out): what its outputs' deltas send back along its weights
+    hidden_dE_dout = trace["delta"][1][0] @ ws[1].T
+    left, right = st.columns([1.15, 1], gap="large")
+    with left:
+        st.subheader("Forward pass", divider="gray")
+        st.dataframe(pd.DataFrame(hidden + outputs, columns=["unit", "net input = Σ w·x + b", "net", "out = f(net)"]),
+                     hide_index=True, column_config={"net": st.column_config.NumberColumn(format="%.9f"),
+                                                     "out = f(net)": st.column_config.NumberColumn(format="%.9f")})
+        st.metric("Total error E", f"{trace['loss']:.9f}", help=f"The {st.session_state['bp_loss']} loss of "
+                  "this sample, summed over the outputs.")
+    with right:
+        st.subheader("Backward pass", divider="gray")
+        slope = trace["dout_dnet"][1]
+        st.dataframe(pd.DataFrame({
+            "unit": ["o1", "o2", "h1", "h2"],
+            "∂E/∂out": [*trace["dE_dout"][0], *hidden_dE_dout],
+            "∂out/∂net": [*(slope[0] if slope is not None else [np.nan, np.nan]), *trace["dout_dnet"][0][0]],
+            "δ = ∂E/∂net": [*trace["delta"][1][0], *trace["delta"][0][0]],
+        }), hide_index=True, column_config={k: st.column_config.NumberColumn(format="%.9f")
+                                            for k in ("∂E/∂out", "∂out/∂net", "δ = ∂E/∂net")})
+        if slope is None:
+            st.caption("A softmax output's slope is a matrix (each output depends on every net input): "
+                       "δ comes from its Jacobian, out_j (∂E/∂out_j − Σ_k out_k ∂E/∂out_k).")
+        st.caption("A hidden unit's ∂E/∂out is the sum over the outputs of δ_o times the weight to o: "
+                   "the error it is responsible for.")
+    rows = []
+    for name, layer, a, j in W_NAMES:
+        feed = x[a] if layer == 0 else out[0][0, a]
+        rows.append((name, ws[layer][a, j], feed, trace["grad_weights"][layer][a, j], trace["new_weights"][layer][a, j]))
+    st.subheader("The update", divider="gray")
+    st.dataframe(pd.DataFrame(rows, columns=["weight", "now", "output feeding it", "∂E/∂w = δ · that output",
+                                             "after w − η ∂E/∂w"]),
+                 hide_index=True, column_config={k: st.column_config.NumberColumn(format="%.9f") for k in
+                                                 ("now", "output feeding it", "∂E/∂w = δ · that output",
+                                                  "after w − η ∂E/∂w")})
+    st.caption("Biases: " + ", ".join(f"b{l + 1} {fmt(bs[l][0])} → {fmt(trace['new_biases'][l][0])}"
+                                       for l in range(2)) + (" (frozen)." if st.session_state["bp_freeze"] else "."))
+
+
 {SECTIONS[0]: mcculloch_pitts, SECTIONS[1]: perceptron, SECTIONS[2]: activations,
- SECTIONS[3]: softmax_section}[section]()
+ SECTIONS[3]: softmax_section, SECTIONS[4]: backprop_section}[section]()
 STATE.publish()

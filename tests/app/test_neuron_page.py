@@ -197,3 +197,41 @@ def test_perceptron_picture_shows_the_models_state():
         cx, cy = to_px(x1, x2)
         r, _, blue = img[cy, cx]
         assert (blue > r) == (score >= 0), (x1, x2, img[cy, cx])
+
+
+def _walkthrough(at) -> dict:
+    """The update table as {weight: (now, dE/dw, after)}."""
+    table = next(df.value for df in at.dataframe if "weight" in df.value.columns)
+    return {r["weight"]: (r["now"], r["∂E/∂w = δ · that output"], r["after w − η ∂E/∂w"]) for _, r in table.iterrows()}
+
+
+def test_backpropagation_section_works_the_classic_example_and_steps(open_page):
+    at = open_page("neuron_lab", section="Backpropagation")
+    assert not at.exception
+    assert at.metric[0].value == "0.298371109"                       # E_total of the walk-through
+    rows = _walkthrough(at)
+    assert rows["w5"][1] == pytest.approx(0.082167041, abs=1e-9)
+    assert rows["w5"][2] == pytest.approx(0.35891648, abs=1e-8)
+    assert rows["w1"][2] == pytest.approx(0.149780716, abs=1e-9)
+    forward = next(df.value for df in at.dataframe if "net" in df.value.columns)
+    assert forward["out = f(net)"].tolist() == pytest.approx([0.593269992, 0.596884378, 0.75136507, 0.772928465],
+                                                             abs=1e-9)
+    at.button(key="bp_step").click().run()
+    rows_after = _walkthrough(at)
+    assert rows_after["w5"][0] == pytest.approx(0.35891648, abs=1e-8)  # the update was applied
+    assert float(at.metric[0].value) < 0.298371109
+    # a different loss and output are the engine's own too: nothing left of the walk-through's numbers
+    at.selectbox(key="bp_loss").set_value("mse").run()
+    assert at.metric[0].value == "0.596742218"                        # twice the 1/2-factor error
+    assert "bp_loss" in at.query_params and at.query_params["section"] == "Backpropagation"
+
+
+@pytest.mark.parametrize("field,value", [("bp_w", "0.1, 0.2"), ("bp_x", "a, b"), ("bp_b", "1e400, 0"),
+                                         ("bp_t", "**x** [y](https://evil.example), 1")])
+def test_backpropagation_numbers_that_cannot_be_used_say_so(open_page, field, value):
+    at = open_page("neuron_lab", section="Backpropagation")
+    at.text_input(key=field).set_value(value).run()
+    assert not at.exception
+    assert at.error and "Could not use these numbers" in at.error[0].value
+    if "evil" in value:                                             # quoted in a code span, never a live link
+        assert "`**x** [y](https://e\u2026`" in at.error[0].value

@@ -168,3 +168,16 @@ def test_every_picture_has_a_text_alternative(page, app_url, lab):
         assert role == "img" and label and len(label) > 15, (view, label)
     for image in page.locator("[data-testid=stImage] img").all():  # Pillow pictures: alt text or a caption
         assert image.get_attribute("alt"), lab
+
+
+def test_backpropagation_by_hand_in_the_browser(page, app_url, screenshot_dir):
+    page.goto(f"{app_url}/neuron?section=Backpropagation")
+    wait_for_app(page)
+    expect(page.get_by_text("0.298371109")).to_be_visible(timeout=60_000)   # the walk-through's E_total
+    expect(page.get_by_text("Updates applied: 0")).to_be_visible()
+    page.get_by_role("button", name="Step: apply the update").click()
+    wait_for_app(page)
+    expect(page.get_by_text("Updates applied: 1")).to_be_visible()
+    expect(page.get_by_text("0.298371109")).to_have_count(0)
+    shot(page, screenshot_dir, "neuron_backprop")
+    assert_no_exception(page)
