@@ -187,14 +187,17 @@ def image_view() -> None:
         oh = output_size(h, 3, stride, padding)
         cols = st.columns(4)
         cols[0].image(pg_charts.to_png(charts.picture(img)), caption=f"input {h} x {w}"
-                      + (" x 3" if img.ndim == 3 else ""))
+                      + (" x 3" if img.ndim == 3 else ""), alt="The input image.")
         cols[1].image(pg_charts.to_png(charts.signed(fm)),
-                      caption=f"feature map {fm.shape[0]} x {fm.shape[1]}: ({h} + 2x{padding} − 3) / {stride} + 1 = {oh}")
-        cols[2].image(pg_charts.to_png(charts.signed(relu)), caption="after ReLU: negatives become 0")
+                      caption=f"feature map {fm.shape[0]} x {fm.shape[1]}: ({h} + 2x{padding} − 3) / {stride} + 1 = {oh}",
+                      alt="The feature map: the kernel's response at each position, blue positive, orange negative.")
+        cols[2].image(pg_charts.to_png(charts.signed(relu)), caption="after ReLU: negatives become 0",
+                      alt="The feature map after ReLU: only its positive responses remain.")
         winners = charts.with_winners(relu, arg) if st.session_state["cnn_pool"] == "max" else charts.signed(relu)
         cols[3].image(pg_charts.to_png(charts.signed(pooled)),
                       caption=f"{st.session_state['cnn_pool']} pooled {pooled.shape[0]} x {pooled.shape[1]}: "
-                              f"({relu.shape[0]} − {size}) / {size} + 1")
+                              f"({relu.shape[0]} − {size}) / {size} + 1",
+                      alt="The pooled map: one number per pooling window.")
         inspect_cell(img, kernel, fm, relu, pooled, arg, winners)
 
 
@@ -254,7 +257,8 @@ def inspect_cell(img, kernel, fm, relu, pooled, arg, winners) -> None:
             st.dataframe(table.style.format("{:.4f}"))
     if kind == "max":
         st.image(pg_charts.to_png(winners), caption="ReLU map with each window's winning cell ringed: the only "
-                 "cells whose gradient flows back through max pooling.", width=360)
+                 "cells whose gradient flows back through max pooling.", width=360,
+                 alt="The ReLU map with the largest cell of each pooling window ringed.")
 
 
 # ---- shape calculator -------------------------------------------------------------------------
@@ -391,10 +395,11 @@ def draw_your_own(m: SmallCNN, start: np.ndarray) -> None:
         values = np.clip(np.nan_to_num(grid.to_numpy(dtype=float)), 0, 16) / 16
         probs = m.predict(values[None])[0]
         a, b = st.columns([1, 2])
-        a.image(pg_charts.to_png(charts.picture(values, 128)), caption="your digit")
+        a.image(pg_charts.to_png(charts.picture(values, 128)), caption="your digit", alt="The digit you drew.")
         b.image(pg_charts.to_png(bars_image(probs, f"the network says {int(probs.argmax())} "
                                                    f"({probs.max():.0%} sure)", [str(d) for d in range(10)],
-                                            width=420)))
+                                            width=420)),
+                alt=f"The network's probability for each digit; it says {int(probs.argmax())}.")
 
 
 def train_view() -> None:

@@ -285,7 +285,8 @@ def dbn_section(m: RBM) -> None:
             return
         samples = dbn.sample(CHAINS, 50, np.random.default_rng(m.config.seed))
         st.image(pg_charts.to_png(charts.digits_row(samples,
-                                                    "Deep belief net: 50 Gibbs steps in the top RBM, then down")))
+                                                    "Deep belief net: 50 Gibbs steps in the top RBM, then down")),
+                 alt="Digits dreamt by the deep belief net after 50 Gibbs steps.")
         st.caption(f"Top RBM: {dbn.second.epoch:.0f} epochs, reconstruction error of the first layer's features "
                    f"{dbn.second.reconstruction_error():.4f}. Retrain the first RBM and the stack starts again.")
 
@@ -312,7 +313,8 @@ def worked_view() -> None:
              3: (v1, h1, "hidden", "v'", "h'"), 4: (v1, h1, "none", "v'", "h'")}[step]
     left, right = st.columns([1, 1.7])
     left.image(pg_charts.to_png(charts.example_net_image(shown[0], shown[1], EXAMPLE_W, shown[2], shown[3], shown[4])),
-               caption="Links coloured by weight (blue +, orange −); the ringed layer is the one this pass computes.")
+               caption="Links coloured by weight (blue +, orange −); the ringed layer is the one this pass computes.",
+               alt="The course's RBM: 3 visible and 4 hidden units with the example's weights.")
     with right:
         if step <= 3:
             p = passes[step - 1]
@@ -384,7 +386,8 @@ def movies_view() -> None:
     pv = m.visible_probabilities(ph)[0]
     a, b = st.columns(2)
     a.image(pg_charts.to_png(charts.bars_image(ph, "Hidden units lit by your ratings", [f"h{j + 1}" for j in
-                                                                                      range(len(ph))])))
+                                                                                      range(len(ph))])),
+            alt="How strongly each hidden unit is lit by your ratings.")
     tastes = []
     for j in range(len(ph)):
         order = np.argsort(m.W[:, j])

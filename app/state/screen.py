@@ -169,7 +169,8 @@ def fill_share(params: dict[str, str]) -> None:
         st.code(link or "(this page's address)", language=None, wrap_lines=True)
         st.caption("Copy it with the icon at its right; it opens this demo with these settings anywhere.")
         if memo["png"]:
-            st.image(memo["png"], width=260, caption="Scan to open the same demo.")
+            st.image(memo["png"], width=260, caption="Scan to open the same demo.",
+                     alt="A QR code of this demo's link.")
 
 
 def end_run() -> None:
