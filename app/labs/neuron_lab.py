@@ -379,6 +379,33 @@ def _walkthrough_model(x, t, w, b) -> MLP:
     return ss["bp_model"]
 
 
+BP_DEFAULTS = {"bp_x": "0.05, 0.10", "bp_t": "0.01, 0.99", "bp_w": "0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55",
+               "bp_b": "0.35, 0.60", "bp_lr": 0.5, "bp_hidden": "sigmoid", "bp_out": "sigmoid",
+               "bp_loss": "mse_half", "bp_freeze": True}
+BP_PRESETS = {
+    "The classic example": ({}, "The published numbers: E = 0.298371109 and, after one update, w5 = 0.35891648 and "
+                                "w1 = 0.149780716."),
+    "Saturated units": ({"bp_x": "1, 1", "bp_w": "6, 6, 6, 6, 6, 6, 6, 6", "bp_b": "4, 4"},
+                        "Every net input is 16: each sigmoid sits on its flat top, so ∂out/∂net is about 1e-7. "
+                        "The error is large, yet every δ and every ∂E/∂w nearly vanishes and the update barely "
+                        "moves the weights: a vanishing gradient in one step."),
+}
+
+
+def _bp_preset(name: str) -> None:
+    st.session_state.update({**BP_DEFAULTS, **BP_PRESETS[name][0]})
+    st.session_state["bp_note"] = name
+    st.session_state.pop("bp_model_key", None)
+
+
+def _bp_run(model: MLP, updates: int = 10_000, points: int = 100) -> None:
+    """Many updates, the error recorded ``points`` times on the way (each call records one)."""
+    with live.session_lock():
+        for _ in range(points):
+            if model.step(updates // points) == "diverged":
+                break
+
+
 W_NAMES = [("w1", 0, 0, 0), ("w2", 0, 1, 0), ("w3", 0, 0, 1), ("w4", 0, 1, 1),
            ("w5", 1, 0, 0), ("w6", 1, 1, 0), ("w7", 1, 0, 1), ("w8", 1, 1, 1)]  # (name, layer, from, to)
 
@@ -390,6 +417,12 @@ def backprop_section() -> None:
         "the layer before plus its bias, its output f(net). Backward: the chain rule, "
         "**δ = ∂E/∂out · ∂out/∂net**, then **∂E/∂w = δ · (the output feeding w)** and "
         "**w ← w − η ∂E/∂w**. Every number below is the engine's own, from the kernels that train.")
+    p = st.columns(len(BP_PRESETS) + 1, vertical_alignment="center")
+    for k, name in enumerate(BP_PRESETS):
+        p[k].button(name, key=f"bp_preset_{k}", on_click=_bp_preset, args=(name,), width="stretch",
+                    help="Set every number and option of this example.")
+    if note := st.session_state.get("bp_note"):
+        st.info(BP_PRESETS[note][1], icon=":material/school:")
     c = st.columns([1, 1, 2, 1])
     raw_x = c[0].text_input("Inputs i1, i2", key="bp_x", max_chars=60)
     raw_t = c[1].text_input("Targets", key="bp_t", max_chars=60)
@@ -402,6 +435,10 @@ def backprop_section() -> None:
     o[2].selectbox("Output activation", OUTPUT_ACTIVATIONS, key="bp_out")
     o[3].selectbox("Loss", OUTPUT_LOSSES, key="bp_loss", help="mse_half: E = ½ Σ (target − out)², the walk-through's.")
     o[4].toggle("Freeze biases", key="bp_freeze", help="The walk-through updates the weights only.")
+    st.caption("Conventions: with **mse_half** (E = ½ Σ (target − out)²) the ½ cancels the 2 of the square, "
+               "so ∂E/∂out = out − target; plain **mse** doubles every gradient, as if η were doubled. "
+               "**Frozen biases** keep b1 and b2 as they are (the published example updates w1…w8 only); "
+               "unfrozen, they move by −η δ like a weight whose input is always 1.")
     try:
         x = _numbers(raw_x, 2, "Inputs")
         t = _numbers(raw_t, 2, "Targets")
@@ -412,12 +449,16 @@ def backprop_section() -> None:
     except ValueError as err:
         st.error(f"Could not use these numbers: {err}.")
         return
-    b1, b2 = st.columns([1, 4], vertical_alignment="center")
+    b1, b2, b3 = st.columns([1, 1, 3], vertical_alignment="center")
     if b1.button("Step: apply the update", key="bp_step", type="primary", icon=":material/skip_next:"):
         with live.session_lock():
             model.step(1)
         trace = model.backprop_trace(np.array([x]), np.array([t]))
-    b2.caption(f"Updates applied: **{model.steps}**. Changing any number above starts again from it.")
+    if b2.button("Run 10,000 updates", key="bp_run", icon=":material/fast_forward:",
+                 help="Apply the update 10,000 times (the error is recorded 100 times on the way)."):
+        _bp_run(model)
+        trace = model.backprop_trace(np.array([x]), np.array([t]))
+    b3.caption(f"Updates applied: **{model.steps:,}**. Changing any number above starts again from it.")
     ws, bs = model.weights()
     fmt, short = "{:.9f}".format, "{:.6g}".format
     net, out = trace["net"], trace["out"]
@@ -460,6 +501,11 @@ def backprop_section() -> None:
                  hide_index=True, column_config={k: st.column_config.NumberColumn(format="%.9f") for k in
                                                  ("now", "output feeding it", "∂E/∂w = δ · that output",
                                                   "after w − η ∂E/∂w")})
+    h = model.history
+    if len(h.step) >= 2:
+        st.subheader("The error over the updates", divider="gray")
+        st.line_chart(pd.DataFrame({"update": h.step, "total error E": h.train_loss}).set_index("update"),
+                      height=260)
     st.caption("Biases: " + ", ".join(f"b{l + 1} {fmt(bs[l][0])} → {fmt(trace['new_biases'][l][0])}"
                                        for l in range(2)) + (" (frozen)." if st.session_state["bp_freeze"] else "."))
 

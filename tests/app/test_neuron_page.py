@@ -235,3 +235,19 @@ def test_backpropagation_numbers_that_cannot_be_used_say_so(open_page, field, va
     assert at.error and "Could not use these numbers" in at.error[0].value
     if "evil" in value:                                             # quoted in a code span, never a live link
         assert "`**x** [y](https://e\u2026`" in at.error[0].value
+
+
+def test_backpropagation_presets_and_a_long_run(open_page):
+    at = open_page("neuron_lab", section="Backpropagation")
+    at.button(key="bp_preset_1").click().run()                      # saturated units
+    assert at.text_input(key="bp_w").value == "6, 6, 6, 6, 6, 6, 6, 6"
+    rows = _walkthrough(at)
+    assert max(abs(g) for _, g, _ in rows.values()) < 1e-6           # the gradient all but vanishes
+    assert float(at.metric[0].value) > 0.45                          # while the error is large
+    at.button(key="bp_preset_0").click().run()                       # back to the published numbers
+    assert at.metric[0].value == "0.298371109"
+    at.button(key="bp_run").click().run()
+    assert any("Updates applied: **10,000**" in c.value for c in at.caption)
+    # the article: "after repeating this process 10,000 times the error plummets to 0.0000351085"
+    assert float(at.metric[0].value) == pytest.approx(0.0000351085, rel=1e-3)
+    assert not at.exception
