@@ -14,7 +14,7 @@ from app.state.network_edit import EDIT_LIMIT, apply_network_edit
 from app.state.echo import quote
 from app.state.presets import Preset
 from app.state.session import warm_engine
-from engine import metrics
+from engine import export, metrics
 from engine.activations import ELEMENTWISE
 from engine.datasets import DATASETS_2D, Dataset, load_csv, make_2d, train_test_split
 from engine.features import FEATURE_NAMES, make_features
@@ -472,11 +472,19 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
                                             else preds.reshape(GRID, GRID), cfg.task, discrete)
             return charts.to_png(charts.boundary_image(colours, sets, cfg.task, title="Output"))
 
-        d = st.columns([1, 1, 3])
+        d = st.columns([1, 1, 1, 1.3, 0.7])
         d[0].download_button("Network PNG", network_png, file_name="netplay-network.png",
                              mime="image/png", icon=":material/download:", key="pg_dl_net")
         d[1].download_button("Output PNG", output_png, file_name="netplay-output.png",
                              mime="image/png", icon=":material/download:", key="pg_dl_out")
+        d[2].download_button("Network JSON", lambda: export.to_json(model, list(feats)),
+                             file_name="netplay-network.json", mime="application/json",
+                             icon=":material/data_object:", key="pg_dl_json",
+                             help="Every weight, bias and setting of this network, exactly.")
+        d[3].download_button("Python (NumPy)", lambda: export.numpy_snippet(model, list(feats)),
+                             file_name="netplay_network.py", mime="text/x-python", icon=":material/code:",
+                             key="pg_dl_py", help="A file that needs only NumPy: predict(x1, x2) gives this "
+                                                  "network's output, the same numbers as here.")
 
     curves, grads = st.columns(2)
     layer_names = [f"W{l + 1}" for l in range(len(ws))]

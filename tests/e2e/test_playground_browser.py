@@ -220,3 +220,29 @@ def test_datasets_are_picked_from_thumbnails(page, app_url):
     wait_for_app(page)
     expect(page.get_by_text("Upload a file to train on your own points.")).to_be_visible()
     assert_no_exception(page)
+
+
+def test_the_trained_network_downloads_as_json_and_as_a_numpy_file_that_runs(page, app_url, tmp_path):
+    import json
+
+    page.goto(f"{app_url}/playground?pg_data=xor&pg_feat=x1,x2,x1·x2")
+    wait_for_app(page)
+    wait_for_metric(page, "Step", 60)
+    for _ in range(3):
+        page.get_by_role("button", name="Step", exact=True).click()
+        wait_for_app(page)
+    with page.expect_download() as got:
+        page.get_by_role("button", name="Network JSON").click()
+    d = json.loads(open(got.value.path()).read())
+    assert d["sizes"] == [3, 4, 2, 1] and d["inputs"] == ["x1", "x2", "x1·x2"] and d["steps_trained"] == 3
+    with page.expect_download() as got:
+        page.get_by_role("button", name="Python (NumPy)").click()
+    assert got.value.suggested_filename == "netplay_network.py"
+    space: dict = {}
+    exec(open(got.value.path()).read(), space)                   # the file runs on its own
+    out = space["predict"](np.array([-3.0, 3.0]), np.array([3.0, 3.0]))
+    assert out.shape == (2,) and np.all((out > 0) & (out < 1))
+    # the same numbers as the JSON's weights
+    w = [np.array(a) for a in d["weights"]]
+    assert all(np.array_equal(a, b) for a, b in zip(space["WEIGHTS"], w))
+    assert_no_exception(page)

@@ -1,0 +1,54 @@
+"""engine.export: the JSON holds the network exactly, and the NumPy snippet, run on its own,
+predicts what the engine predicts, for every activation, task and input feature."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from engine.activations import ELEMENTWISE
+from engine.datasets import make_2d
+from engine.export import FORMAT, numpy_snippet, to_json
+from engine.features import FEATURE_NAMES, make_features
+from engine.mlp import MLP, MLPConfig
+
+GRID = np.random.default_rng(0).uniform(-6, 6, (200, 2))
+
+
+def _run(snippet: str):
+    space: dict = {}
+    exec(compile(snippet, "netplay_export.py", "exec"), space)   # the file a learner downloads
+    return space["predict"]
+
+
+@pytest.mark.parametrize("act", ELEMENTWISE)
+@pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
+def test_the_snippet_predicts_what_the_engine_predicts(act, task):
+    data = make_2d({"binary": "circle", "multiclass": "blobs", "regression": "plane"}[task], 120, 0.1, seed=1,
+                   n_classes=4)
+    feats = list(FEATURE_NAMES)
+    cfg = MLPConfig(n_inputs=len(feats), hidden=(5, 3), activations=(act, "tanh"), task=task, n_classes=4,
+                    leaky_slope=0.2, seed=2)
+    m = MLP(cfg, make_features(data.x, feats), data.y)
+    m.step(200)
+    predict = _run(numpy_snippet(m, feats))
+    want = m.predict(make_features(GRID, feats))
+    got = predict(GRID[:, 0], GRID[:, 1])
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, atol=1e-9, rtol=1e-9)
+    assert np.allclose(predict(1.5, -2.0), m.predict(make_features(np.array([[1.5, -2.0]]), feats))[0])
+
+
+def test_the_json_holds_every_weight_exactly_and_a_custom_output_exports_too():
+    cfg = MLPConfig(n_inputs=3, hidden=(4,), activations=("elu",), n_outputs=2, output_activation="softmax",
+                    loss="cce", seed=0)
+    x = np.random.default_rng(1).normal(size=(10, 3))
+    m = MLP(cfg, x, np.eye(2)[np.arange(10) % 2])
+    m.step(20)
+    d = json.loads(to_json(m))
+    assert d["format"] == FORMAT and d["sizes"] == [3, 4, 2] and d["output_activation"] == "softmax"
+    ws, bs = m.weights()
+    assert all(np.array_equal(np.array(a), b) for a, b in zip(d["weights"] + d["biases"], ws + bs))
+    predict = _run(numpy_snippet(m))
+    np.testing.assert_allclose(predict(x), m.predict(x), atol=1e-12)
