@@ -9,7 +9,7 @@ import streamlit as st
 
 from app.charts import playground as charts
 from app import render
-from app.state import echo, live, presets, screen, url
+from app.state import drawn, echo, live, presets, screen, url
 from app.state.network_edit import EDIT_LIMIT, apply_network_edit
 from app.state.echo import quote
 from app.state.presets import Preset
@@ -22,12 +22,13 @@ from engine.initializers import INITIALIZERS
 from engine.mlp import MAX_LAYERS, MAX_UNITS, MLP, MLPConfig
 from engine.optimizers import OPTIMIZERS, OptimizerConfig
 
-DATASET_CHOICES = DATASETS_2D + ("upload",)
+DATASET_CHOICES = DATASETS_2D + ("draw", "upload")
 DATASET_LABELS = {"circle": "Circle", "xor": "XOR", "gaussians": "Two Gaussians", "spiral": "Spiral",
                   "blobs": "Blobs (3+ classes)", "plane": "Regression: plane",
-                  "multi_gaussian": "Regression: bumps", "upload": "Upload a CSV"}
+                  "multi_gaussian": "Regression: bumps", "draw": "Draw your own points",
+                  "upload": "Upload a CSV"}
 DATASET_SHORT = {"gaussians": "Gaussians", "blobs": "Blobs", "plane": "Plane", "multi_gaussian": "Bumps",
-                 "upload": "CSV file"}  # under the thumbnails
+                 "draw": "Draw", "upload": "CSV file"}  # under the thumbnails
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 REG_RATES = (0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 BATCH_SIZES = (1, 2, 5, 10, 20, 50, 100, 0)  # 0 = full batch
@@ -60,6 +61,7 @@ FIELDS = [
     url.integer("pg_test", 50, 10, 90),
     url.integer("pg_dseed", 0, 0, 100_000),
     url.integer("pg_classes", 3, 3, 8),
+    url.Field("pg_pts", drawn.encode(drawn.START), drawn.checked),  # a drawn dataset, in the link
     url.choice_list("pg_feat", ["x1", "x2"], FEATURE_NAMES),
     url.integer("pg_layers", 2, 0, MAX_LAYERS),
     *[url.integer(f"pg_u{i}", ARCH_DEFAULT_UNITS[i], 1, MAX_UNITS) for i in range(MAX_LAYERS)],
@@ -172,6 +174,8 @@ def load_dataset() -> Dataset | None:
         if data is None:
             st.info("Upload a file to train on your own points.")
         return data
+    if name == "draw":
+        return drawn.dataset(drawn.decode(st.session_state["pg_pts"]))
     return make_2d(name, st.session_state["pg_points"], st.session_state["pg_noise"] / 100,
                    seed=st.session_state["pg_dseed"], n_classes=st.session_state["pg_classes"])
 
@@ -182,7 +186,7 @@ def dataset_thumbnails() -> list[dict]:
     items = []
     for name in DATASET_CHOICES:
         item = {"name": name, "label": DATASET_LABELS[name], "short": DATASET_SHORT.get(name, DATASET_LABELS[name])}
-        if name != "upload":
+        if name not in ("upload", "draw"):  # those two get an icon
             d = make_2d(name, 80, 0.0, seed=0, n_classes=4)
             lo, hi = d.x.min(axis=0), d.x.max(axis=0)
             xy = np.rint((d.x - lo) / np.maximum(hi - lo, 1e-9) * 255).astype(int)
@@ -191,6 +195,18 @@ def dataset_thumbnails() -> list[dict]:
             item.update(points=xy.ravel().tolist(), values=values.tolist(), regression=d.task == "regression")
         items.append(item)
     return items
+
+
+def _plane_clicked(edit: object) -> None:
+    """A click on the output plane while drawing: add a point of the chosen class, or erase one."""
+    try:
+        points, done = drawn.clicked(drawn.decode(st.session_state["pg_pts"]), edit,
+                                     st.session_state.get("pg_draw_mode", "class 1"))
+    except ValueError as err:  # the message is ours; nothing from the browser is echoed
+        st.session_state["pg_edit_note"] = ("warning", f"Nothing changed: {err}.")
+        return
+    st.session_state["pg_pts"] = drawn.encode(points)
+    st.session_state["pg_edit_note"] = ("success", done)
 
 
 def _pick_dataset(name: str) -> None:
@@ -205,7 +221,17 @@ with left:
                  help="The points to learn. Regression sets colour each point by its value.")
     if st.session_state["pg_data"] == "blobs":
         st.slider("Classes", 3, 8, key="pg_classes", help="How many clusters (classes) to make.")
-    if st.session_state["pg_data"] != "upload":
+    if st.session_state["pg_data"] == "draw":
+        st.segmented_control("Click the output plane to", ["class 0", "class 1", "class 2", "class 3", "erase"],
+                             key="pg_draw_mode", default="class 1", required=True,
+                             help="Each click adds a point of this class where you click (or erases the nearest). "
+                                  f"Up to {drawn.MAX_POINTS} points; the link carries them.")
+        st.button("Start the drawing again", key="pg_draw_reset", icon=":material/ink_eraser:",
+                  on_click=lambda: st.session_state.update(pg_pts=drawn.encode(drawn.START)),
+                  help="Back to the six starting points.")
+        st.caption(f"{len(drawn.decode(st.session_state['pg_pts']))} points drawn. Adding points keeps the "
+                   "network's weights: press Play to train on the new set.")
+    elif st.session_state["pg_data"] != "upload":
         st.slider("Points", 20, 1000, step=10, key="pg_points", help="How many points to generate.")
         st.slider("Noise (%)", 0, 50, step=5, key="pg_noise",
                   help="Blurs the boundary between classes (or adds noise to regression targets).")
@@ -302,7 +328,9 @@ def build_model(data: Dataset, feats: list[str]) -> MLP | None:
         else:
             train, val = train_test_split(train, VALIDATION_SHARE, seed=st.session_state["pg_dseed"] + 1)
     config = training_config(data, len(feats))
+    drawing = st.session_state["pg_data"] == "draw"
     key = (st.session_state.get("pg_upload_digest") if st.session_state["pg_data"] == "upload" else None,
+           st.session_state["pg_pts"] if drawing else None,
            st.session_state["pg_data"], st.session_state["pg_points"], st.session_state["pg_noise"],
            st.session_state["pg_dseed"], st.session_state["pg_classes"], st.session_state["pg_test"],
            tuple(feats), config.hidden, config.activations, config.init, config.seed, config.task,
@@ -313,8 +341,12 @@ def build_model(data: Dataset, feats: list[str]) -> MLP | None:
             model.set_config(config)
         return model
     f = lambda d: make_features(d.x, feats)  # noqa: E731
+    previous = model
     model = MLP(config, f(train), train.y, f(test), test.y,
                 *((f(val), val.y) if val is not None else (None, None)))
+    key_before = st.session_state.get("pg_model_key")
+    if drawing and previous is not None and key_before is not None and key_before[2:] == key[2:]:
+        model.set_weights(*previous.weights())  # a point added or erased: the same network trains on
     st.session_state["pg_xy"] = (train.x, test.x)  # raw points for drawing (features may differ)
     st.session_state["pg_model"] = model
     st.session_state["pg_model_key"] = key
@@ -403,7 +435,7 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
     y_train = _labels(model.y_train, cfg.task)
     y_test = _labels(model.y_test, cfg.task)
     sets = [charts.PointSet(train_x, y_train, (255, 255, 255))]
-    if st.session_state["pg_show_test"]:
+    if st.session_state["pg_show_test"] or st.session_state["pg_data"] == "draw":  # a drawing shows every point
         sets.append(charts.PointSet(test_x, y_test, (20, 20, 20)))
 
     dead = [None] * len(cfg.sizes)  # a ReLU that outputs 0 on every training point (other units cannot die)
@@ -457,6 +489,7 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
                    "values; click a link or a neuron to set its weight or bias.")
     with out_col:
         plane = output_snapshot(preds, sets, cfg.task, st.session_state["pg_discrete"])
+        plane["drawable"] = st.session_state["pg_data"] == "draw"  # a click adds (or erases) a point
         render.show("heatmap", "pg_out", plane, kept={"sets": plane.pop("kept")}, height=PICTURE_PX, live=live_now,
                     alt="The model's output over the input plane with the data points on top.")
         st.caption("Model output over the plane; white-ringed points train, black-ringed test.")
@@ -565,6 +598,8 @@ if model is not None:
         if "pg_model" not in st.session_state:
             st.rerun()  # Reset: this run rebuilds the network
         render.edits("pg_net", _edit_received)  # a weight or bias typed on the network picture
+        if st.session_state["pg_data"] == "draw":
+            render.edits("pg_out", _plane_clicked)  # a point drawn on the output plane
         if note := st.session_state.pop("pg_edit_note", None):
             st.toast(note[1], icon=":material/check:" if note[0] == "success" else ":material/warning:")
         STATE.publish()  # before the play loop: the link must be current while it runs

@@ -1,9 +1,10 @@
 // The output plane: a grid of the network's outputs with the data points on top.
 export default function (component) {
-  const d = component.data;
-  return paint(component, d.height, (ctx, width, height) => {
+  const d = component.data, host = component.parentElement;
+  const drawn = paint(component, d.height, (ctx, width, height) => {
   const pad = 36, side = Math.max(60, Math.min(width - 2 * pad, height - 2 * pad - 10));
   const x0 = Math.round((width - side) / 2), y0 = pad + 6;
+  host.__npPlane = { d, x0, y0, side, dom: d.domain || 6 };   // where a click lands (drawing your own points)
   const cells = bytes(d.grid), conf = d.mode === "classes" ? bytes(d.conf) : null, k = d.k || 2;
   const colour = d.mode === "classes"
     ? (i) => {
@@ -71,5 +72,29 @@ export default function (component) {
     ctx.strokeStyle = "#9a9a9a"; ctx.lineWidth = 1; ctx.strokeRect(bx + 0.5, ky - 6.5, bar, 13);
     ctx.fillStyle = INK; ctx.fillText(lo, bx - 6, ky);
   }
+  });
+  planeListen(host);
+  return drawn;
+}
+
+// Drawing your own points: a click on the plane sends its data coordinates to the page (through
+// the same channel as the network's edits), which adds or erases a point and retrains on the set.
+function planeListen(host) {
+  if (host.__npPlaneListening) return;
+  host.__npPlaneListening = true;
+  const at = (event) => {
+    const p = host.__npPlane, canvas = host.querySelector("canvas");
+    if (!p || !p.d.drawable || event.target !== canvas) return null;
+    const r = canvas.getBoundingClientRect(), x = event.clientX - r.left, y = event.clientY - r.top;
+    if (x < p.x0 || x > p.x0 + p.side || y < p.y0 || y > p.y0 + p.side) return null;
+    return [(x - p.x0) / p.side * 2 * p.dom - p.dom, p.dom - (y - p.y0) / p.side * 2 * p.dom];
+  };
+  host.addEventListener("mousemove", (event) => {
+    const canvas = host.querySelector("canvas");
+    if (canvas && event.target === canvas) canvas.style.cursor = at(event) ? "crosshair" : "default";
+  });
+  host.addEventListener("click", (event) => {
+    const point = at(event), send = (window.__netplayEdit || {})[host.__npPlane ? host.__npPlane.d.view : ""];
+    if (point && send) send({ kind: "point", x: +point[0].toFixed(2), y: +point[1].toFixed(2) });
   });
 }

@@ -44,6 +44,11 @@ export default function (component) {
         ctx.arc(2 + item.points[i] / 255 * (side - 4), side - 2 - item.points[i + 1] / 255 * (side - 4), 1.8, 0, 2 * Math.PI);
         ctx.fill();
       }
+    } else if (item.name === "draw") {   // your own points: a pencil over a few dots
+      ctx.fillStyle = "#f59322"; [[10, 30], [16, 36], [30, 12]].forEach(([x, y]) => { ctx.beginPath(); ctx.arc(x, y, 2.6, 0, 2 * Math.PI); ctx.fill(); });
+      ctx.fillStyle = "#0877bd"; [[34, 30], [26, 34]].forEach(([x, y]) => { ctx.beginPath(); ctx.arc(x, y, 2.6, 0, 2 * Math.PI); ctx.fill(); });
+      ctx.strokeStyle = "#5a5a5a"; ctx.lineWidth = 3; ctx.beginPath(); ctx.moveTo(12, 14); ctx.lineTo(26, 28); ctx.stroke();
+      ctx.lineWidth = 1.5; ctx.beginPath(); ctx.moveTo(26, 28); ctx.lineTo(30, 31); ctx.lineTo(28, 26); ctx.stroke();
     } else {   // your own file: an arrow into a tray
       ctx.strokeStyle = "#5a5a5a"; ctx.lineWidth = 2.5; ctx.beginPath();
       ctx.moveTo(22, 8); ctx.lineTo(22, 28); ctx.moveTo(14, 20); ctx.lineTo(22, 28); ctx.lineTo(30, 20);

@@ -273,3 +273,18 @@ def test_metric_numbers_never_run_off_their_box():
     assert number(1.5e154) == "1.5e+154"
     assert number(float("inf")) == "∞" and number(float("nan")) == "NaN"
     assert all(len(number(v)) <= 10 for v in (3.2e300, -7.7e99, 12345.678, -0.5))
+
+
+def test_a_drawn_dataset_opens_from_its_link_and_a_bad_one_says_so(open_page):
+    from app.state import drawn
+
+    link = drawn.encode([(-2.0, 1.0, 0), (2.0, -1.0, 1), (0.5, 0.5, 2)])
+    at = open_page("playground", pg_data="draw", pg_pts=link)
+    assert not at.exception and not at.warning
+    m = model(at)
+    assert m.config.task == "multiclass" and len(m.x_train) + len(m.x_test) == 3
+    assert any("3 points drawn." in c.value for c in at.caption)
+    bad = open_page("playground", pg_data="draw", pg_pts="**bold** [x](https://evil.example)")
+    assert not bad.exception
+    assert "pg_pts" in bad.warning[0].value and "](https://" not in bad.warning[0].value.split("`")[0]
+    assert len(model(bad).x_train) + len(model(bad).x_test) == len(drawn.START)   # the starting points

@@ -246,3 +246,30 @@ def test_the_trained_network_downloads_as_json_and_as_a_numpy_file_that_runs(pag
     w = [np.array(a) for a in d["weights"]]
     assert all(np.array_equal(a, b) for a, b in zip(space["WEIGHTS"], w))
     assert_no_exception(page)
+
+
+def test_points_drawn_on_the_plane_train_and_travel_in_the_link(page, app_url):
+    page.goto(f"{app_url}/playground?pg_data=draw")
+    wait_for_app(page)
+    expect(page.get_by_text("6 points drawn.")).to_be_visible(timeout=60_000)
+    x0, y0, side = page.locator("canvas[data-view=pg_out]").evaluate(
+        "c => { const r = c.getBoundingClientRect(), p = c.closest('.np-holder').parentNode.__npPlane;"
+        " return [r.left + p.x0, r.top + p.y0, p.side]; }")
+    page.mouse.click(x0 + 0.5 * side, y0 + 0.5 * side)               # class 1 (the default) at (0, 0)
+    expect(page.get_by_text("Added a class 1 point at (0, 0).")).to_be_visible(timeout=20_000)
+    wait_for_app(page)
+    expect(page.get_by_text("7 points drawn.")).to_be_visible()
+    page.get_by_role("radiogroup", name="Click the output plane to").get_by_text("erase").click()
+    wait_for_app(page)
+    page.mouse.click(x0 + 0.5 * side + 2, y0 + 0.5 * side)           # the nearest point goes
+    expect(page.get_by_text("6 points drawn.")).to_be_visible(timeout=20_000)
+    page.get_by_role("radiogroup", name="Click the output plane to").get_by_text("class 0").click()
+    wait_for_app(page)
+    page.mouse.click(x0 + 0.25 * side, y0 + 0.25 * side)             # class 0 at (-3, 3)
+    expect(page.get_by_text("7 points drawn.")).to_be_visible(timeout=20_000)
+    link = page.url
+    assert "pg_pts=" in link
+    page.goto(link)                                                  # the link brings the drawing back
+    wait_for_app(page)
+    expect(page.get_by_text("7 points drawn.")).to_be_visible(timeout=30_000)
+    assert_no_exception(page)
