@@ -9,7 +9,7 @@ import streamlit as st
 
 from app.charts import playground as charts
 from app import render
-from app.state import drawn, echo, live, presets, screen, url
+from app.state import drawn, echo, live, presets, screen, tfplayground, url
 from app.state.network_edit import EDIT_LIMIT, apply_network_edit
 from app.state.echo import quote
 from app.state.presets import Preset
@@ -145,6 +145,32 @@ screen.header(":material/hub: Network playground")
 STATE.show_problems(STATE.restore())
 
 presets.show("pg", PRESETS, apply_preset)
+
+
+def _open_tf_link() -> None:
+    """The button's callback: a TF Playground link's settings replace this playground's."""
+    try:
+        settings, notes = tfplayground.translate(
+            st.session_state.get("pg_tf_link", ""), learning_rates=LEARNING_RATES, reg_rates=REG_RATES,
+            batch_sizes=BATCH_SIZES, max_layers=MAX_LAYERS, max_units=MAX_UNITS)
+    except ValueError as err:
+        st.session_state["pg_tf_note"] = ("error", f"Could not open it: {err}.", [])
+        return
+    st.session_state.update(settings)
+    st.session_state.pop("pg_model", None)
+    st.session_state["pg_playing"] = False
+    st.session_state["pg_tf_note"] = ("success", "Opened: the same data, features, network, learning rate and "
+                                      "regularisation, trained with plain SGD as TF Playground trains.", notes)
+
+
+with st.sidebar.expander("Open a TensorFlow Playground link"):
+    st.text_input("playground.tensorflow.org link", key="pg_tf_link", max_chars=tfplayground.MAX_LINK_CHARS,
+                  placeholder="https://playground.tensorflow.org/#activation=tanh&…",
+                  help="Paste the address of a TensorFlow Playground demo: this playground sets up the same one.")
+    st.button("Open it here", key="pg_tf_open", on_click=_open_tf_link, icon=":material/open_in_browser:")
+    if note := st.session_state.get("pg_tf_note"):
+        kind, text, notes = note
+        getattr(st, kind)(text + ("".join(f"\n- {n}" for n in notes) if notes else ""))
 
 # One screen: every setting lives in the sidebar (it scrolls on its own), so the main column
 # starts with Play/Pause and the live pictures, in view at 1440 x 900 while the settings change.

@@ -288,3 +288,20 @@ def test_a_drawn_dataset_opens_from_its_link_and_a_bad_one_says_so(open_page):
     assert not bad.exception
     assert "pg_pts" in bad.warning[0].value and "](https://" not in bad.warning[0].value.split("`")[0]
     assert len(model(bad).x_train) + len(model(bad).x_test) == len(drawn.START)   # the starting points
+
+
+def test_a_tensorflow_playground_link_opens_the_same_demo(open_page):
+    from tests.app.test_tfplayground import SPIRAL
+
+    at = open_page("playground")
+    at.text_input(key="pg_tf_link").set_value(SPIRAL).run()
+    at.button(key="pg_tf_open").click().run()
+    assert not at.exception
+    m = model(at)
+    assert m.config.hidden == (8, 8, 5) and m.config.activations == ("tanh",) * 3
+    assert m.config.n_inputs == 6 and m.config.optimizer.name == "sgd" and m.config.optimizer.lr == 0.03
+    assert at.session_state["pg_data"] == "spiral" and at.query_params.get("pg_data") == "spiral"
+    assert any("Opened" in s.value for s in at.success)
+    at.text_input(key="pg_tf_link").set_value("https://example.com/x").run()
+    at.button(key="pg_tf_open").click().run()
+    assert at.error and "Could not open it" in at.error[0].value and model(at).config.hidden == (8, 8, 5)
