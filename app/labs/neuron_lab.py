@@ -33,6 +33,31 @@ def _temperature(text: str) -> float:
     return value
 
 
+def _numbers(raw: str, n: int, what: str) -> list[float]:
+    """Exactly ``n`` finite numbers from a comma-separated field (a ValueError says what is wrong)."""
+    parts = [p.strip() for p in raw.replace(";", ",").split(",") if p.strip()]
+    if len(parts) != n:
+        raise ValueError(f"{what} needs {n} numbers separated by commas, got {len(parts)}")
+    values = []
+    for p in parts:
+        try:
+            v = float(p.replace("−", "-"))
+        except ValueError:
+            raise ValueError(f"{what}: {quote(p, 20)} is not a number") from None
+        if not np.isfinite(v) or abs(v) > 100:
+            raise ValueError(f"{what}: numbers from -100 to 100, got {quote(p, 20)}")
+        values.append(v)
+    return values
+
+
+def _numbers_field(key: str, default: str, n: int, what: str) -> url.Field:
+    """A link field of ``n`` comma-separated numbers: a junk value falls back with the usual sentence."""
+    def parse(text: str) -> str:
+        _numbers(text, n, what)
+        return text
+    return url.Field(key, default, parse)
+
+
 STATE = url.PageState("neuron", [
     url.choice("section", SECTIONS[0], SECTIONS),
     url.integer("mp_n", 2, 1, 4),
@@ -55,10 +80,10 @@ STATE = url.PageState("neuron", [
     url.text("sm_logits", "2.0, 1.0, 0.1, -1.0"),
     url.Field("sm_temp", 1.0, lambda t: _temperature(t), lambda v: f"{v:g}"),
     # the classic walk-through's numbers, as the article gives them
-    url.text("bp_x", "0.05, 0.10"),
-    url.text("bp_t", "0.01, 0.99"),
-    url.text("bp_w", "0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55"),
-    url.text("bp_b", "0.35, 0.60"),
+    _numbers_field("bp_x", "0.05, 0.10", 2, "Inputs"),
+    _numbers_field("bp_t", "0.01, 0.99", 2, "Targets"),
+    _numbers_field("bp_w", "0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55", 8, "Weights"),
+    _numbers_field("bp_b", "0.35, 0.60", 2, "Biases"),
     url.number("bp_lr", 0.5, 0.0001, 10),
     url.choice("bp_hidden", "sigmoid", ("sigmoid", "tanh", "relu", "linear")),
     url.choice("bp_out", "sigmoid", OUTPUT_ACTIVATIONS),
@@ -343,23 +368,6 @@ def _parse_logits(raw: str) -> np.ndarray:
     if not np.all(np.isfinite(arr)) or np.max(np.abs(arr)) > 1e6:
         raise ValueError("logits must be finite numbers no larger than a million in size")
     return arr
-
-
-def _numbers(raw: str, n: int, what: str) -> list[float]:
-    """Exactly ``n`` finite numbers from a comma-separated field (a ValueError says what is wrong)."""
-    parts = [p.strip() for p in raw.replace(";", ",").split(",") if p.strip()]
-    if len(parts) != n:
-        raise ValueError(f"{what} needs {n} numbers separated by commas, got {len(parts)}")
-    values = []
-    for p in parts:
-        try:
-            v = float(p.replace("−", "-"))
-        except ValueError:
-            raise ValueError(f"{what}: {quote(p, 20)} is not a number") from None
-        if not np.isfinite(v) or abs(v) > 100:
-            raise ValueError(f"{what}: numbers from -100 to 100, got {quote(p, 20)}")
-        values.append(v)
-    return values
 
 
 def _walkthrough_model(x, t, w, b) -> MLP:
