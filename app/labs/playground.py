@@ -163,6 +163,8 @@ def _open_tf_link() -> None:
                                       "regularisation, trained with plain SGD as TF Playground trains.", notes)
 
 
+st.session_state.setdefault("pg_tf_link", "")
+url.hold(["pg_tf_link"])  # every run carries the field's value (see url.hold)
 with st.sidebar.expander("Open a TensorFlow Playground link"):
     st.text_input("playground.tensorflow.org link", key="pg_tf_link", max_chars=tfplayground.MAX_LINK_CHARS,
                   placeholder="https://playground.tensorflow.org/#activation=tanh&…",
@@ -248,8 +250,10 @@ with left:
     if st.session_state["pg_data"] == "blobs":
         st.slider("Classes", 3, 8, key="pg_classes", help="How many clusters (classes) to make.")
     if st.session_state["pg_data"] == "draw":
+        st.session_state.setdefault("pg_draw_mode", "class 1")
+        url.hold(["pg_draw_mode"])
         st.segmented_control("Click the output plane to", ["class 0", "class 1", "class 2", "class 3", "erase"],
-                             key="pg_draw_mode", default="class 1", required=True,
+                             key="pg_draw_mode", required=True,
                              help="Each click adds a point of this class where you click (or erases the nearest). "
                                   f"Up to {drawn.MAX_POINTS} points; the link carries them.")
         st.button("Start the drawing again", key="pg_draw_reset", icon=":material/ink_eraser:",

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-LABS = [*[("neuron_lab", {"section": s}) for s in ("McCulloch-Pitts unit", "Perceptron", "Activations", "Softmax")],
-        ("playground", {}), ("cnn_lab", {}), ("som_lab", {}), ("rbm_lab", {}),
+LABS = [*[("neuron_lab", {"section": s}) for s in ("McCulloch-Pitts unit", "Perceptron", "Activations", "Softmax",
+                                                   "Backpropagation")],
+        ("playground", {}), ("playground", {"pg_data": "draw"}), ("cnn_lab", {}), ("som_lab", {}), ("rbm_lab", {}),
         ("cnn_lab", {"cnn_mode": "shapes"}), ("cnn_lab", {"cnn_mode": "train"}),
         ("rbm_lab", {"rbm_mode": "worked"}), ("rbm_lab", {"rbm_mode": "movies"}),
         ("optimizer_lab", {}), ("optimizer_lab", {"op_mode": "lr"}), ("optimizer_lab", {"op_mode": "curve"}),

@@ -208,7 +208,7 @@ def test_datasets_are_picked_from_thumbnails(page, app_url):
     page.goto(f"{app_url}/playground")
     wait_for_app(page)
     picker = page.get_by_role("group", name="Datasets")
-    expect(picker.get_by_role("button")).to_have_count(8)               # 7 datasets and your own file
+    expect(picker.get_by_role("button")).to_have_count(9)               # 7 datasets, drawing, your own file
     assert picker.get_by_role("button", name="Circle").get_attribute("aria-pressed") == "true"
     picker.get_by_role("button", name="Spiral").click()
     wait_for_app(page)
