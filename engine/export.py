@@ -31,13 +31,6 @@ FEATURE_SOURCE = {"x1": "x1", "x2": "x2", "x1²": "x1 ** 2", "x2²": "x2 ** 2", 
                   "sin x1": "np.sin(x1)", "sin x2": "np.sin(x2)"}
 
 
-def output_activation(model: MLP) -> str:
-    """What the output layer applies to its net inputs, by task."""
-    c = model.config
-    return c.output_activation if c.task == "custom" else {
-        "binary": "sigmoid", "multiclass": "softmax", "regression": "linear"}[c.task]
-
-
 def to_dict(model: MLP, features: list[str] | None = None) -> dict:
     """Everything needed to rebuild the network's predictions, as plain JSON types."""
     c = model.config
@@ -48,9 +41,9 @@ def to_dict(model: MLP, features: list[str] | None = None) -> dict:
         "sizes": list(c.sizes),
         "hidden_activations": list(c.activations),
         "activation_parameter": float(model._alpha),  # leaky ReLU's slope / ELU's alpha, as trained
-        "output_activation": output_activation(model),
+        "output_activation": c.output_function,
         "task": c.task,
-        "loss": c.loss if c.task == "custom" else {"binary": "bce", "multiclass": "cce"}.get(c.task, c.regression_loss),
+        "loss": c.loss_name,
         "weights": [w.tolist() for w in ws],   # layer l: (fan_in, fan_out), input rows
         "biases": [b.tolist() for b in bs],
         "steps_trained": int(model.steps),

@@ -19,8 +19,8 @@ hinge          sum_k max(0, 1 - y_k yhat_k), y in {-1, +1}        scores; 0/1 ta
 
 Conventions that differ from the frameworks: ``mse`` has no 1/2 factor (some textbooks and the
 classic backpropagation walk-through use E = 1/2 sum (y - yhat)^2, whose gradient is twice
-smaller: that is ``mse_half``), and a sample's loss is **summed** over its outputs, where PyTorch's ``MSELoss`` and
-Keras' ``MeanSquaredError`` average over outputs too (the same for one output; k times ours with k
+smaller: that is ``mse_half``), and a sample's loss is **summed** over its outputs, where
+PyTorch's ``MSELoss`` and Keras' ``MeanSquaredError`` average over outputs too (the same for one output; k times ours with k
 outputs, so gradients and good learning rates differ by that factor). Cross-entropy is the same in
 all three.
 """
@@ -33,8 +33,8 @@ from engine import checks
 from engine.kernels import losses as k
 
 LOSS_CODES: dict[str, int] = {
-    "mse": k.MSE, "mse_half": k.MSE_HALF, "mae": k.MAE, "bce": k.BCE, "bce_logits": k.BCE_LOGITS, "cce": k.CCE,
-    "cce_logits": k.CCE_LOGITS, "hinge": k.HINGE,
+    "mse": k.MSE, "mse_half": k.MSE_HALF, "mae": k.MAE, "bce": k.BCE, "bce_logits": k.BCE_LOGITS,
+    "cce": k.CCE, "cce_logits": k.CCE_LOGITS, "hinge": k.HINGE,
 }
 LOSSES = tuple(LOSS_CODES)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from engine import checks
-from engine.activations import DEFAULT_ALPHA, ELEMENTWISE, activation_code
+from engine.activations import DEFAULT_ALPHA, ELEMENTWISE, activate_and_derivative, activation_code
 from engine.initializers import INITIALIZERS, initialize
 from engine.kernels import mlp as k
 from engine.losses import LOSS_CODES
@@ -135,6 +135,20 @@ class MLPConfig:
         if self.task == "custom":
             return k.GENERAL + OUTPUT_ACTIVATIONS.index(self.output_activation)
         return {"regression": k.REGRESSION, "binary": k.BINARY, "multiclass": k.MULTICLASS}[self.task]
+
+    @property
+    def output_function(self) -> str:
+        """What the output layer applies to its net inputs (one of OUTPUT_ACTIVATIONS), any task."""
+        if self.task == "custom":
+            return self.output_activation
+        return {"regression": "linear", "binary": "sigmoid", "multiclass": "softmax"}[self.task]
+
+    @property
+    def loss_name(self) -> str:
+        """The loss trained on (a name of engine.losses), any task."""
+        if self.task == "custom":
+            return self.loss
+        return {"binary": "bce", "multiclass": "cce"}.get(self.task, self.regression_loss)
 
     @property
     def loss_code(self) -> int:
@@ -396,10 +410,15 @@ class MLP:
         return [units[:, self._u_off[l]:self._u_off[l + 1]] for l in range(len(self._sizes))]
 
     def weights(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        return self._layers(self.theta)
+
+    def _layers(self, vec: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """A parameter-layout vector (theta, a gradient) as copies of per-layer (fan_in, fan_out)
+        matrices and (fan_out,) vectors."""
         ws, bs = [], []
         for l in range(len(self._sizes) - 1):
-            ws.append(self.theta[self._w_off[l]:self._b_off[l]].reshape(self._sizes[l], self._sizes[l + 1]).copy())
-            bs.append(self.theta[self._b_off[l]:self._b_off[l] + self._sizes[l + 1]].copy())
+            ws.append(vec[self._w_off[l]:self._b_off[l]].reshape(self._sizes[l], self._sizes[l + 1]).copy())
+            bs.append(vec[self._b_off[l]:self._b_off[l] + self._sizes[l + 1]].copy())
         return ws, bs
 
     def set_weights(self, weights, biases) -> None:
@@ -460,31 +479,20 @@ class MLP:
         block = lambda buf, l: buf[self._u_off[l]:self._u_off[l + 1], :n].T.copy()  # noqa: E731
         outs = [xs.copy()] + [block(act, l) for l in range(1, L + 1)]
         nets = [outs[l - 1] @ ws[l - 1] + bs[l - 1] for l in range(1, L + 1)]
-        predictions = self.predict(xs)
-        out_layer = predictions.reshape(n, -1)
-        outs[L] = out_layer                      # the output rows of the buffer hold logits
         slopes = [block(slope, l) for l in range(1, L)]
         deltas = [block(delta, l) * n for l in range(1, L + 1)]  # the kernel's are divided by n
-        # the output layer's dE/d(out) and f'(z), from the losses kernel the training kernel calls
+        # the output layer (its buffer rows hold logits): outputs and dE/d(out) from the losses
+        # kernel the training kernel calls, f'(z) from the activations kernel
         z = np.ascontiguousarray(nets[-1])
-        a, g, d = np.empty_like(z), np.empty_like(z), np.empty_like(z)
-        if c.task == "custom":
-            out_act, code = OUTPUT_ACTIVATIONS.index(c.output_activation), c.loss_code
-        else:
-            out_act = {"regression": k.OUT_LINEAR, "binary": k.OUT_SIGMOID, "multiclass": k.OUT_SOFTMAX}[c.task]
-            code = {"regression": LOSS_CODES[c.regression_loss], "binary": LOSS_CODES["bce"],
-                    "multiclass": LOSS_CODES["cce"]}[c.task]
-        k.general_loss(z, np.ascontiguousarray(targets), out_act, code, a, g, d)
-        last_slope = None if out_act == k.OUT_SOFTMAX else (
-            np.ones_like(a) if out_act == k.OUT_LINEAR else a * (1 - a) if out_act == k.OUT_SIGMOID else 1 - a * a)
+        outs[L], g, d = np.empty_like(z), np.empty_like(z), np.empty_like(z)
+        k.general_loss(z, np.ascontiguousarray(targets), OUTPUT_ACTIVATIONS.index(c.output_function),
+                       LOSS_CODES[c.loss_name], outs[L], g, d)
+        last_slope = None if c.output_function == "softmax" else activate_and_derivative(c.output_function, z)[1]
         moved = self.theta.copy()
         optimizer = copy.deepcopy(self.optimizer)
         optimizer.update(moved, grad)
-        unpack = lambda vec: ([vec[self._w_off[l]:self._b_off[l]].reshape(self._sizes[l], self._sizes[l + 1]).copy()  # noqa: E731
-                               for l in range(L)],
-                              [vec[self._b_off[l]:self._b_off[l] + self._sizes[l + 1]].copy() for l in range(L)])
-        grad_w, grad_b = unpack(grad)
-        new_w, new_b = unpack(moved)
+        grad_w, grad_b = self._layers(grad)
+        new_w, new_b = self._layers(moved)
         return {"loss": float(value), "inputs": xs.copy(), "targets": targets.copy(), "net": nets,
                 "out": outs[1:], "dout_dnet": slopes + [last_slope], "dE_dout": g * n, "delta": deltas,
                 "grad_weights": grad_w, "grad_biases": grad_b, "new_weights": new_w, "new_biases": new_b}

@@ -304,7 +304,7 @@ def output_activation(z, out_act, a):
             for j in range(m):
                 v = z[r, j]
                 if out_act == OUT_SIGMOID:
-                    a[r, j] = 1.0 / (1.0 + np.exp(-v)) if v >= 0.0 else np.exp(v) / (1.0 + np.exp(v))
+                    a[r, j] = sigmoid_v(v)
                 elif out_act == OUT_TANH:
                     a[r, j] = np.tanh(v)
                 else:
@@ -611,7 +611,7 @@ def forward_all(xt, theta, sizes, w_off, b_off, u_off, act_codes, alpha, out_kin
         nb = min(block, n - start)
         _forward_block(xt, rows, start, nb, act, slope, theta, sizes, w_off, b_off, u_off,
                        act_codes, alpha, no_dropout, False, dummy_state)
-        if out_kind == BINARY:
+        if out_kind == BINARY or out_kind == GENERAL + OUT_SIGMOID:
             for j in range(n_out):
                 zj = act[out0 + j]
                 for r in range(nb):
@@ -621,11 +621,6 @@ def forward_all(xt, theta, sizes, w_off, b_off, u_off, act_codes, alpha, out_kin
             for j in range(n_out):
                 for r in range(nb):
                     act[out0 + j, r] /= slope[out0 + 1, r]
-        elif out_kind == GENERAL + OUT_SIGMOID:
-            for j in range(n_out):
-                zj = act[out0 + j]
-                for r in range(nb):
-                    zj[r] = sigmoid_v(zj[r])
         elif out_kind == GENERAL + OUT_TANH:
             for j in range(n_out):
                 for r in range(nb):
