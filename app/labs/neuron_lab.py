@@ -11,6 +11,7 @@ from app import render
 from app.charts import activations as act_charts
 from app.charts.theme import NEGATIVE, SERIES
 from app.state import live, screen, url
+from app.state.presets import Preset
 from app.state.echo import quote
 from engine import activations as act
 from engine.datasets import GATES
@@ -387,21 +388,20 @@ def _walkthrough_model(x, t, w, b) -> MLP:
     return ss["bp_model"]
 
 
-BP_DEFAULTS = {"bp_x": "0.05, 0.10", "bp_t": "0.01, 0.99", "bp_w": "0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55",
-               "bp_b": "0.35, 0.60", "bp_lr": 0.5, "bp_hidden": "sigmoid", "bp_out": "sigmoid",
-               "bp_loss": "mse_half", "bp_freeze": True}
+BP_DEFAULTS = {key: field.default for key, field in STATE.fields.items() if key.startswith("bp_")}
 BP_PRESETS = {
-    "The classic example": ({}, "The published numbers: E = 0.298371109 and, after one update, w5 = 0.35891648 and "
-                                "w1 = 0.149780716."),
-    "Saturated units": ({"bp_x": "1, 1", "bp_w": "6, 6, 6, 6, 6, 6, 6, 6", "bp_b": "4, 4"},
+    "classic": Preset("The classic example", "The published numbers: E = 0.298371109 and, after one update, "
+                                             "w5 = 0.35891648 and w1 = 0.149780716.", {}),
+    "saturated": Preset("Saturated units",
                         "Every net input is 16: each sigmoid sits on its flat top, so ∂out/∂net is about 1e-7. "
                         "The error is large, yet every δ and every ∂E/∂w nearly vanishes and the update barely "
-                        "moves the weights: a vanishing gradient in one step."),
+                        "moves the weights: a vanishing gradient in one step.",
+                        {"bp_x": "1, 1", "bp_w": "6, 6, 6, 6, 6, 6, 6, 6", "bp_b": "4, 4"}),
 }
 
 
 def _bp_preset(name: str) -> None:
-    st.session_state.update({**BP_DEFAULTS, **BP_PRESETS[name][0]})
+    st.session_state.update({**BP_DEFAULTS, **BP_PRESETS[name].settings})
     st.session_state["bp_note"] = name
     st.session_state.pop("bp_model_key", None)
 
@@ -426,11 +426,11 @@ def backprop_section() -> None:
         "**δ = ∂E/∂out · ∂out/∂net**, then **∂E/∂w = δ · (the output feeding w)** and "
         "**w ← w − η ∂E/∂w**. Every number below is the engine's own, from the kernels that train.")
     p = st.columns(len(BP_PRESETS) + 1, vertical_alignment="center")
-    for k, name in enumerate(BP_PRESETS):
-        p[k].button(name, key=f"bp_preset_{k}", on_click=_bp_preset, args=(name,), width="stretch",
+    for k, (name, preset) in enumerate(BP_PRESETS.items()):
+        p[k].button(preset.title, key=f"bp_preset_{k}", on_click=_bp_preset, args=(name,), width="stretch",
                     help="Set every number and option of this example.")
-    if note := st.session_state.get("bp_note"):
-        st.info(BP_PRESETS[note][1], icon=":material/school:")
+    if note := BP_PRESETS.get(st.session_state.get("bp_note")):
+        st.info(note.note, icon=":material/school:")
     c = st.columns([1, 1, 2, 1])
     raw_x = c[0].text_input("Inputs i1, i2", key="bp_x", max_chars=60)
     raw_t = c[1].text_input("Targets", key="bp_t", max_chars=60)

@@ -359,12 +359,12 @@ def build_model(data: Dataset, feats: list[str]) -> MLP | None:
             train, val = train_test_split(train, VALIDATION_SHARE, seed=st.session_state["pg_dseed"] + 1)
     config = training_config(data, len(feats))
     drawing = st.session_state["pg_data"] == "draw"
-    key = (st.session_state.get("pg_upload_digest") if st.session_state["pg_data"] == "upload" else None,
-           st.session_state["pg_pts"] if drawing else None,
-           st.session_state["pg_data"], st.session_state["pg_points"], st.session_state["pg_noise"],
-           st.session_state["pg_dseed"], st.session_state["pg_classes"], st.session_state["pg_test"],
-           tuple(feats), config.hidden, config.activations, config.init, config.seed, config.task,
-           bool(config.early_stopping_patience))
+    setup = (st.session_state.get("pg_upload_digest") if st.session_state["pg_data"] == "upload" else None,
+             st.session_state["pg_data"], st.session_state["pg_points"], st.session_state["pg_noise"],
+             st.session_state["pg_dseed"], st.session_state["pg_classes"], st.session_state["pg_test"],
+             tuple(feats), config.hidden, config.activations, config.init, config.seed, config.task,
+             bool(config.early_stopping_patience))
+    key = (setup, st.session_state["pg_pts"] if drawing else None)  # a drawing: its points apart
     model: MLP | None = st.session_state.get("pg_model")
     if model is not None and st.session_state.get("pg_model_key") == key:
         if model.config != config:
@@ -375,7 +375,7 @@ def build_model(data: Dataset, feats: list[str]) -> MLP | None:
     model = MLP(config, f(train), train.y, f(test), test.y,
                 *((f(val), val.y) if val is not None else (None, None)))
     key_before = st.session_state.get("pg_model_key")
-    if drawing and previous is not None and key_before is not None and key_before[2:] == key[2:]:
+    if drawing and previous is not None and key_before is not None and key_before[0] == setup:
         model.set_weights(*previous.weights())  # a point added or erased: the same network trains on
     st.session_state["pg_xy"] = (train.x, test.x)  # raw points for drawing (features may differ)
     st.session_state["pg_model"] = model

@@ -60,17 +60,22 @@ def _editor_component():
     return st.components.v2.component("netplay_edit", js=EDITOR_JS)
 
 
+def _trigger(key: str, name: str) -> object:
+    """The trigger value ``name`` a component mounted with ``key`` sent for this run (None if none)."""
+    state = st.session_state.get(key)
+    value = getattr(state, name, None) if state is not None else None
+    if value is None and isinstance(state, dict):
+        value = state.get(name)
+    return value
+
+
 def edits(view: str, on_edit: Callable[[object], None]) -> None:
     """Let the picture ``view`` send edits: ``on_edit(edit)`` gets each one (untrusted: a dict as
     the browser sent it) in a widget callback, before the page's script runs."""
     key = f"np_edit_{view}"
 
     def received() -> None:
-        state = st.session_state.get(key)
-        edit = getattr(state, "edit", None) if state is not None else None
-        if edit is None and isinstance(state, dict):
-            edit = state.get("edit")
-        if edit is not None:
+        if (edit := _trigger(key, "edit")) is not None:
             on_edit(edit)
 
     _editor_component()(key=key, data={"view": view}, on_edit_change=received, height=0, width="content")
@@ -87,9 +92,7 @@ def picker(key: str, label: str, items: list[dict], chosen: str, on_pick: Callab
     ``on_pick(name)`` runs in a callback before the page's script, with the name as sent."""
 
     def picked() -> None:
-        state = st.session_state.get(key)
-        name = getattr(state, "pick", None) if state is not None else None
-        if isinstance(name, str):
+        if isinstance(name := _trigger(key, "pick"), str):
             on_pick(name)
 
     _picker_component()(key=key, data={"label": label, "items": items, "chosen": chosen},

@@ -12,9 +12,9 @@ import math
 
 import numpy as np
 
+from app.charts.playground import DOMAIN
 from engine.datasets import Dataset
 
-DOMAIN = 6.0
 STEPS = 120            # grid cells across [-DOMAIN, DOMAIN]: 0.1 apart
 MAX_POINTS = 150
 CLASSES = 4
@@ -25,6 +25,11 @@ START = [(-3.0, 2.0, 0), (-2.0, -3.0, 0), (-4.0, -1.0, 0), (3.0, 2.5, 1), (2.0, 
 
 def _cell(v: float) -> int:
     return int(round((min(max(v, -DOMAIN), DOMAIN) + DOMAIN) / (2 * DOMAIN) * STEPS))
+
+
+def _coord(cell: int) -> float:
+    """The grid's value at ``cell`` (the inverse of ``_cell``)."""
+    return cell * 2 * DOMAIN / STEPS - DOMAIN
 
 
 def encode(points: list[tuple[float, float, int]]) -> str:
@@ -51,7 +56,7 @@ def decode(text: str) -> list[tuple[float, float, int]]:
         cx, cy, label = word >> 9, (word >> 2) & 127, word & 3
         if cx > STEPS or cy > STEPS:
             raise ValueError("has a point outside the plane")
-        points.append((cx * 2 * DOMAIN / STEPS - DOMAIN, cy * 2 * DOMAIN / STEPS - DOMAIN, label))
+        points.append((_coord(cx), _coord(cy), label))
     if len({p[2] for p in points}) < 2:
         raise ValueError("needs points of at least two classes")
     return points
@@ -80,7 +85,7 @@ def clicked(points: list[tuple[float, float, int]], edit: object, mode: str) -> 
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and abs(v) <= DOMAIN
                for v in (x, y)):
         raise ValueError("that click was outside the plane")
-    x, y = _cell(x) * 2 * DOMAIN / STEPS - DOMAIN, _cell(y) * 2 * DOMAIN / STEPS - DOMAIN
+    x, y = _coord(_cell(x)), _coord(_cell(y))  # on the grid the link stores
     if mode == "erase":
         if not points:
             raise ValueError("there is no point to erase")
