@@ -4,7 +4,7 @@ The server sends each frame as a compact numeric snapshot (uint8 grids, float32 
 binary after a JSON header) to a small canvas renderer made with Streamlit's custom components
 v2 (inline JS, no iframe, no build step); the browser draws it. A server-rasterised frame cost 17-29 ms of CPU and
 ~150 KB; a snapshot costs a few ms and 5-15 KB. One .js per kind of picture, sharing
-``common.js`` (colours, decoding, the canvas kept across frames). Pillow (``app.charts``) still
+``colours.js`` and ``common.js`` (decoding, the canvas kept across frames). Pillow (``app.charts``) still
 draws the same state for PNG downloads.
 
 A play run writes the same view many times in one script run, and Streamlit refuses a key twice
@@ -83,7 +83,8 @@ def edits(view: str, on_edit: Callable[[object], None]) -> None:
 
 @st.cache_resource
 def _picker_component():
-    return st.components.v2.component("netplay_picker", js=(HERE / "picker.js").read_text())
+    return st.components.v2.component("netplay_picker",
+                                      js=(HERE / "colours.js").read_text() + (HERE / "picker.js").read_text())
 
 
 def picker(key: str, label: str, items: list[dict], chosen: str, on_pick: Callable[[str], None]) -> None:
@@ -100,10 +101,10 @@ def picker(key: str, label: str, items: list[dict], chosen: str, on_pick: Callab
 
 
 def library_source() -> str:
-    """Every renderer in one module: common.js, then each kind's drawing function registered as
-    ``window.__netplay[kind]``."""
-    parts = ["const __netplay = (window.__netplay = window.__netplay || {});", (HERE / "common.js").read_text(),
-             (HERE / "gif.js").read_text()]
+    """Every renderer in one module: colours.js, common.js and gif.js, then each kind's drawing
+    function registered as ``window.__netplay[kind]``."""
+    parts = ["const __netplay = (window.__netplay = window.__netplay || {});",
+             *((HERE / name).read_text() for name in ("colours.js", "common.js", "gif.js"))]
     for kind in KINDS:
         body = (HERE / f"{kind}.js").read_text()
         parts.append(body.replace("export default function (component)", f"__netplay.{kind} = function (component)"))

@@ -1,9 +1,4 @@
-// Shared by every live picture (prepended to each kind's script). Colours follow app/charts/theme.py:
-// orange negative / class 0, blue positive / class 1, light grey zero.
-const NEG = [245, 147, 34], POS = [8, 119, 189], MID = [232, 234, 235];
-const CLASSES = [NEG, POS, [44, 160, 44], [214, 39, 40], [148, 103, 189], [140, 86, 75],
-                 [227, 119, 194], [23, 190, 207], [188, 189, 34], [127, 127, 127]];
-const INK = "#282828", FAINT = "#5a5a5a", FONT = "system-ui, -apple-system, 'Segoe UI', sans-serif";
+// Shared by every live picture (prepended to each kind's script, after colours.js).
 
 function bytes(blob) {           // a frame's binary array (already a Uint8Array), or empty
   return blob instanceof Uint8Array ? blob : new Uint8Array(0);
@@ -11,11 +6,6 @@ function bytes(blob) {           // a frame's binary array (already a Uint8Array
 function floats(blob) {          // little-endian float32 (copied: the frame's bytes are unaligned)
   const u = bytes(blob);
   return new Float32Array(u.slice().buffer, 0, u.length >> 2);
-}
-function signed(u) { return u / 127.5 - 1; }   // uint8 0..255 -> [-1, 1]
-function diverging(v) {          // [-1, 1] -> [r, g, b]
-  const t = Math.max(-1, Math.min(1, v)), end = t < 0 ? NEG : POS, a = Math.abs(t);
-  return [MID[0] + (end[0] - MID[0]) * a, MID[1] + (end[1] - MID[1]) * a, MID[2] + (end[2] - MID[2]) * a];
 }
 // A class's marker: the shape as well as the colour tells classes apart (for colour-blind eyes and
 // grey print): class 0 a circle, 1 a square, 2 a triangle, 3 a diamond, then round again (as
@@ -28,7 +18,6 @@ function markerPath(ctx, cls, x, y, r) {
   else if (shape === 2) { ctx.moveTo(x, y - r * 1.15); ctx.lineTo(x + r * 1.1, y + r * 0.85); ctx.lineTo(x - r * 1.1, y + r * 0.85); ctx.closePath(); }
   else { ctx.moveTo(x, y - r * 1.2); ctx.lineTo(x + r * 1.2, y); ctx.lineTo(x, y + r * 1.2); ctx.lineTo(x - r * 1.2, y); ctx.closePath(); }
 }
-function rgb(c) { return `rgb(${c[0] | 0},${c[1] | 0},${c[2] | 0})`; }
 
 // Each mount draws its own canvas, synchronously when the mount point is laid out (else on the
 // next animation frame), so a live frame (a fresh mount: Streamlit gives each frame's element an

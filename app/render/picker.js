@@ -1,6 +1,7 @@
 // A row of thumbnails to pick one from (the playground's datasets): each a real button with a
 // small drawing of its points and its name, the chosen one outlined and marked pressed. A click
-// sends the choice to the page (setTriggerValue), which sets the matching select box.
+// sends the choice to the page (setTriggerValue), which sets the matching select box. Prepended
+// with colours.js, the pictures' palette.
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   let grid = parentElement.querySelector(".np-picker");
@@ -13,13 +14,7 @@ export default function (component) {
   }
   grid.setAttribute("aria-label", data.label);
   grid.innerHTML = "";
-  const NEG = [245, 147, 34], POS = [8, 119, 189], MID = [232, 234, 235];
-  const CLASSES = [NEG, POS, [44, 160, 44], [214, 39, 40], [148, 103, 189], [140, 86, 75], [227, 119, 194], [23, 190, 207]];
-  const colour = (item, v) => {
-    if (!item.regression) return CLASSES[v % CLASSES.length];
-    const t = Math.max(-1, Math.min(1, v / 127.5 - 1)), end = t < 0 ? NEG : POS, a = Math.abs(t);
-    return MID.map((m, i) => m + (end[i] - m) * a);
-  };
+  const colour = (item, v) => (item.regression ? diverging(signed(v)) : CLASSES[v % CLASSES.length]);
   for (const item of data.items) {
     const chosen = item.name === data.chosen;
     const b = document.createElement("button");
@@ -39,14 +34,14 @@ export default function (component) {
     if (item.points) {
       for (let i = 0; i + 1 < item.points.length; i += 2) {
         const col = colour(item, item.values[i / 2]);
-        ctx.fillStyle = `rgb(${col[0] | 0},${col[1] | 0},${col[2] | 0})`;
+        ctx.fillStyle = rgb(col);
         ctx.beginPath();
         ctx.arc(2 + item.points[i] / 255 * (side - 4), side - 2 - item.points[i + 1] / 255 * (side - 4), 1.8, 0, 2 * Math.PI);
         ctx.fill();
       }
     } else if (item.name === "draw") {   // your own points: a pencil over a few dots
-      ctx.fillStyle = "#f59322"; [[10, 30], [16, 36], [30, 12]].forEach(([x, y]) => { ctx.beginPath(); ctx.arc(x, y, 2.6, 0, 2 * Math.PI); ctx.fill(); });
-      ctx.fillStyle = "#0877bd"; [[34, 30], [26, 34]].forEach(([x, y]) => { ctx.beginPath(); ctx.arc(x, y, 2.6, 0, 2 * Math.PI); ctx.fill(); });
+      ctx.fillStyle = rgb(NEG); [[10, 30], [16, 36], [30, 12]].forEach(([x, y]) => { ctx.beginPath(); ctx.arc(x, y, 2.6, 0, 2 * Math.PI); ctx.fill(); });
+      ctx.fillStyle = rgb(POS); [[34, 30], [26, 34]].forEach(([x, y]) => { ctx.beginPath(); ctx.arc(x, y, 2.6, 0, 2 * Math.PI); ctx.fill(); });
       ctx.strokeStyle = "#5a5a5a"; ctx.lineWidth = 3; ctx.beginPath(); ctx.moveTo(12, 14); ctx.lineTo(26, 28); ctx.stroke();
       ctx.lineWidth = 1.5; ctx.beginPath(); ctx.moveTo(26, 28); ctx.lineTo(30, 31); ctx.lineTo(28, 26); ctx.stroke();
     } else {   // your own file: an arrow into a tray
