@@ -479,50 +479,52 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
     status = {"diverged": "Diverged: the loss became infinite or NaN. Lower the learning rate and reset.",
               "stopped_early": "Stopped early: the validation loss stopped improving; the best weights "
                                "were restored."}.get(snap.status)
-    if status:
+    fed = render.fed()  # a play frame after the first: only the pictures' and metrics' new data
+    if status and not fed:
         (st.error if snap.status == "diverged" else st.success)(status)
-    m = st.columns(6)
-    m[0].metric("Epoch", f"{snap.epoch:.1f}")
-    m[1].metric("Step", snap.step)
     h = snap.history
     train_loss = h.train_loss[-1] if h.train_loss else model.loss(model.x_train, model.y_train)
     test_loss = h.test_loss[-1] if h.test_loss else model.loss(model.x_test, model.y_test)
     loss_help = ("Mean over the points of the per-point loss: cross-entropy for classes, squared error "
                  "(no ½ factor) or absolute error for regression.")
-    m[2].metric("Training loss", echo.number(train_loss), help=loss_help)
-    m[3].metric("Test loss", echo.number(test_loss), help=loss_help)
     pred_test = model.predict(model.x_test)
-    pred_train = model.predict(model.x_train)
+    dead_help = "ReLU neurons that output 0 for every training point: they get no gradient."
     if cfg.task == "binary":
-        m[4].metric("Test accuracy", f"{metrics.accuracy(y_test, pred_test > 0.5):.1%}")
-        m[5].metric("Dead ReLUs", f"{n_dead} of {n_relu}" if n_relu else "–",
-                    help="ReLU neurons that output 0 for every training point: they get no gradient.")
+        score = ("Test accuracy", f"{metrics.accuracy(y_test, pred_test > 0.5):.1%}", "")
     elif cfg.task == "multiclass":
-        m[4].metric("Test accuracy", f"{metrics.accuracy(y_test, pred_test.argmax(axis=1)):.1%}")
-        m[5].metric("Dead ReLUs", f"{n_dead} of {n_relu}" if n_relu else "–")
+        score = ("Test accuracy", f"{metrics.accuracy(y_test, pred_test.argmax(axis=1)):.1%}", "")
     else:
-        m[4].metric("Test MAE", echo.number(metrics.mean_absolute_error(y_test, pred_test)))
-        m[5].metric("Dead ReLUs", f"{n_dead} of {n_relu}" if n_relu else "–")
+        score = ("Test MAE", echo.number(metrics.mean_absolute_error(y_test, pred_test)), "")
+    numbers = [("Epoch", f"{snap.epoch:.1f}", ""), ("Step", str(snap.step), ""),
+               ("Training loss", echo.number(train_loss), loss_help), ("Test loss", echo.number(test_loss), loss_help),
+               score, ("Dead ReLUs", f"{n_dead} of {n_relu}" if n_relu else "–", dead_help)]
+    if live_now:  # playing: one row updated in place, whose numbers ride in the frame's one message
+        render.stats("pg_stats", numbers, live=True, alt="Training metrics")
+    else:
+        for col, (label, value, help_) in zip(st.columns(6), numbers):
+            col.metric(label, value, help=help_ or None)
 
-    net_col, out_col = st.columns([3, 2])
+    net_col, out_col = (None, None) if fed else st.columns([3, 2])
     layer_sizes = list(cfg.sizes)
     labels = ["input"] + [f"{n} {a}" for n, a in zip(cfg.hidden, cfg.activations)] + ["output"]
     ws, bs = model.weights()
     thumbs = unit_thumbnails(blocks, cfg.activations, cfg.task)
-    with net_col:
+    with render.within(net_col):
         render.show("network", "pg_net", network_snapshot(layer_sizes, labels, list(feats), ws, bs, thumbs, dead),
                     height=PICTURE_PX, live=live_now,
                     alt=f"The network {' - '.join(map(str, layer_sizes))}: each neuron as a small map of its "
                         "output over the plane, links coloured by the sign of their weight.")
-        st.caption("Each neuron drawn as what it computes over the plane (blue +, orange −); links coloured "
-                   "by weight sign (dashed: negative), thickness by size. Red outline: dead. Hover for "
-                   "values; click a link or a neuron to set its weight or bias.")
-    with out_col:
+        if not fed:
+            st.caption("Each neuron drawn as what it computes over the plane (blue +, orange −); links coloured "
+                       "by weight sign (dashed: negative), thickness by size. Red outline: dead. Hover for "
+                       "values; click a link or a neuron to set its weight or bias.")
+    with render.within(out_col):
         plane = output_snapshot(preds, sets, cfg.task, st.session_state["pg_discrete"])
         plane["drawable"] = st.session_state["pg_data"] == "draw"  # a click adds (or erases) a point
         render.show("heatmap", "pg_out", plane, kept={"sets": plane.pop("kept")}, height=PICTURE_PX, live=live_now,
                     alt="The model's output over the input plane with the data points on top.")
-        st.caption("Model output over the plane; white-ringed points train, black-ringed test.")
+        if not fed:
+            st.caption("Model output over the plane; white-ringed points train, black-ringed test.")
     if not live_now:  # slide-ready pictures of this state, drawn by Pillow only when asked for
         discrete = st.session_state["pg_discrete"]
 
@@ -549,20 +551,20 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
                              key="pg_dl_py", help="A file that needs only NumPy: predict(x1, x2) gives this "
                                                   "network's output, the same numbers as here.")
 
-    curves, grads = st.columns(2)
+    curves, grads = (None, None) if fed else st.columns(2)
     layer_names = [f"W{l + 1}" for l in range(len(ws))]
     if h.step and live_now:
         series = [("training loss", h.train_loss, charts.POSITIVE), ("test loss", h.test_loss, charts.NEGATIVE)]
         if cfg.early_stopping_patience:
             series.append(("validation loss", h.val_loss, charts.SERIES[2]))
         x, *ys = render.thin(h.step, *(v for _, v, _ in series), most=150)
-        with curves:
+        with render.within(curves):
             render.show("lines", "pg_loss_live", {
                 "x": render.f32(x), "x_label": "step (mini-batch updates)",
                 "series": [{"label": label, "colour": colour, "y": render.f32(y), "dash": label.startswith("val")}
                            for (label, _, colour), y in zip(series, ys)]},
                 height=CURVE_PX, live=True, alt="Training and test loss over the steps so far.")
-        with grads:
+        with render.within(grads):
             render.show("bars", "pg_grads_live", {
                 "labels": layer_names, "values": [float(v) for v in snap.layer_grad_norms],
                 "title": "|dLoss/dW| per layer"},
@@ -575,11 +577,14 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
     else:
         curves.info("Press Play or Step to start training: the loss curves appear here.")
 
+    if fed:
+        return
     if live_now:  # the metrics table is drawn when paused: a grid widget per frame halves the rate
         table = {"binary": "accuracy, precision, recall and AUC per set", "multiclass": "test accuracy per class",
                  "regression": "the MAE per set"}[cfg.task]
         st.caption(f"Pause to see {table}.")
         return
+    pred_train = model.predict(model.x_train)
     if cfg.task == "binary":
         prec, rec = metrics.precision_recall(y_test, pred_test > 0.5)
         st.dataframe(pd.DataFrame({
@@ -636,6 +641,6 @@ if model is not None:
         m: MLP = st.session_state["pg_model"]
         live.play("pg", "pg_playing", lambda: advance(m),
                   lambda: draw(m, dataset, list(features), live_now=bool(st.session_state.get("pg_playing"))),
-                  interval_s=0.05)
+                  interval_s=0.05, fed=True)
 
 STATE.publish()

@@ -21,7 +21,11 @@ import functools
 import hashlib
 import itertools
 import json
+import os
+import secrets
+import threading
 from collections.abc import Callable
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +34,7 @@ import streamlit as st
 from app.state import screen
 
 HERE = Path(__file__).parent
-KINDS = ("lines", "heatmap", "network", "bars", "tiles", "matrix", "somgrid", "net", "perceptron", "race")
+KINDS = ("lines", "heatmap", "network", "bars", "tiles", "matrix", "somgrid", "net", "perceptron", "race", "stats")
 _frames = itertools.count()  # per-process: a live frame's key is unique within any run
 
 
@@ -115,21 +119,48 @@ def library_source() -> str:
 
 # What a picture's stub calls: unpack the frame (4 bytes of JSON length, the JSON, then the
 # binary arrays it points at as {"$b": [at, n]}), merge the parts kept from earlier frames, draw.
+# A play run's frames after the first come in one "feed" element for all the pictures (see
+# ``feed``): each is routed to the picture mounted under its view name. A picture keeps the newest
+# data its view got from this server process (``src``), whichever element brought it.
 MOUNT = """
-__netplay.mount = function (component) {
+const np = __netplay;
+np.hosts = np.hosts || {}; np.latest = np.latest || {}; np.kept = np.kept || {};
+np.receive = function (data) {  // merge kept parts; the newest frame of the view from this process
+  const last = np.latest[data.view];
+  if (last && last.src === data.src && last.frame > data.frame) return last;  // came late
+  const kept = (np.kept[data.view] = np.kept[data.view] || {});
+  if (data.kept) Object.assign(kept, data.kept);
+  return (np.latest[data.view] = { ...kept, ...data });
+};
+np.draw = function (at, data) {
+  if (at.host.__npCleanup) at.host.__npCleanup();
+  at.host.__npCleanup = null;
+  try {
+    at.host.__npCleanup = np[data.kind]({ ...at.component, parentElement: at.host, data }) || null;
+  } catch (err) {  // a frame that cannot be drawn leaves the last picture, never an error box
+    console.error("netplay", data.view, err);
+  }
+};
+np.mount = function (component) {
   const raw = component.data instanceof Uint8Array ? component.data : new Uint8Array(component.data);
   const n = raw[0] | (raw[1] << 8) | (raw[2] << 16) | (raw[3] << 24), body = raw.subarray(4 + n);
   const data = JSON.parse(new TextDecoder().decode(raw.subarray(4, 4 + n)),
                           (k, v) => (v && v.$b ? body.subarray(v.$b[0], v.$b[0] + v.$b[1]) : v));
-  const host = component.parentElement, kept = (host.__npKept = host.__npKept || {});
-  if (data.kept) Object.assign(kept, data.kept);   // parts that change rarely come only now and then
-  const frame = { ...component, data: { ...kept, ...data } };
-  try {
-    return __netplay[frame.data.kind](frame);
-  } catch (err) {  // a frame that cannot be drawn leaves the last picture, never an error box
-    console.error("netplay", frame.data.view, err);
+  if (data.kind === "feed") {
+    for (const one of data.frames) {
+      const full = np.receive(one), at = np.hosts[one.view];
+      if (at && full.frame === one.frame) np.draw(at, full);
+    }
     return null;
   }
+  const at = { host: component.parentElement, component };
+  np.hosts[data.view] = at;
+  np.draw(at, np.receive(data));
+  return () => {
+    if (np.hosts[data.view] === at) delete np.hosts[data.view];
+    if (at.host.__npCleanup) at.host.__npCleanup();
+    at.host.__npCleanup = null;
+  };
 };
 """
 
@@ -145,7 +176,8 @@ STUB = ("export default function(c){let x=null,w=0;const g=()=>{const f=window._
 def _components() -> tuple:
     """The library and the picture stub, registered once per server process."""
     return (st.components.v2.component("netplay_library", js=library_source()),
-            st.components.v2.component("netplay_picture", js=STUB))
+            st.components.v2.component("netplay_picture", js=STUB),
+            st.components.v2.component("netplay_metrics", js=STUB, isolate_styles=False))
 
 
 def library() -> None:
@@ -207,16 +239,16 @@ def unpack(raw: bytes) -> dict:
 
 def thin(x: np.ndarray, *ys: np.ndarray, most: int = 300) -> tuple[np.ndarray, ...]:
     """At most ``most`` evenly spaced points of a long history (the last one always kept)."""
-    x = np.asarray(x)
     if len(x) <= most:
-        return (x, *map(np.asarray, ys))
-    idx = _thin_index(len(x), most)
-    return (x[idx], *(np.asarray(y)[idx] for y in ys))
+        return (np.asarray(x), *map(np.asarray, ys))
+    idx = _thin_index(len(x), most)  # picked from each sequence as it is (a history is a long list
+    return tuple(np.asarray(v)[idx] if isinstance(v, np.ndarray) else np.array([v[i] for i in idx])
+                 for v in (x, *ys))  # that grows every frame: never converted whole)
 
 
 @functools.lru_cache(maxsize=256)
-def _thin_index(n: int, most: int) -> np.ndarray:
-    return np.unique(np.linspace(0, n - 1, most).round().astype(int))
+def _thin_index(n: int, most: int) -> list[int]:
+    return np.unique(np.linspace(0, n - 1, most).round().astype(int)).tolist()
 
 
 def _release(key: str) -> bool:
@@ -268,12 +300,110 @@ def show(kind: str, view: str, data: dict, *, height: int, alt: str, live: bool,
     ``kept``: fields that rarely change, sent only when the browser may not have them."""
     frame = next(_frames)
     height = screen.picture_height(height)
-    payload = {**data, "kind": kind, "view": view, "height": int(height), "alt": alt, "frame": frame}
+    payload = {**data, "kind": kind, "view": view, "height": int(height), "alt": alt, "frame": frame, "src": SOURCE}
     part = _kept_part(view, kept or {}, live)
     if part is not None:
         payload["kept"] = part
+    if live and fed():
+        _feeding.frames.append(payload)  # this frame's one message takes it (``feed``)
+        return
     key = f"np_{view}"
     if live and not _release(key):
         key = f"np_{view}@{frame}"
     fits = kind in FITTED  # these size themselves to their column (at most ``height``)
     _components()[1](key=key, data=pack(payload), height="content" if fits else int(height), width="stretch")
+
+
+def stats(view: str, items: list[tuple[str, str, str]], *, live: bool, alt: str = "metrics") -> None:
+    """A row of metrics (label, value, help), drawn like st.metric's and updated in place: a play
+    run's numbers travel in the frame's one message with the pictures."""
+    payload = {"kind": "stats", "view": view, "alt": alt, "frame": next(_frames), "src": SOURCE,
+               "items": [{"label": label, "value": value, "help": help_} for label, value, help_ in items]}
+    if live and fed():
+        _feeding.frames.append(payload)
+        return
+    key = f"np_{view}"
+    if live and not _release(key):
+        key = f"np_{view}@{payload['frame']}"
+    _components()[2](key=key, data=pack(payload), width="stretch")
+
+
+def within(column):
+    """``with render.within(col):`` is ``with col:``, or nothing where col is None (a fed frame
+    makes no columns: its pictures go to the feed)."""
+    return nullcontext() if column is None else column
+
+
+SOURCE = f"{os.getpid()}-{secrets.token_hex(4)}"  # this server process: frame numbers count per process
+_feeding = threading.local()  # the play frame being gathered into one message (``feed``), per script thread
+
+
+def fed() -> bool:
+    """Whether this is a fed frame: a play run's frame after its first, for a page that draws
+    only its pictures' new data (``show``, ``stats``) and writes no other element."""
+    return getattr(_feeding, "frames", None) is not None
+
+
+@contextmanager
+def feed(name: str, slot):
+    """A fed play frame: its live pictures' data travel in one message, written into ``slot``.
+
+    Each element written is a message of its own through Streamlit's per-message path (the
+    element's API call, protobuf, the event loop's queue, a websocket frame), which cost as much
+    as computing the frame. So a play run's first frame writes the page's elements, every picture
+    mounted with its data, and ``slot``, an empty placeholder after them; in each later frame the
+    page writes nothing but a feed element into ``slot``: the new data of every picture (and of
+    the metrics row), which the browser routes to each picture by its view name."""
+    _feeding.frames = frames = []
+    try:
+        yield
+    finally:
+        _feeding.frames = None
+    if frames:
+        with slot:
+            _send_feed(f"np_feed_{name}", pack({"kind": "feed", "frames": frames}))
+
+
+def _send_feed(key: str, raw: bytes) -> None:
+    """Write the feed element keyed ``key`` with ``raw`` as its data.
+
+    The first write in a run goes through the component's API, and the message it sends is kept.
+    After that, the message is copied with the new data and handed to the run's queue directly.
+    The element, its place, its id and its widget registration are the same as the first write's.
+    Only the data differs. This skips Streamlit's per-element bookkeeping (element id,
+    widget registration, layout checks), about 0.6 ms of every fed frame."""
+    from app.state import live as live_loop  # here, not at the top: it imports this module
+
+    try:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+    except ImportError:
+        ctx = None
+    here = (getattr(live_loop._this_run, "number", None), key)
+    kept = getattr(_feeding, "template", None)
+    if ctx is not None and kept is not None and kept[0] == here:
+        msg = ForwardMsg()
+        msg.CopyFrom(kept[1])
+        msg.delta.new_element.bidi_component.bytes = raw
+        ctx.enqueue(msg)
+        return
+    sent: list = []
+    own = vars(ctx).get("enqueue") if ctx is not None else None  # the play loop's only-changes filter
+    if own is not None:
+        ctx.enqueue = lambda msg: (sent.append(msg), own(msg))
+    try:
+        if not _release(key):
+            key = f"{key}@{next(_frames)}"
+            here = None
+        _components()[1](key=key, data=raw, height=0, width="content")
+    finally:
+        if own is not None:
+            ctx.enqueue = own
+    if here is not None and len(sent) == 1 and sent[0].delta.new_element.WhichOneof("type") == "bidi_component":
+        template = ForwardMsg()
+        template.CopyFrom(sent[0])
+        template.ClearField("hash")  # the queue hashes each message's content
+        template.delta.new_element.bidi_component.ClearField("bytes")
+        _feeding.template = (here, template)

@@ -411,10 +411,12 @@ def transport(name: str, playing_key: str, on_step: Callable[[], None], on_reset
 
 
 def play(name: str, playing_key: str, advance: Callable[[], bool], draw: Callable[[], None],
-         interval_s: float) -> None:
+         interval_s: float, fed: bool = False) -> None:
     """Draw the view; while playing, loop ``advance`` (False = stop) and redraw every ``interval_s``.
 
     ``draw`` must not create widgets: it runs once per frame in the same script run.
+    ``fed``: after a play run's first frame, ``draw`` writes no element when ``render.fed()``
+    and only hands its pictures' data to ``render.show`` / ``render.stats`` (one message a frame).
     """
     # Two placeholders: paused views draw in the first, playing frames in the second. On Play the
     # first is written empty in this run, so the browser drops the paused view at once; redrawn
@@ -432,11 +434,12 @@ def play(name: str, playing_key: str, advance: Callable[[], bool], draw: Callabl
     started = time.perf_counter()
     cost = st.session_state.setdefault(FRAME_COST_KEY, [0, 0.0])  # frames, CPU seconds of this thread
     with _seat(playing_key, slot), _only_changes():
-        _loop(name, playing_key, advance, draw, interval_s, slot, lock, max_frames, started, cost)
+        _loop(name, playing_key, advance, draw, interval_s, slot, lock, max_frames, started, cost, fed)
 
 
-def _loop(name, playing_key, advance, draw, interval_s, slot, lock, max_frames, started, cost) -> None:
+def _loop(name, playing_key, advance, draw, interval_s, slot, lock, max_frames, started, cost, fed) -> None:
     frames = 0
+    feed_slot = None  # where a fed frame's one message goes (made by the run's first frame)
     while True:
         if not _wait_for_delivery(playing_key):
             st.session_state[playing_key] = False  # the browser is gone or stopped reading
@@ -457,8 +460,14 @@ def _loop(name, playing_key, advance, draw, interval_s, slot, lock, max_frames, 
                     # would stop it at its next element write anyway, as fast reruns request.)
                     st.stop()
                 keep_going = advance()
-            with lock, slot.container():
-                draw()
+            if fed and feed_slot is not None:
+                with lock, render.feed(name, feed_slot):
+                    draw()
+            else:
+                with lock, slot.container():
+                    draw()
+                    if fed:
+                        feed_slot = st.empty()
         finally:
             _TURNS.done()
         _caught_up()  # so that the next delivery check sees this frame in the queue

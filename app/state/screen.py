@@ -29,8 +29,14 @@ COMPACT_CSS = """
 [data-testid="stHeader"], [data-testid="stHeader"] * { background: transparent; pointer-events: none; }
 [data-testid="stHeader"] button { pointer-events: auto; }
 /* the invisible helpers (key shortcuts, the renderers' code, a picture's edit channel) take no row */
-[class*="st-key-np_keys_"], .st-key-np_library, [class*="st-key-np_edit_"] {
+[class*="st-key-np_keys_"], .st-key-np_library, [class*="st-key-np_edit_"], [class*="st-key-np_feed_"] {
   position: absolute; width: 0; height: 0; overflow: hidden; }
+/* a live metrics row (app/render/stats.js), as st.metric's columns look */
+.np-metrics { display: grid; grid-template-columns: repeat(var(--np-metric-count, 6), minmax(0, 1fr)); gap: 1rem; }
+.np-metric-label { font-size: 0.875rem; line-height: 1.6; min-height: 1.5rem; white-space: nowrap;
+  overflow: hidden; text-overflow: ellipsis; }
+.np-metric-value { font-size: 2.25rem; line-height: 1.2; padding-bottom: 0.25rem; white-space: nowrap;
+  overflow: hidden; text-overflow: ellipsis; }
 """
 
 # A phone (Streamlit stacks every row of columns below 640 px): the title's buttons share a row,
@@ -53,7 +59,8 @@ PHONE_CSS = """
   [class*="st-key-np_transport_"] [data-testid="stColumn"]:nth-child(4) { flex: 1 1 100%; }
   [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"]) > [data-testid="stColumn"] {
     flex: 1 1 30%; min-width: 0; }
-  [data-testid="stMetricValue"] { font-size: 1.5rem; }
+  [data-testid="stMetricValue"], .np-metric-value { font-size: 1.5rem; }
+  .np-metrics { grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 0.5rem; }
 }
 """
 
@@ -64,8 +71,8 @@ PRESENT_CSS = """
 .stMainBlockContainer { max-width: 100%; padding-left: 2rem; padding-right: 2rem; padding-top: 1rem; }
 html { font-size: 19px; }
 .stMainBlockContainer, .stMainBlockContainer p, .stMainBlockContainer label { color: INK; }
-[data-testid="stMetricValue"] { font-size: 2.6rem; font-weight: 600; }
-[data-testid="stMetricLabel"] p { font-size: 1.05rem; font-weight: 600; }
+[data-testid="stMetricValue"], .np-metric-value { font-size: 2.6rem; font-weight: 600; }
+[data-testid="stMetricLabel"] p, .np-metric-label { font-size: 1.05rem; font-weight: 600; }
 """
 
 

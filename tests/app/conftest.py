@@ -31,8 +31,9 @@ def pictures(at) -> dict:
         if el.proto.WhichOneof("data") != "bytes":
             continue  # the renderers' library and the keyboard shortcuts
         data = unpack(el.proto.bytes)
-        data.update(data.pop("kept", {}))
-        out[data["view"]] = data
+        for one in data["frames"] if data["kind"] == "feed" else [data]:  # a play run's later frames come as one feed
+            one.update(one.pop("kept", {}))
+            out[one["view"]] = {**out.get(one["view"], {}), **one}  # as the browser: kept parts stay
     return out
 
 

@@ -47,17 +47,26 @@ def assert_nothing_greyed_while_playing(page: Page, seconds: float = 1.0) -> Non
         time.sleep(0.1)
 
 
+# A metric's value by its label: Streamlit's st.metric (paused views) or the live metrics row a
+# play run updates in place (app/render/stats.js).
+FIND_METRIC = """
+const findMetric = (label) => {
+    for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
+        const l = m.querySelector('[data-testid="stMetricLabel"]');
+        if (l && l.innerText.trim() === label) return m.querySelector('[data-testid="stMetricValue"]');
+    }
+    for (const m of document.querySelectorAll('.np-metric')) {
+        if (m.querySelector('.np-metric-label')?.innerText.trim() === label) return m.querySelector('.np-metric-value');
+    }
+    return null;
+};
+"""
+
+
 def metric_value(page: Page, label: str) -> str:
     """The value of the metric whose label is exactly ``label``."""
-    return page.evaluate(
-        """label => {
-            for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
-                const l = m.querySelector('[data-testid="stMetricLabel"]');
-                if (l && l.innerText.trim() === label)
-                    return m.querySelector('[data-testid="stMetricValue"]').innerText.trim();
-            }
-            return null;
-        }""", label)
+    return page.evaluate(f"label => {{ {FIND_METRIC} const v = findMetric(label); return v ? v.innerText.trim() : null; }}",
+                         label)
 
 
 def shot(page: Page, folder: Path, name: str) -> Path:
@@ -80,18 +89,17 @@ def wait_for_metric(page: Page, label: str, timeout: float = 30.0) -> str:
 
 COUNT_METRIC_CHANGES = """
 ([label, ms]) => new Promise(resolve => {
-    const find = () => [...document.querySelectorAll('[data-testid="stMetric"]')].find(
-        m => m.querySelector('[data-testid="stMetricLabel"]')?.innerText.trim() === label);
-    let last = find()?.querySelector('[data-testid="stMetricValue"]')?.innerText;
+    FIND_METRIC
+    let last = findMetric(label)?.innerText;
     let changes = 0;
     const observer = new MutationObserver(() => {
-        const now = find()?.querySelector('[data-testid="stMetricValue"]')?.innerText;
+        const now = findMetric(label)?.innerText;
         if (now !== undefined && now !== last) { changes += 1; last = now; }
     });
     observer.observe(document.body, {subtree: true, childList: true, characterData: true});
     setTimeout(() => { observer.disconnect(); resolve(changes); }, ms);
 })
-"""
+""".replace("FIND_METRIC", FIND_METRIC)
 
 
 def frames_per_second(page: Page, label: str, seconds: float = 5.0) -> float:

@@ -4,7 +4,8 @@
                          [--url http://127.0.0.1:8501]
 
 Without ``--url`` it starts its own ``netplay`` server on a free loopback port (one process) and
-also reports that process's CPU per frame. Clients are light websocket learners
+also reports that process's CPU per frame, over the whole wave (page opens, first frames and
+paused pages included) and while everyone plays. Clients are light websocket learners
 (``tests.load.client``): no browsers, so they leave the server the CPU. Traffic goes to loopback
 (or the given URL) only, and every run is bounded in time. Not part of the test suite's pass/fail.
 """
@@ -17,6 +18,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -69,6 +71,40 @@ async def wave(url: str, labs: list[str], seconds: float) -> list[Learner]:
                                   for i, lab in enumerate(labs)))
 
 
+class CpuSampler(threading.Thread):
+    """The server's CPU seconds every 0.2 s during a wave, to tell the frames' cost apart from the
+    wave's page opens, first frames and paused pages."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.samples, self.done = pid, [], threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            self.samples.append((time.perf_counter(), cpu_seconds(self.pid)))
+            self.done.wait(0.2)
+
+    def between(self, t0: float, t1: float) -> float | None:
+        inside = [c for t, c in self.samples if t0 <= t <= t1]
+        return inside[-1] - inside[0] if len(inside) >= 2 else None
+
+
+def playing_cost(sampler: CpuSampler, learners: list[Learner]) -> str:
+    """CPU per frame while everyone plays: from a second after the last learner's first frame to
+    the first learner's Pause (the window where only frames are computed)."""
+    starts = [le.frame_at[0] for le in learners if le.frame_at]
+    ends = [le.play_started + le.watch_s for le in learners if le.watch_s]
+    if len(starts) < len(learners) or not ends:
+        return "n/a"
+    t0, t1 = max(starts) + 1.0, min(ends)
+    samples = [(t, c) for t, c in sampler.samples if t0 <= t <= t1]
+    if len(samples) < 2:
+        return "n/a"
+    t0, t1 = samples[0][0], samples[-1][0]
+    frames = sum(sum(1 for t in le.frame_at if t0 <= t <= t1) for le in learners)
+    return f"{(samples[-1][1] - samples[0][1]) / frames * 1000:.1f} ms" if frames else "n/a"
+
+
 def percentile(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
@@ -89,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         run_learner_warm = asyncio.run(wave(url, ["playground"], 2.0))  # compile / load kernels once
         del run_learner_warm
         print(f"server {url}  lab {args.lab}  {seconds:.0f} s per wave  CPU: {os.cpu_count()} cores")
-        print("| learners | frames/s each (min / median) | total frames/s | server CPU per frame | "
+        print("| learners | frames/s each (min / median) | total frames/s | server CPU per frame (wave / playing) | "
               "KB/s per learner (wire) | messages per frame | Pause answered p95 | paused page p95 / worst | "
               "server memory growth | errors |")
         print("|---|---|---|---|---|---|---|---|---|---|")
@@ -97,8 +133,15 @@ def main(argv: list[str] | None = None) -> int:
             labs = [list(LABS)[i % len(LABS)] if args.lab == "mix" else args.lab for i in range(n)]
             cpu0 = cpu_seconds(proc.pid) if proc else None
             mem0 = rss_mb(proc.pid) if proc else None
+            sampler = CpuSampler(proc.pid) if proc else None
+            if sampler:
+                sampler.start()
             learners = asyncio.run(wave(url, labs, seconds))
             cpu = cpu_seconds(proc.pid) - cpu0 if proc else None
+            if sampler:
+                sampler.done.set()
+                sampler.join()
+            playing = playing_cost(sampler, learners) if sampler else "n/a"
             growth = f"{rss_mb(proc.pid) - mem0:+.0f} MB" if proc else "n/a"
             fps = [le.fps for le in learners]
             frames = sum(le.frames for le in learners)
@@ -108,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
             per_msg = sum(le.messages for le in learners) / frames if frames else float("nan")
             errors = sum(len(le.errors) for le in learners)
             per_frame = f"{cpu / frames * 1000:.1f} ms" if cpu is not None and frames else "n/a"
-            print(f"| {n} | {min(fps):.1f} / {statistics.median(fps):.1f} | {sum(fps):.1f} | {per_frame} | "
+            print(f"| {n} | {min(fps):.1f} / {statistics.median(fps):.1f} | {sum(fps):.1f} | {per_frame} / {playing} | "
                   f"{statistics.median(kbs) if kbs else float('nan'):.0f} | {per_msg:.1f} | "
                   f"{percentile(flips, 0.95):.2f} s | {percentile(pauses, 0.95):.2f} / "
                   f"{max(pauses) if pauses else float('nan'):.2f} s | {growth} | {errors} |", flush=True)

@@ -32,6 +32,7 @@ LABS = {
 class Learner:
     lab: str
     frames: int = 0
+    frame_at: list[float] = field(default_factory=list)  # when each counted frame came (perf_counter)
     bytes_in: int = 0  # message bytes, after websocket decompression
     wire_bytes: int = 0  # bytes as they came over the socket (compressed where the server compresses)
     messages: int = 0  # messages while playing
@@ -62,13 +63,15 @@ def _rerun(page: str, query: str, widget_id: str | None = None, page_hash: str =
     return msg.SerializeToString()
 
 
-def _view_of(component) -> str:
-    """The view name of a picture drawn in the browser (app/render packs it in a JSON header)."""
+def _view_of(component) -> list[str]:
+    """The view names a browser-drawn picture's element brings data for (app/render packs them
+    in a JSON header): its own, or, for a play run's feed, every picture's in it."""
     if component.WhichOneof("data") != "bytes":
-        return ""
+        return []
     raw = component.bytes
     n = int.from_bytes(raw[:4], "little")
-    return json.loads(raw[4:4 + n]).get("view", "")
+    head = json.loads(raw[4:4 + n])
+    return [f.get("view", "") for f in head["frames"]] if head.get("kind") == "feed" else [head.get("view", "")]
 
 
 def _cookies(url: str) -> str:
@@ -131,9 +134,11 @@ async def run_learner(base: str, lab: str, watch_s: float, start_delay: float = 
                 elif what == "bidi_component" and counting and frame_view != "image":
                     if frame_view in _view_of(el.bidi_component):
                         me.frames += 1
+                        me.frame_at.append(time.perf_counter())
                 elif what == "imgs":
                     if counting and frame_view == "image":
                         me.frames += 1
+                        me.frame_at.append(time.perf_counter())
                     for img in el.imgs.imgs:  # fetch the pictures, as a browser does
                         if img.url.startswith("/"):
                             try:
