@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image, ImageDraw, ImageFont
 
-from app.charts.theme import NEGATIVE, POSITIVE, SERIES, style  # noqa: F401 (re-exported)
+from app.charts.theme import NEGATIVE, POSITIVE, SERIES, layout, style  # noqa: F401 (re-exported)
 from engine.features import make_features
 
 DOMAIN = 6.0  # the datasets live in [-6, 6]^2
@@ -186,15 +186,15 @@ def network_image(layer_sizes: list[int], layer_labels: list[str], input_names: 
 
 def loss_curves(steps: list[int], train: list[float], test: list[float], val: list[float] | None = None,
                 log_scale: bool = False) -> go.Figure:
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=steps, y=train, name="training loss", line=dict(color=POSITIVE, width=3)))
-    fig.add_trace(go.Scatter(x=steps, y=test, name="test loss", line=dict(color=NEGATIVE, width=3)))
+    # arrays, in one constructor call: a paused page took 30 ms here with lists and update calls
+    steps, train, test = np.asarray(steps), np.asarray(train, dtype=np.float64), np.asarray(test, dtype=np.float64)
+    traces = [go.Scatter(x=steps, y=train, name="training loss", line=dict(color=POSITIVE, width=3)),
+              go.Scatter(x=steps, y=test, name="test loss", line=dict(color=NEGATIVE, width=3))]
     if val is not None and np.isfinite(val).any():
-        fig.add_trace(go.Scatter(x=steps, y=val, name="validation loss",
+        traces.append(go.Scatter(x=steps, y=np.asarray(val, dtype=np.float64), name="validation loss",
                                  line=dict(color=SERIES[2], width=2, dash="dot")))
-    fig.update_layout(xaxis_title="step (mini-batch updates)", yaxis_title="loss",
-                      yaxis_type="log" if log_scale else "linear")
-    return style(fig, height=300)
+    return go.Figure(data=traces, layout=layout(height=300, xaxis_title="step (mini-batch updates)",
+                                                yaxis_title="loss", yaxis_type="log" if log_scale else "linear"))
 
 
 def gradient_norms(norms: np.ndarray, labels: list[str]) -> go.Figure:
@@ -204,17 +204,17 @@ def gradient_norms(norms: np.ndarray, labels: list[str]) -> go.Figure:
     no bar and a word where the bar would stand, never a full bar or a 1e-12 stand-in."""
     norms = np.asarray(norms, dtype=np.float64)
     sized = np.isfinite(norms) & (norms > 0)
-    fig = go.Figure(go.Bar(x=labels, y=np.where(sized, norms, np.nan), marker_color=POSITIVE,
-                           text=[f"{v:.1e}" if ok else "" for v, ok in zip(norms, sized)], textposition="outside",
-                           cliponaxis=False))
-    for label, v, ok in zip(labels, norms, sized):
-        if not ok:
-            fig.add_annotation(x=label, y=0, yref="paper", yanchor="bottom", showarrow=False,
-                               text="0 (no gradient)" if v == 0 else "diverged", font=dict(size=14))
+    bars = go.Bar(x=labels, y=np.where(sized, norms, np.nan), marker_color=POSITIVE,
+                  text=[f"{v:.1e}" if ok else "" for v, ok in zip(norms, sized)], textposition="outside",
+                  cliponaxis=False)
+    notes = [dict(x=label, y=0, yref="paper", yanchor="bottom", showarrow=False,
+                  text="0 (no gradient)" if v == 0 else "diverged", font=dict(size=14))
+             for label, v, ok in zip(labels, norms, sized) if not ok]
     logs = np.log10(norms[sized]) if sized.any() else np.array([-3.0, 0.0])
-    fig.update_layout(yaxis_title="|dLoss/dW|", showlegend=False)
-    fig.update_yaxes(type="log", exponentformat="power", range=[np.floor(logs.min()) - 1, np.ceil(logs.max()) + 0.5])
-    return style(fig, height=300)
+    return go.Figure(data=[bars], layout=layout(
+        height=300, yaxis=dict(title="|dLoss/dW|", type="log", exponentformat="power",
+                               range=[np.floor(logs.min()) - 1, np.ceil(logs.max()) + 0.5]),
+        showlegend=False, annotations=notes))
 
 
 def _nice_ticks(lo: float, hi: float, n: int = 5) -> np.ndarray:

@@ -251,14 +251,26 @@ class _Turns:
                 return True
             queue = self.urgent if urgent else self.line
             queue.append(handed)
-        while not handed.wait(0.05):
-            stop = give_up()
+        try:
+            while not handed.wait(0.05):
+                stop = give_up()
+                with self.lock:
+                    if handed.is_set():
+                        break
+                    if stop or time.perf_counter() - max(self.held_since.values(), default=0.0) > self.patience_s:
+                        queue.remove(handed)
+                        return not stop  # the holders are all slow (a long computation): go on without a turn
+        except BaseException:
+            # ``give_up`` reads session state, where Streamlit ends a run that a click superseded
+            # (it raises there). Leave the line; a turn handed over meanwhile goes on to the next
+            # waiter. Left in the line, the turn was later handed to no one, and every learner
+            # pressing Pause waited a second for the others' patience to run out.
             with self.lock:
-                if handed.is_set():
-                    break
-                if stop or time.perf_counter() - max(self.held_since.values(), default=0.0) > self.patience_s:
+                if not handed.is_set():
                     queue.remove(handed)
-                    return not stop  # the holders are all slow (a long computation): go on without a turn
+                    raise
+            self._hand_on(handed)
+            raise
         self.mine.held = handed
         return True
 
@@ -267,14 +279,17 @@ class _Turns:
         mine = getattr(self.mine, "held", None)
         if mine is not None:
             self.mine.held = None
-            with self.lock:
-                self.held_since.pop(mine, None)
-                if self.urgent or self.line:
-                    nxt = (self.urgent or self.line).popleft()
-                    self.held_since[nxt] = time.perf_counter()
-                    nxt.set()  # handed over: ``busy`` stays as it is
-                else:
-                    self.busy -= 1
+            self._hand_on(mine)
+
+    def _hand_on(self, turn: threading.Event) -> None:
+        with self.lock:
+            self.held_since.pop(turn, None)
+            if self.urgent or self.line:
+                nxt = (self.urgent or self.line).popleft()
+                self.held_since[nxt] = time.perf_counter()
+                nxt.set()  # handed over: ``busy`` stays as it is
+            else:
+                self.busy -= 1
 
 
 class _Seats:

@@ -68,6 +68,70 @@ def test_a_waiter_that_gives_up_leaves_the_line_and_returns_false():
     assert turns.busy == 0
 
 
+class _Superseded(Exception):
+    """What Streamlit raises in a run that a click superseded, at its next session-state read."""
+
+
+def _waiter(turns, give_up, raised):
+    def run():
+        try:
+            turns.take(give_up)
+        except _Superseded:
+            raised.append(True)
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t
+
+
+def test_a_waiter_ended_by_a_click_while_in_line_leaves_no_turn_behind():
+    # ``give_up`` reads session state, where Streamlit ends a superseded run by raising. The
+    # waiter's place in line must go with it: left there, the turn was later handed to no one,
+    # and 15 learners pressing Pause at once waited a second each (a 1.0-1.6 s p95).
+    turns = live._Turns(width=1, patience_s=30)
+    assert turns.take()
+    raised, ending = [], threading.Event()
+
+    def give_up():
+        if ending.is_set():
+            raise _Superseded()
+        return False
+
+    t = _waiter(turns, give_up, raised)
+    time.sleep(0.1)
+    assert len(turns.line) == 1
+    ending.set()
+    t.join(5)
+    assert raised and not turns.line
+    turns.done()
+    assert turns.busy == 0, "the turn went to a waiter that had gone"
+
+
+def test_a_turn_handed_over_just_as_the_waiter_is_ended_goes_on_to_the_next_in_line():
+    turns = live._Turns(width=1, patience_s=30)
+    assert turns.take()
+    holder = turns.mine.held
+    raised, ending = [], threading.Event()
+
+    def give_up():  # the holder finishes (handing the turn to this waiter), then the run is ended
+        if ending.is_set():
+            turns._hand_on(holder)
+            raise _Superseded()
+        return False
+
+    first = _waiter(turns, give_up, raised)
+    time.sleep(0.1)
+    second = threading.Thread(target=lambda: raised.append(turns.take()), daemon=True)
+    second.start()
+    time.sleep(0.1)
+    assert len(turns.line) == 2
+    turns.mine.held = None  # handed on inside give_up, as the holder's done() would
+    ending.set()
+    first.join(5)
+    second.join(5)
+    assert raised == [True, True] and not turns.line, "the next in line got the turn"
+    assert turns.busy == 1
+
+
 def test_waiters_go_on_without_a_turn_when_the_holder_takes_too_long():
     turns = live._Turns(width=1, patience_s=0.2)
     assert turns.take()  # a long computation holds it
