@@ -331,24 +331,27 @@ def draw_training(m: SmallCNN, live_now: bool) -> None:
     if not live_now and m.recorded_at != m.steps:
         m.record()  # paused: the curves and numbers end where training stands
     h = m.history
-    if m.diverged:
+    fed = render.fed()  # a play frame after the first: only the pictures' and metrics' new data
+    if m.diverged and not fed:
         st.error("Diverged: the loss became infinite or NaN. Lower the learning rate and reset.")
-    c = st.columns(4)
-    c[0].metric("Epoch", f"{m.epoch:.2f}")
-    c[1].metric("Training loss", f"{h.train_loss[-1]:.3f}")
-    c[2].metric("Test loss", f"{h.test_loss[-1]:.3f}")
-    c[3].metric("Test accuracy", f"{h.test_accuracy[-1]:.1%}", help=f"On {len(m.y_test)} digits never trained on.")
-    epochs, tl, vl, ta, va = render.thin(h.epoch, h.train_loss, h.test_loss, h.train_accuracy, h.test_accuracy,
-                                         most=150)
-    loss_col, acc_col = st.columns(2)
-    for col, view, title, train, test in ((loss_col, "cnn_loss", "loss", tl, vl),
-                                          (acc_col, "cnn_accuracy", "accuracy", ta, va)):
-        with col:
-            render.show("lines", view, {
-                "x": render.f32(epochs), "x_label": "epoch", "title": title,
-                "series": [{"label": "training", "colour": "#0877bd", "y": render.f32(train)},
-                           {"label": "test", "colour": "#f59322", "y": render.f32(test)}]},
-                height=220, live=live_now, alt=f"Training and test {title} over the epochs.")
+    render.metrics("cnn_stats", [
+        ("Epoch", f"{m.epoch:.2f}", ""), ("Training loss", f"{h.train_loss[-1]:.3f}", ""),
+        ("Test loss", f"{h.test_loss[-1]:.3f}", ""),
+        ("Test accuracy", f"{h.test_accuracy[-1]:.1%}", f"On {len(m.y_test)} digits never trained on.")],
+        live=live_now, alt="Training metrics")
+    curves_due = render.due("cnn_curves", RECORD_EVERY_S)  # they gain a point at most this often
+    loss_col, acc_col = (None, None) if fed else st.columns(2)
+    if curves_due:
+        epochs, tl, vl, ta, va = render.thin(h.epoch, h.train_loss, h.test_loss, h.train_accuracy, h.test_accuracy,
+                                             most=150)
+        for col, view, title, train, test in ((loss_col, "cnn_loss", "loss", tl, vl),
+                                              (acc_col, "cnn_accuracy", "accuracy", ta, va)):
+            with render.within(col):
+                render.show("lines", view, {
+                    "x": render.f32(epochs), "x_label": "epoch", "title": title,
+                    "series": [{"label": "training", "colour": "#0877bd", "y": render.f32(train)},
+                               {"label": "test", "colour": "#f59322", "y": render.f32(test)}]},
+                    height=220, live=live_now, alt=f"Training and test {title} over the epochs.")
     idx = int(st.session_state["cnn_digit"])
     digit = m.x_test[idx:idx + 1]
     a = m.forward(digit)
@@ -359,30 +362,31 @@ def draw_training(m: SmallCNN, live_now: bool) -> None:
                                     "scale": "signed", "cells": render.u8(stack / peak)},
                     height=height, live=live_now, alt=alt)
 
-    left, right = st.columns([1.3, 1])
-    with left:
-        d1, d2 = st.columns([1, 3])
-        with d1:
+    left, right = (None, None) if fed else st.columns([1.3, 1])
+    with render.within(left):
+        d1, d2 = (None, None) if fed else st.columns([1, 3])
+        with render.within(d1):
             render.show("tiles", "cnn_digit", {"title": f"digit #{idx}", "side": 8, "n": 1, "cols": 1,
                                                "scale": "ink", "cells": render.u8(digit[0, 0], 0.0, 1.0)},
                         height=140, live=live_now, alt="The test digit the maps below are computed from.")
-        with d2:
+        with render.within(d2):
             maps("cnn_filters", "layer-1 filters (3 x 3)", m.param("w1")[:, 0], 8, 140,
                  "The first layer's learned 3 x 3 filters.")
         maps("cnn_relu1", "layer 1 after ReLU (8 x 8)", a["relu1"][0], 8, 120, "Layer-1 feature maps after ReLU.")
         maps("cnn_pool1", "layer 1 after max pooling (4 x 4)", a["pool1"][0], 8, 120,
              "Layer-1 feature maps after 2 x 2 max pooling.")
         maps("cnn_relu2", "layer 2 after ReLU (4 x 4)", a["relu2"][0], 8, 160, "Layer-2 feature maps after ReLU.")
-    with right:
+    with render.within(right):
         probs = a["probs"][0]
         render.show("bars", "cnn_softmax", {
             "scale": "linear", "values": render.f32(probs), "labels": [str(d) for d in range(10)],
             "title": f"softmax for test digit #{idx} (true: {m.y_test[idx]})"},
             height=220, live=live_now, alt="The network's probability for each digit class.")
-        conf = m.confusion(recorded=True)  # as of the curves' last point
-        render.show("matrix", "cnn_confusion", {"k": int(len(conf)), "counts": render.f32(conf.ravel()),
-                                                "title": "test digits: true vs predicted"},
-                    height=360, live=live_now, alt="Confusion matrix of the test digits.")
+        if curves_due:
+            conf = m.confusion(recorded=True)  # as of the curves' last point
+            render.show("matrix", "cnn_confusion", {"k": int(len(conf)), "counts": render.f32(conf.ravel()),
+                                                    "title": "test digits: true vs predicted"},
+                        height=360, live=live_now, alt="Confusion matrix of the test digits.")
     if not live_now:
         draw_your_own(m, digit[0, 0])
 
@@ -438,7 +442,7 @@ def train_view() -> None:
               lambda: live.run_steps("cnn", step,
                                      live.wanted_steps(st.session_state["cnn_speed"]),
                                      most=limits.CNN_MAX_STEPS_PER_CALL) == "running",
-              lambda: draw_training(m, bool(st.session_state.get("cnn_playing"))), interval_s=0.08)
+              lambda: draw_training(m, bool(st.session_state.get("cnn_playing"))), interval_s=0.08, fed=True)
 
 
 if mode == "image":

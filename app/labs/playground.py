@@ -498,11 +498,7 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
     numbers = [("Epoch", f"{snap.epoch:.1f}", ""), ("Step", str(snap.step), ""),
                ("Training loss", echo.number(train_loss), loss_help), ("Test loss", echo.number(test_loss), loss_help),
                score, ("Dead ReLUs", f"{n_dead} of {n_relu}" if n_relu else "–", dead_help)]
-    if live_now:  # playing: one row updated in place, whose numbers ride in the frame's one message
-        render.stats("pg_stats", numbers, live=True, alt="Training metrics")
-    else:
-        for col, (label, value, help_) in zip(st.columns(6), numbers):
-            col.metric(label, value, help=help_ or None)
+    render.metrics("pg_stats", numbers, live=live_now, alt="Training metrics")
 
     net_col, out_col = (None, None) if fed else st.columns([3, 2])
     layer_sizes = list(cfg.sizes)
@@ -510,10 +506,11 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
     ws, bs = model.weights()
     thumbs = unit_thumbnails(blocks, cfg.activations, cfg.task)
     with render.within(net_col):
-        render.show("network", "pg_net", network_snapshot(layer_sizes, labels, list(feats), ws, bs, thumbs, dead),
-                    height=PICTURE_PX, live=live_now,
-                    alt=f"The network {' - '.join(map(str, layer_sizes))}: each neuron as a small map of its "
-                        "output over the plane, links coloured by the sign of their weight.")
+        if render.due("pg_net", 0.1):  # 10 times a second: its small maps move little between frames
+            render.show("network", "pg_net", network_snapshot(layer_sizes, labels, list(feats), ws, bs, thumbs, dead),
+                        height=PICTURE_PX, live=live_now,
+                        alt=f"The network {' - '.join(map(str, layer_sizes))}: each neuron as a small map of "
+                            "its output over the plane, links coloured by the sign of their weight.")
         if not fed:
             st.caption("Each neuron drawn as what it computes over the plane (blue +, orange −); links coloured "
                        "by weight sign (dashed: negative), thickness by size. Red outline: dead. Hover for "
@@ -554,6 +551,8 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
     curves, grads = (None, None) if fed else st.columns(2)
     layer_names = [f"W{l + 1}" for l in range(len(ws))]
     if h.step and live_now:
+        if not render.due("pg_curves", 0.2):  # the curves and gradient bars: 5 times a second
+            return
         series = [("training loss", h.train_loss, charts.POSITIVE), ("test loss", h.test_loss, charts.NEGATIVE)]
         if cfg.early_stopping_patience:
             series.append(("validation loss", h.val_loss, charts.SERIES[2]))

@@ -135,22 +135,21 @@ def digits_model(x: np.ndarray) -> RBM:
 
 def draw_digits(m: RBM, x: np.ndarray, labels: np.ndarray, live_now: bool) -> None:
     h = m.history
-    if m.status == "diverged":
+    fed = render.fed()  # a play frame after the first: only the pictures' and metrics' new data
+    if m.status == "diverged" and not fed:
         st.error("Diverged: the weights blew up. Lower the learning rate or momentum and reset.")
-    c = st.columns(5)
-    c[0].metric("Epoch", f"{m.epoch:.2f}", help="Passes over the 1,797 digits.")
-    c[1].metric("Updates", f"{m.updates:,}")
-    c[2].metric("Reconstruction error", f"{h.reconstruction_error[-1]:.4f}",
-                help="Mean |pixel − reconstruction| over 500 digits.")
-    c[3].metric("Free energy: data", f"{h.free_energy_data[-1]:.1f}",
-                help="Low free energy = the model finds the input likely.")
-    c[4].metric("Free energy: samples", f"{h.free_energy_model[-1]:.1f}",
-                help="Of 100 samples from a Gibbs chain that started at noise: above the data's while the model "
-                     "still tells its dreams from real digits.")
+    render.metrics("rbm_stats", [
+        ("Epoch", f"{m.epoch:.2f}", "Passes over the 1,797 digits."),
+        ("Updates", f"{m.updates:,}", ""),
+        ("Reconstruction error", f"{h.reconstruction_error[-1]:.4f}", "Mean |pixel − reconstruction| over 500 digits."),
+        ("Free energy: data", f"{h.free_energy_data[-1]:.1f}", "Low free energy = the model finds the input likely."),
+        ("Free energy: samples", f"{h.free_energy_model[-1]:.1f}",
+         "Of 100 samples from a Gibbs chain that started at noise: above the data's while the model still tells its "
+         "dreams from real digits.")], live=live_now, alt="Training metrics")
     idx = shown_indices(labels)
     recon = m.reconstruct(x[idx])
-    a, b = st.columns([1.1, 1])
-    with a:
+    a, b = (None, None) if fed else st.columns([1.1, 1])
+    with render.within(a):
         render.show("tiles", "rbm_pairs", {
             "title": "Digits and their reconstructions", "note": "left: input   right: reconstruction",
             "side": 8, "n": 2 * len(idx), "group": 2, "cols": 4, "scale": "ink",
@@ -158,26 +157,28 @@ def draw_digits(m: RBM, x: np.ndarray, labels: np.ndarray, live_now: bool) -> No
             height=270, live=live_now, alt="Each shown digit beside the RBM's reconstruction of it.")
     n_filters = min(64, m.config.n_hidden)
     weights = m.W[:, :n_filters]
-    with b:
+    with render.within(b):
         render.show("tiles", "rbm_filters", {
             "title": f"What hidden units 1-{n_filters} look for", "side": 8, "n": n_filters, "cols": 8,
             "scale": "signed", "cells": render.u8((weights / np.maximum(np.abs(weights).max(axis=0), 1e-12)).T)},
             height=330, live=live_now, alt="Each hidden unit's weights drawn as an 8 x 8 picture.")
-        st.caption("Each square: one hidden unit's weights from the 8 x 8 pixels (blue +, orange −).")
-    left, right = st.columns(2)
-    epochs, err, fe_data, fe_model = render.thin(h.epoch, h.reconstruction_error, h.free_energy_data,
-                                                 h.free_energy_model, most=150)
-    with left:
-        render.show("lines", "rbm_error", {
-            "x": render.f32(epochs), "x_label": "epoch",
-            "series": [{"label": "reconstruction error", "colour": "#0877bd", "y": render.f32(err)}]},
-            height=220, live=live_now, alt="Reconstruction error over the epochs.")
-    with right:
-        render.show("lines", "rbm_energy", {
-            "x": render.f32(epochs), "x_label": "epoch", "title": "free energy",
-            "series": [{"label": "data", "colour": "#2ca02c", "y": render.f32(fe_data)},
-                       {"label": "samples", "colour": "#d62728", "y": render.f32(fe_model)}]},
-            height=220, live=live_now, alt="Free energy of the data and of the model's samples over the epochs.")
+        if not fed:
+            st.caption("Each square: one hidden unit's weights from the 8 x 8 pixels (blue +, orange −).")
+    left, right = (None, None) if fed else st.columns(2)
+    if render.due("rbm_curves", 0.2):  # the curves: 5 times a second
+        epochs, err, fe_data, fe_model = render.thin(h.epoch, h.reconstruction_error, h.free_energy_data,
+                                                     h.free_energy_model, most=150)
+        with render.within(left):
+            render.show("lines", "rbm_error", {
+                "x": render.f32(epochs), "x_label": "epoch",
+                "series": [{"label": "reconstruction error", "colour": "#0877bd", "y": render.f32(err)}]},
+                height=220, live=live_now, alt="Reconstruction error over the epochs.")
+        with render.within(right):
+            render.show("lines", "rbm_energy", {
+                "x": render.f32(epochs), "x_label": "epoch", "title": "free energy",
+                "series": [{"label": "data", "colour": "#2ca02c", "y": render.f32(fe_data)},
+                           {"label": "samples", "colour": "#d62728", "y": render.f32(fe_model)}]},
+                height=220, live=live_now, alt="Free energy of the data and of the model's samples over the epochs.")
     chosen = int(st.session_state["rbm_digit"])
     probs = m.hidden_probabilities(x[chosen])[0]
     chain = st.session_state.get("rbm_chain")
@@ -186,13 +187,13 @@ def draw_digits(m: RBM, x: np.ndarray, labels: np.ndarray, live_now: bool) -> No
         chain = chain_start(start, x, m.config.seed)
     chain = m.gibbs(chain, 1)[-1]  # one Gibbs step per frame: samples forming (or drifting) as you watch
     st.session_state["rbm_chain"] = chain
-    d, e = st.columns([1.2, 1])
-    with d:
+    d, e = (None, None) if fed else st.columns([1.2, 1])
+    with render.within(d):
         render.show("bars", "rbm_hidden", {
             "scale": "linear", "values": render.f32(probs[:64]),
             "title": f"Digit #{chosen} ({labels[chosen]}): p(h = 1 | v), units 1-{min(64, len(probs))}"},
             height=220, live=live_now, alt="How strongly each hidden unit responds to the chosen digit.")
-    with e:
+    with render.within(e):
         render.show("tiles", "rbm_chain", {
             "title": f"Gibbs chains started at {'noise' if start == 'noise' else 'real digits'} (one step per frame)",
             "side": 8, "n": len(chain), "cols": len(chain), "scale": "ink", "cells": render.u8(chain, 0.0, 1.0)},
@@ -253,7 +254,7 @@ def digits_view() -> None:
                                          live.wanted_steps(st.session_state["rbm_speed"]),
                                          most=m.most_batches_per_call) == "running",
                   lambda: draw_digits(m, x, labels, live_now=bool(st.session_state.get("rbm_playing"))),
-                  interval_s=0.08)
+                  interval_s=0.08, fed=True)
 
 
 def chain_start(start: str, x: np.ndarray, seed: int) -> np.ndarray:

@@ -239,36 +239,35 @@ def last_update(m: SOM) -> tuple[np.ndarray, tuple[int, int] | None, float, str,
 def draw(m: SOM, data: Dataset, live_now: bool) -> None:
     snap = m.snapshot()
     kind = st.session_state["som_data"]
-    if m.status == "diverged":
+    fed = render.fed()  # a play frame after the first: only the pictures' and metrics' new data
+    if m.status == "diverged" and not fed:
         st.error("Diverged: the weights ran off to infinity (a Mexican hat with a high learning rate pushes "
                  "units away faster than samples pull them back). Lower the learning rate and reset.")
-    elif m.status == "done":
+    elif m.status == "done" and not fed:
         st.success(f"Training finished: all {m.config.steps:,} steps run. Reset or change a setting to train again.")
     hits = m.hit_map()
     qe = snap.history.quantization_error[-1]
     te = snap.history.topographic_error[-1]
-    c = st.columns(6)
-    c[0].metric("Step", f"{snap.t:,}", help=f"Steps run, of {snap.steps:,} planned.")
-    c[1].metric("Radius σ", f"{snap.sigma:.2f}", help="The neighbourhood radius the next step uses, in cells.")
-    c[2].metric("Learning rate", f"{snap.learning_rate:.3f}")
-    c[3].metric("Quant. error", f"{qe:.4f}",
-                help="Quantization error: mean distance from each sample to its BMU's weights, how closely "
-                     "the map fits the data.")
-    c[4].metric("Topo. error", f"{te:.1%}",
-                help="Topographic error: share of samples whose best and second-best units are not neighbours on the grid: "
-                     "how well the map keeps the data's shape (0% is perfect).")
-    c[5].metric("Dead units", f"{int((hits == 0).sum())}",
-                help=f"Units (of {m.n_units}) that are the BMU of no sample.")
+    render.metrics("som_stats", [
+        ("Step", f"{snap.t:,}", f"Steps run, of {snap.steps:,} planned."),
+        ("Radius σ", f"{snap.sigma:.2f}", "The neighbourhood radius the next step uses, in cells."),
+        ("Learning rate", f"{snap.learning_rate:.3f}", ""),
+        ("Quant. error", f"{qe:.4f}", "Quantization error: mean distance from each sample to its BMU's weights, "
+                                      "how closely the map fits the data."),
+        ("Topo. error", f"{te:.1%}", "Topographic error: share of samples whose best and second-best units are not "
+                                     "neighbours on the grid: how well the map keeps the data's shape (0% is perfect)."),
+        ("Dead units", f"{int((hits == 0).sum())}", f"Units (of {m.n_units}) that are the BMU of no sample.")],
+        live=live_now, alt="Training metrics")
 
     h, bmu, sigma, text, x = last_update(m)
-    a, b = st.columns(2)
+    a, b = (None, None) if fed else st.columns(2)
     height = 420 if m.config.topology == "rectangular" else 390  # fits 1280 x 720 beside the neighbourhood
     weights = snap.weights
     shown_bmu = bmu if x is not None else None
     flat_bmu = shown_bmu[0] * m.config.height + shown_bmu[1] if shown_bmu is not None else None
     grid = {"w": m.config.width, "h": m.config.height, "hex": m.config.topology == "hexagonal"}
     place = {"centres": render.f32(m.positions().reshape(-1, 2))}  # where each cell sits: sent when it changes
-    with a:
+    with render.within(a):
         if kind == "colours":
             render.show("somgrid", "som_map", {
                 **grid, "title": "The map: each unit's weights as a colour",
@@ -311,8 +310,9 @@ def draw(m: SOM, data: Dataset, live_now: bool) -> None:
                 alt="The U-matrix: light cells are far from their neighbours.")
             caption = ("Dark: a unit close to its neighbours (inside a cluster); light: far from them (a border, "
                        "or an outlier on its own). Markers: the labels of the samples each cell wins; the map never saw them.")
-        st.caption(caption)
-    with b:
+        if not fed:
+            st.caption(caption)
+    with render.within(b):
         v = np.clip(h, -1, 1)[..., None]
         white = np.array([255.0, 255.0, 255.0])
         pull = np.where(v >= 0, white + (charts.POS_RGB - white) * v, white + (charts.NEG_RGB - white) * -v)
@@ -326,22 +326,27 @@ def draw(m: SOM, data: Dataset, live_now: bool) -> None:
             "swatches": swatches},
             kept=place, height=height, live=live_now,
             alt="How much each unit moved towards the sample in the last update.")
-        st.caption(text + ". Blue: pulled towards the sample (darker = more), orange: pushed away.")
+        render.caption("som_step_note", text + ". Blue: pulled towards the sample (darker = more), orange: pushed away.",
+                       live=live_now)
+    if not render.due("som_curves", 0.2):  # the curves: 5 times a second
+        return
 
     steps = np.unique(np.linspace(0, m.config.steps, CURVE_POINTS).astype(int))
     hist = snap.history
     hs, qe_hist, te_hist = render.thin(hist.step, hist.quantization_error,
                                        [100 * v for v in hist.topographic_error], most=150)
-    curves = st.columns(4)
+    curves = [None] * 4 if fed else st.columns(4)
     for col, view, label, xs, ys, colour, extra in (
             (curves[0], "som_sigma", "radius σ", steps, m.sigma_at(steps), charts.POSITIVE, {"now": snap.t}),
             (curves[1], "som_lr", "learning rate", steps, m.learning_rate_at(steps), "#f59322", {"now": snap.t}),
             (curves[2], "som_qe", "quant. error", hs, qe_hist, "#2ca02c", {"x_max": snap.steps}),
             (curves[3], "som_te", "topo. error %", hs, te_hist, "#d62728", {"x_max": snap.steps})):
-        with col:
+        with render.within(col):
             render.show("lines", view, {"x": render.f32(xs), "x_label": "step",
                                         "series": [{"label": label, "colour": colour, "y": render.f32(ys)}], **extra},
                         height=220, live=live_now, alt=f"The {label} over the run.")
+    if fed:
+        return
     st.caption("Radius and learning rate over the whole run (dashed line: where training is now); the map's "
                "quality so far.")
     if live_now:
@@ -432,6 +437,6 @@ with main:
               lambda: live.run_steps("som", lambda n, last: m.step(n),
                                      live.wanted_steps(st.session_state["som_speed"])) == "running",
               lambda: draw(m, data, live_now=bool(st.session_state.get("som_playing"))),
-              interval_s=0.08)
+              interval_s=0.08, fed=True)
 
 STATE.publish()

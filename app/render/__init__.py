@@ -24,6 +24,7 @@ import json
 import os
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -34,7 +35,7 @@ import streamlit as st
 from app.state import screen
 
 HERE = Path(__file__).parent
-KINDS = ("lines", "heatmap", "network", "bars", "tiles", "matrix", "somgrid", "net", "perceptron", "race", "stats")
+KINDS = ("lines", "heatmap", "network", "bars", "tiles", "matrix", "somgrid", "net", "perceptron", "race", "stats", "caption")
 _frames = itertools.count()  # per-process: a live frame's key is unique within any run
 
 
@@ -316,10 +317,13 @@ def show(kind: str, view: str, data: dict, *, height: int, alt: str, live: bool,
 
 def stats(view: str, items: list[tuple[str, str, str]], *, live: bool, alt: str = "metrics") -> None:
     """A row of metrics (label, value, help), drawn like st.metric's and updated in place: a play
-    run's numbers travel in the frame's one message with the pictures."""
+    run's numbers travel in the frame's one message with the pictures (without the help texts,
+    which the row keeps from the run's first frame)."""
+    feeding = live and fed()
     payload = {"kind": "stats", "view": view, "alt": alt, "frame": next(_frames), "src": SOURCE,
-               "items": [{"label": label, "value": value, "help": help_} for label, value, help_ in items]}
-    if live and fed():
+               "items": [{"label": label, "value": value, **({} if feeding else {"help": help_})}
+                         for label, value, help_ in items]}
+    if feeding:
         _feeding.frames.append(payload)
         return
     key = f"np_{view}"
@@ -332,6 +336,46 @@ def within(column):
     """``with render.within(col):`` is ``with col:``, or nothing where col is None (a fed frame
     makes no columns: its pictures go to the feed)."""
     return nullcontext() if column is None else column
+
+
+def metrics(view: str, items: list[tuple[str, str, str]], *, live: bool, alt: str = "metrics") -> None:
+    """A lab's row of metrics (label, value, help): while playing, one ``stats`` row whose numbers
+    ride in each frame's one message; paused, Streamlit's st.metric in columns (with the help
+    icons)."""
+    if live:
+        stats(view, items, live=True, alt=alt)
+        return
+    for col, (label, value, help_) in zip(st.columns(len(items)), items):
+        col.metric(label, value, help=help_ or None)
+
+
+def caption(view: str, text: str, *, live: bool) -> None:
+    """A caption whose words change as training goes (st.caption when paused); while playing it
+    is updated in place by each frame's one message."""
+    if not live:
+        st.caption(text)
+        return
+    payload = {"kind": "caption", "view": view, "text": text, "frame": next(_frames), "src": SOURCE}
+    if fed():
+        _feeding.frames.append(payload)
+        return
+    key = f"np_{view}"
+    if not _release(key):
+        key = f"np_{view}@{payload['frame']}"
+    _components()[2](key=key, data=pack(payload), width="stretch")
+
+
+def due(view: str, every_s: float) -> bool:
+    """Whether a live picture that changes slowly (a loss curve, the network's weights) goes in
+    this frame: always outside fed frames, and in them at most once every ``every_s`` seconds.
+    Ask before building its snapshot, which is then skipped too. The playground's frames were
+    ~95 KB/s a learner at 20 a second; its curves sent 5 times a second cost a tenth of that."""
+    sent = st.session_state.setdefault("_np_sent_at", {})
+    now = time.monotonic()
+    if fed() and now - sent.get(view, -1e9) < every_s:
+        return False
+    sent[view] = now
+    return True
 
 
 SOURCE = f"{os.getpid()}-{secrets.token_hex(4)}"  # this server process: frame numbers count per process

@@ -27,7 +27,9 @@ export default function (component) {
     const [label, value] = cell.children;
     if (label.textContent !== item.label) label.textContent = item.label;
     if (value.textContent !== item.value) value.textContent = item.value;
-    if (item.help) cell.title = item.help; else cell.removeAttribute("title");
+    if (item.help !== undefined) {  // a fed frame leaves the help texts out: the row keeps them
+      if (item.help) cell.title = item.help; else cell.removeAttribute("title");
+    }
   });
   window.__netplayDraws = (window.__netplayDraws || 0) + 1;
   return null;

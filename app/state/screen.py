@@ -35,6 +35,7 @@ COMPACT_CSS = """
 .np-metrics { display: grid; grid-template-columns: repeat(var(--np-metric-count, 6), minmax(0, 1fr)); gap: 1rem; }
 .np-metric-label { font-size: 0.875rem; line-height: 1.6; min-height: 1.5rem; white-space: nowrap;
   overflow: hidden; text-overflow: ellipsis; }
+.np-caption { font-size: 0.875rem; line-height: 1.5; opacity: 0.6; overflow-wrap: break-word; }
 .np-metric-value { font-size: 2.25rem; line-height: 1.2; padding-bottom: 0.25rem; white-space: nowrap;
   overflow: hidden; text-overflow: ellipsis; }
 """

@@ -305,3 +305,22 @@ def test_a_tensorflow_playground_link_opens_the_same_demo(open_page):
     at.text_input(key="pg_tf_link").set_value("https://example.com/x").run()
     at.button(key="pg_tf_open").click().run()
     assert at.error and "Could not open it" in at.error[0].value and model(at).config.hidden == (8, 8, 5)
+
+
+def test_play_frames_after_the_first_come_in_one_feed_message(open_page):
+    from app.render import unpack
+    at = open_page("playground")
+    at.session_state["_live_max_frames"] = 4  # one run: the first frame writes the page, three are fed
+    at.button(key="pg_play").click().run()
+    assert not at.exception, at.exception
+    feeds = [unpack(el.proto.bytes) for el in at.get("bidi_component")
+             if el.proto.WhichOneof("data") == "bytes" and unpack(el.proto.bytes)["kind"] == "feed"]
+    assert len(feeds) == 1, "one feed element, rewritten frame after frame"
+    views = [f["view"] for f in feeds[0]["frames"]]
+    assert "pg_out" in views and "pg_stats" in views  # the plane and the metrics go every frame
+    assert len(views) == len(set(views))
+    shown = pictures(at)
+    step = next(i["value"] for i in shown["pg_stats"]["items"] if i["label"] == "Step")
+    assert int(step) == model(at).steps > 0  # the last frame's numbers, as the engine has them
+    assert "help" not in feeds[0]["frames"][views.index("pg_stats")]["items"][0]  # help went with the first frame
+    assert not at.metric, "while playing, the metrics are the live row, not st.metric elements"

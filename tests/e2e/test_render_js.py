@@ -169,3 +169,55 @@ def test_crowded_pictures_keep_their_words_apart(js):
                                                   conf: new Uint8Array(16), title: "Output", domain: 6}, 320)""")
     at = {t: y for t, _, y in plane["texts"]}
     assert at["Output"] < at["7"] - 8
+
+
+def _mount(js, host_id: str, payload: dict) -> None:
+    """What a picture's stub does with an element's data: ``__netplay.mount`` on its host."""
+    from app.render import pack
+    js.evaluate("""([id, bytes]) => {
+        let host = document.getElementById(id);
+        if (!host) { host = document.createElement("div"); host.id = id; host.style.width = "400px"; document.body.appendChild(host); }
+        window.__netplay.mount({ data: new Uint8Array(bytes), parentElement: host });
+    }""", [host_id, list(pack(payload))])
+
+
+def _bars(view: str, frame: int, src: str, value: float) -> dict:
+    return {"kind": "bars", "view": view, "frame": frame, "src": src, "height": 120, "alt": "",
+            "labels": ["W1"], "values": [value], "title": f"frame {frame}"}
+
+
+def _drawn_frame(js, host_id: str) -> str:
+    return js.evaluate("id => document.querySelector('#' + id + ' canvas').dataset.frame", host_id)
+
+
+def test_a_feed_redraws_each_picture_by_its_view_and_a_late_old_element_never_wins(js):
+    _mount(js, "net", _bars("pg_net", 5, "A", 0.1))
+    _mount(js, "out", _bars("pg_out", 6, "A", 0.2))
+    assert _drawn_frame(js, "net") == "5" and _drawn_frame(js, "out") == "6"
+    # one message for both pictures: each goes to the picture mounted under its view name
+    _mount(js, "feed", {"kind": "feed", "frames": [_bars("pg_net", 7, "A", 0.3), _bars("pg_out", 8, "A", 0.4)]})
+    assert _drawn_frame(js, "net") == "7" and _drawn_frame(js, "out") == "8"
+    assert js.evaluate("() => document.querySelectorAll('#net canvas').length") == 1  # redrawn in place
+    # the run's first element sent again (its place on the page moved): the newer feed data stays
+    _mount(js, "net", _bars("pg_net", 5, "A", 0.1))
+    assert _drawn_frame(js, "net") == "7"
+    # another server process (a reconnect after failover) counts frames from its own start
+    _mount(js, "net", _bars("pg_net", 2, "B", 0.5))
+    assert _drawn_frame(js, "net") == "2"
+    # a feed that comes before its picture mounts is drawn when the picture does
+    _mount(js, "feed", {"kind": "feed", "frames": [_bars("pg_grads", 12, "B", 0.6)]})
+    _mount(js, "grads", _bars("pg_grads", 10, "B", 0.6))
+    assert _drawn_frame(js, "grads") == "12"
+
+
+def test_the_live_metrics_row_updates_in_place_and_keeps_its_help(js):
+    row = {"kind": "stats", "view": "pg_stats", "frame": 1, "src": "A", "alt": "metrics",
+           "items": [{"label": "Step", "value": "3", "help": "Mini-batch updates."},
+                     {"label": "Test loss", "value": "0.5", "help": ""}]}
+    _mount(js, "stats", row)
+    fed = {**row, "frame": 2, "items": [{"label": "Step", "value": "9"}, {"label": "Test loss", "value": "0.25"}]}
+    _mount(js, "feed", {"kind": "feed", "frames": [fed]})
+    cells = js.evaluate("""() => [...document.querySelectorAll('#stats .np-metric')].map(
+        (c) => [c.querySelector('.np-metric-label').textContent, c.querySelector('.np-metric-value').textContent, c.title])""")
+    assert cells == [["Step", "9", "Mini-batch updates."], ["Test loss", "0.25", ""]]
+    assert js.evaluate("() => document.querySelectorAll('#stats .np-metrics').length") == 1
