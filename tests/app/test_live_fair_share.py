@@ -340,3 +340,21 @@ def test_a_page_run_goes_before_waiting_frames():
         t.join(5)
     assert order == ["click", "frame 1", "frame 2"]
     assert turns.busy == 0 and not turns.line and not turns.urgent
+
+
+def test_a_page_run_with_its_buttons_drawn_lets_a_waiting_click_answer_first():
+    turns = live._Turns(width=1, patience_s=30)
+    assert turns.take(urgent=True)  # a paused page, its Play button drawn
+    order = []
+    other = threading.Thread(target=lambda: (turns.take(urgent=True), order.append("other click"), turns.done()),
+                             daemon=True)
+    other.start()
+    time.sleep(0.1)
+    turns.let_clicks_answer()  # back of the line: the other learner's page runs to its buttons meanwhile
+    order.append("rest of this page")
+    other.join(5)
+    assert order == ["other click", "rest of this page"]
+    turns.done()
+    assert turns.busy == 0
+    turns.let_clicks_answer()  # holding no turn, or nobody waiting: nothing happens
+    assert turns.busy == 0
