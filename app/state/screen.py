@@ -46,7 +46,7 @@ COMPACT_CSS = """
 # picture comes into view on the first screen. The settings stay in the sidebar, behind its button.
 PHONE_CSS = """
 @media (max-width: 640px) {
-  .stMainBlockContainer { padding-left: 0.8rem; padding-right: 0.8rem; padding-top: 2.6rem; }
+  .stMainBlockContainer { padding-left: 0.8rem; padding-right: 0.8rem; padding-top: 3rem; }
   .st-key-np_header [data-testid="stHorizontalBlock"],
   [class*="st-key-np_transport_"] [data-testid="stHorizontalBlock"],
   [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"]) {
@@ -54,8 +54,11 @@ PHONE_CSS = """
   .st-key-np_header [data-testid="stColumn"] { flex: 1 1 40%; min-width: 0; }
   .st-key-np_header [data-testid="stColumn"]:first-child { flex: 1 1 100%; }
   .stMainBlockContainer h1 { font-size: 1.6rem; }
+  /* the header is paper here (the page scrolls under it), so the stuck bar needs no cover above it:
+     a cover drawn upwards from the bar hid the title's Share / Present buttons before any scroll */
+  [data-testid="stHeader"] { background: PAPER !important; height: 2.75rem; min-height: 2.75rem; }
   :has(> [class*="st-key-np_transport_"]) { position: sticky; top: 2.75rem; z-index: 20; background: PAPER;
-    padding: 0.35rem 0; box-shadow: 0 -2.75rem 0 PAPER, 0 6px 6px -6px rgba(0, 0, 0, 0.25); }  /* its wrapper: room to stick */
+    padding: 0.35rem 0; box-shadow: 0 6px 6px -6px rgba(0, 0, 0, 0.25); }  /* its wrapper: room to stick */
   [class*="st-key-np_transport_"] [data-testid="stColumn"] { flex: 1 1 28%; min-width: 0; }
   [class*="st-key-np_transport_"] [data-testid="stColumn"]:nth-child(4) { flex: 1 1 100%; }
   [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"]) > [data-testid="stColumn"] {
