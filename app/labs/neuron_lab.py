@@ -24,6 +24,9 @@ SPEEDS = {"slow": 1.0, "normal": 0.5, "fast": 0.15}  # seconds between epochs wh
 TEMPERATURES = (0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
 MAX_LOGITS = 12
 INPUTS = [f"x{i}" for i in range(1, 5)]
+BP_SIZES = ("2-2-2", "2-2-1", "2-3-1", "3-3-2", "1-2-1")  # inputs-hidden-outputs of the walk-through's net
+BP_MAX_SAMPLES = 8
+BP_MAX_NUMBERS = 3 * 3 + 3 * 3  # the most weights of any size
 
 
 
@@ -51,10 +54,28 @@ def _numbers(raw: str, n: int, what: str) -> list[float]:
     return values
 
 
-def _numbers_field(key: str, default: str, n: int, what: str) -> url.Field:
-    """A link field of ``n`` comma-separated numbers: a junk value falls back with the usual sentence."""
+def _samples(raw: str, width: int | None, what: str) -> list[list[float]]:
+    """Samples separated by ";", each ``width`` comma-separated numbers (any width, the same for
+    all, when None), at most BP_MAX_SAMPLES of them (a ValueError says what is wrong)."""
+    rows = [r for r in raw.split(";") if r.strip()]
+    if not 1 <= len(rows) <= BP_MAX_SAMPLES:
+        raise ValueError(f"{what} needs 1 to {BP_MAX_SAMPLES} samples separated by semicolons, got {len(rows)}")
+    if width is None:
+        width = len([p for p in rows[0].split(",") if p.strip()])
+        if not 1 <= width <= 3:
+            raise ValueError(f"{what}: 1 to 3 numbers a sample, got {width}")
+    return [_numbers(r, width, what) for r in rows]
+
+
+def _list_field(key: str, default: str, what: str, samples: bool = False) -> url.Field:
+    """A link field of comma-separated numbers (samples separated by ";" where ``samples``): a junk
+    value falls back with the usual sentence; counts are checked against the network's size."""
     def parse(text: str) -> str:
-        _numbers(text, n, what)
+        if samples:
+            _samples(text, None, what)
+        else:
+            count = len([p for p in text.split(",") if p.strip()])
+            _numbers(text, min(max(count, 1), BP_MAX_NUMBERS), what)
         return text
     return url.Field(key, default, parse)
 
@@ -81,10 +102,11 @@ STATE = url.PageState("neuron", [
     url.text("sm_logits", "2.0, 1.0, 0.1, -1.0"),
     url.Field("sm_temp", 1.0, lambda t: _temperature(t), lambda v: f"{v:g}"),
     # the classic walk-through's numbers, as the article gives them
-    _numbers_field("bp_x", "0.05, 0.10", 2, "Inputs"),
-    _numbers_field("bp_t", "0.01, 0.99", 2, "Targets"),
-    _numbers_field("bp_w", "0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55", 8, "Weights"),
-    _numbers_field("bp_b", "0.35, 0.60", 2, "Biases"),
+    url.choice("bp_size", "2-2-2", BP_SIZES),
+    _list_field("bp_x", "0.05, 0.10", "Inputs", samples=True),
+    _list_field("bp_t", "0.01, 0.99", "Targets", samples=True),
+    _list_field("bp_w", "0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55", "Weights"),
+    _list_field("bp_b", "0.35, 0.60", "Biases"),
     url.number("bp_lr", 0.5, 0.0001, 10),
     url.choice("bp_hidden", "sigmoid", ("sigmoid", "tanh", "relu", "linear")),
     url.choice("bp_out", "sigmoid", OUTPUT_ACTIVATIONS),
@@ -371,21 +393,76 @@ def _parse_logits(raw: str) -> np.ndarray:
     return arr
 
 
-def _walkthrough_model(x, t, w, b) -> MLP:
-    """The 2-2-2 network of the walk-through with the page's numbers, kept while they stay the same
-    (Step moves its weights; changing any number starts again from the numbers)."""
+def _bp_shape(size: str) -> tuple[int, int, int]:
+    n_in, n_h, n_out = (int(v) for v in size.split("-"))
+    return n_in, n_h, n_out
+
+
+def _bp_names(n_in: int, n_h: int, n_out: int) -> list[tuple[str, int, int, int]]:
+    """(name, layer, from, to) of every weight, numbered as the walk-through does: w1 i1→h1,
+    w2 i2→h1, w3 i1→h2, …, then the hidden-to-output weights the same way."""
+    names = [(0, a, j) for j in range(n_h) for a in range(n_in)] + [(1, a, j) for j in range(n_out) for a in range(n_h)]
+    return [(f"w{k + 1}", layer, a, j) for k, (layer, a, j) in enumerate(names)]
+
+
+def _bp_unit(layer: int, unit: int) -> str:
+    return ("i", "h", "o")[layer] + str(unit + 1)
+
+
+def _bp_layout(size: str, w: list[float], b: list[float]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The weights and biases as the engine lays them out, from the page's numbered lists. Biases:
+    one per layer (the walk-through's b1, b2, shared by a layer's units) or one per unit."""
+    n_in, n_h, n_out = _bp_shape(size)
+    names = _bp_names(n_in, n_h, n_out)
+    if len(w) != len(names):
+        raise ValueError(f"a {size} network has {len(names)} weights (w1 … w{len(names)}), got {len(w)}")
+    ws = [np.zeros((n_in, n_h)), np.zeros((n_h, n_out))]
+    for (_, layer, a, j), v in zip(names, w):
+        ws[layer][a, j] = v
+    if len(b) == 2:
+        bs = [np.full(n_h, b[0]), np.full(n_out, b[1])]
+    elif len(b) == n_h + n_out:
+        bs = [np.array(b[:n_h]), np.array(b[n_h:])]
+    else:
+        raise ValueError(f"Biases: 2 numbers (one per layer) or {n_h + n_out} (one per unit), got {len(b)}")
+    return ws, bs
+
+
+def _walkthrough_model(size: str, xs, ts, w, b) -> MLP:
+    """The walk-through's network with the page's numbers, kept while they stay the same (Step
+    moves its weights; changing any number starts again from the numbers). Every sample goes in
+    each update (one full batch)."""
     ss = st.session_state
-    cfg = MLPConfig(n_inputs=2, hidden=(2,), activations=(ss["bp_hidden"],), n_outputs=2,
+    n_in, n_h, n_out = _bp_shape(size)
+    cfg = MLPConfig(n_inputs=n_in, hidden=(n_h,), activations=(ss["bp_hidden"],), n_outputs=n_out,
                     output_activation=ss["bp_out"], loss=ss["bp_loss"], freeze_biases=ss["bp_freeze"],
-                    optimizer=OptimizerConfig("sgd", lr=float(ss["bp_lr"])), batch_size=1, shuffle=False)
-    key = (tuple(x), tuple(t), tuple(w), tuple(b), cfg)
+                    optimizer=OptimizerConfig("sgd", lr=float(ss["bp_lr"])), batch_size=len(xs), shuffle=False)
+    key = (size, tuple(map(tuple, xs)), tuple(map(tuple, ts)), tuple(w), tuple(b), cfg)
     if ss.get("bp_model_key") != key:
-        model = MLP(cfg, np.array([x]), np.array([t]))
-        # w1 i1->h1, w2 i2->h1, w3 i1->h2, w4 i2->h2, w5 h1->o1, w6 h2->o1, w7 h1->o2, w8 h2->o2
-        model.set_weights([np.array([[w[0], w[2]], [w[1], w[3]]]), np.array([[w[4], w[6]], [w[5], w[7]]])],
-                          [np.full(2, b[0]), np.full(2, b[1])])
+        ws, bs = _bp_layout(size, w, b)
+        model = MLP(cfg, np.array(xs), np.array(ts))
+        model.set_weights(ws, bs)
         ss["bp_model"], ss["bp_model_key"] = model, key
     return ss["bp_model"]
+
+
+def _fmt_list(values) -> str:
+    return ", ".join(f"{v:.2f}" for v in values)
+
+
+def _size_defaults(size: str) -> dict:
+    """A size's starting numbers: the walk-through's pattern (w_k = 0.10 + 0.05 k, so 2-2-2 gives
+    the published weights), one sample, biases per layer."""
+    n_in, n_h, n_out = _bp_shape(size)
+    n_w = len(_bp_names(n_in, n_h, n_out))
+    return {"bp_size": size, "bp_x": _fmt_list([0.05, 0.10, 0.15][:n_in]),
+            "bp_t": _fmt_list([0.01, 0.99, 0.50][:n_out]),
+            "bp_w": _fmt_list(0.10 + 0.05 * k for k in range(1, n_w + 1)), "bp_b": "0.35, 0.60"}
+
+
+def _bp_size_changed() -> None:
+    st.session_state.update(_size_defaults(st.session_state["bp_size"]))
+    st.session_state.pop("bp_note", None)
 
 
 BP_DEFAULTS = {key: field.default for key, field in STATE.fields.items() if key.startswith("bp_")}
@@ -397,6 +474,13 @@ BP_PRESETS = {
                         "The error is large, yet every δ and every ∂E/∂w nearly vanishes and the update barely "
                         "moves the weights: a vanishing gradient in one step.",
                         {"bp_x": "1, 1", "bp_w": "6, 6, 6, 6, 6, 6, 6, 6", "bp_b": "4, 4"}),
+    "xor": Preset("XOR with 2-2-1",
+                  "XOR: no single line separates its four points, so it needs the hidden layer. The textbook "
+                  "start (Negnevitsky's weights; his thresholds θ are these biases' negatives), every sample in "
+                  "each update, biases learning. Step a few times, then run 10,000 updates: the outputs "
+                  "approach 0, 1, 1, 0.",
+                  {"bp_size": "2-2-1", "bp_x": "0, 0; 0, 1; 1, 0; 1, 1", "bp_t": "0; 1; 1; 0",
+                   "bp_w": "0.5, 0.4, 0.9, 1.0, -1.2, 1.1", "bp_b": "-0.8, 0.1, -0.3", "bp_freeze": False}),
 }
 
 
@@ -414,29 +498,37 @@ def _bp_run(model: MLP, updates: int = 10_000, points: int = 100) -> None:
                 break
 
 
-W_NAMES = [("w1", 0, 0, 0), ("w2", 0, 1, 0), ("w3", 0, 0, 1), ("w4", 0, 1, 1),
-           ("w5", 1, 0, 0), ("w6", 1, 1, 0), ("w7", 1, 0, 1), ("w8", 1, 1, 1)]  # (name, layer, from, to)
-
-
 def backprop_section() -> None:
     st.markdown(
         "The classic step-by-step example: inputs **i1, i2**, hidden units **h1, h2**, outputs **o1, o2**, "
         "weights **w1…w8** and a bias per layer. Forward: each unit's net input is the weighted sum of "
         "the layer before plus its bias, its output f(net). Backward: the chain rule, "
         "**δ = ∂E/∂out · ∂out/∂net**, then **∂E/∂w = δ · (the output feeding w)** and "
-        "**w ← w − η ∂E/∂w**. Every number below is the engine's own, from the kernels that train.")
+        "**w ← w − η ∂E/∂w**. Every number below is the engine's own, from the kernels that train. "
+        "Other sizes: the Network box; several samples (XOR): separate them with semicolons.")
     p = st.columns(len(BP_PRESETS) + 1, vertical_alignment="center")
     for k, (name, preset) in enumerate(BP_PRESETS.items()):
         p[k].button(preset.title, key=f"bp_preset_{k}", on_click=_bp_preset, args=(name,), width="stretch",
                     help="Set every number and option of this example.")
+    p[-1].selectbox("Network", BP_SIZES, key="bp_size", on_change=_bp_size_changed,
+                    format_func=lambda v: f"{v} (inputs-hidden-outputs)",
+                    help="Another size starts from the walk-through's pattern of numbers.")
     if note := BP_PRESETS.get(st.session_state.get("bp_note")):
         st.info(note.note, icon=":material/school:")
+    size = st.session_state["bp_size"]
+    n_in, n_h, n_out = _bp_shape(size)
+    names = _bp_names(n_in, n_h, n_out)
     c = st.columns([1, 1, 2, 1])
-    raw_x = c[0].text_input("Inputs i1, i2", key="bp_x", max_chars=60)
-    raw_t = c[1].text_input("Targets", key="bp_t", max_chars=60)
-    raw_w = c[2].text_input("Weights w1 … w8", key="bp_w", max_chars=200,
-                            help="w1 i1→h1, w2 i2→h1, w3 i1→h2, w4 i2→h2, w5 h1→o1, w6 h2→o1, w7 h1→o2, w8 h2→o2")
-    raw_b = c[3].text_input("Biases b1, b2", key="bp_b", max_chars=60, help="b1: both hidden units; b2: both outputs.")
+    raw_x = c[0].text_input(f"Inputs ({n_in} a sample)", key="bp_x", max_chars=200,
+                            help="One sample, or several separated by semicolons (0, 0; 0, 1; …): each update "
+                                 "then uses them all (the mean of their gradients).")
+    raw_t = c[1].text_input(f"Targets ({n_out} a sample)", key="bp_t", max_chars=200,
+                            help="One target per output for each sample, samples separated by semicolons.")
+    pairs = [f"{n} {_bp_unit(layer, a)}→{_bp_unit(layer + 1, j)}" for n, layer, a, j in names]
+    raw_w = c[2].text_input(f"Weights w1 … w{len(names)}", key="bp_w", max_chars=300, help=", ".join(pairs))
+    raw_b = c[3].text_input("Biases", key="bp_b", max_chars=100,
+                            help=f"Two numbers: b1 for every hidden unit, b2 for every output; or {n_h + n_out}, "
+                                 "one per unit (hidden units first).")
     o = st.columns([1, 1, 1, 1.2, 1])
     o[0].number_input("Learning rate η", 0.0001, 10.0, step=0.1, format="%.4f", key="bp_lr")
     o[1].selectbox("Hidden activation", ("sigmoid", "tanh", "relu", "linear"), key="bp_hidden")
@@ -445,77 +537,115 @@ def backprop_section() -> None:
     o[4].toggle("Freeze biases", key="bp_freeze", help="The walk-through updates the weights only.")
     st.caption("Conventions: with **mse_half** (E = ½ Σ (target − out)²) the ½ cancels the 2 of the square, "
                "so ∂E/∂out = out − target; plain **mse** doubles every gradient, as if η were doubled. "
-               "**Frozen biases** keep b1 and b2 as they are (the published example updates w1…w8 only); "
-               "unfrozen, they move by −η δ like a weight whose input is always 1.")
+               "**Frozen biases** keep the biases as they are (the published example updates w1…w8 only); "
+               "unfrozen, they move by −η δ like a weight whose input is always 1. With several samples, E and "
+               "every ∂E/∂w are the mean over them.")
     try:
-        x = _numbers(raw_x, 2, "Inputs")
-        t = _numbers(raw_t, 2, "Targets")
-        w = _numbers(raw_w, 8, "Weights")
-        b = _numbers(raw_b, 2, "Biases")
-        model = _walkthrough_model(x, t, w, b)
-        trace = model.backprop_trace(np.array([x]), np.array([t]))
+        xs = _samples(raw_x, n_in, "Inputs")
+        ts = _samples(raw_t, n_out, "Targets")
+        if len(xs) != len(ts):
+            raise ValueError(f"{len(xs)} input samples but {len(ts)} targets")
+        w = _numbers(raw_w, len(names), "Weights")
+        b = _numbers(raw_b, len([v for v in raw_b.split(",") if v.strip()]) or 2, "Biases")
+        model = _walkthrough_model(size, xs, ts, w, b)
+        trace = model.backprop_trace(np.array(xs), np.array(ts))
     except ValueError as err:
         st.error(f"Could not use these numbers: {err}.")
         return
-    b1, b2, b3 = st.columns([1, 1, 3], vertical_alignment="center")
+    b1, b2, b3, b4 = st.columns([1, 1, 1.2, 1.8], vertical_alignment="center")
     if b1.button("Step: apply the update", key="bp_step", type="primary", icon=":material/skip_next:"):
         with live.session_lock():
             model.step(1)
-        trace = model.backprop_trace(np.array([x]), np.array([t]))
+        trace = model.backprop_trace(np.array(xs), np.array(ts))
     if b2.button("Run 10,000 updates", key="bp_run", icon=":material/fast_forward:",
                  help="Apply the update 10,000 times (the error is recorded 100 times on the way)."):
         _bp_run(model)
-        trace = model.backprop_trace(np.array([x]), np.array([t]))
-    b3.caption(f"Updates applied: **{model.steps:,}**. Changing any number above starts again from it.")
+        trace = model.backprop_trace(np.array(xs), np.array(ts))
+    shown = 0
+    if len(xs) > 1:
+        if st.session_state.get("bp_sample", 0) not in range(len(xs)):
+            st.session_state["bp_sample"] = 0  # fewer samples than before
+        url.hold(["bp_sample"])
+        shown = b3.selectbox("Sample shown", range(len(xs)), key="bp_sample",
+                             format_func=lambda k: f"sample {k + 1}: ({_fmt_short(xs[k])}) → ({_fmt_short(ts[k])})",
+                             help="The forward and backward pass below are this sample's; the update uses them all.")
+    b4.caption(f"Updates applied: **{model.steps:,}**. Changing any number above starts again from it.")
+    _bp_tables(model, trace, xs, shown, names, n_h, n_out)
+
+
+def _fmt_short(values) -> str:
+    return ", ".join(f"{v:g}" for v in values)
+
+
+def _bp_tables(model: MLP, trace: dict, xs: list, k: int, names: list, n_h: int, n_out: int) -> None:
+    """Forward pass, backward pass and update of sample ``k`` (the update: the mean over all samples)."""
     ws, bs = model.weights()
     fmt, short = "{:.9f}".format, "{:.6g}".format
     net, out = trace["net"], trace["out"]
-    hidden = [(f"h{j + 1}", " + ".join(f"{short(ws[0][i, j])}×{short(x[i])}" for i in range(2))
-               + f" + {short(bs[0][j])}", net[0][0, j], out[0][0, j]) for j in range(2)]
-    outputs = [(f"o{j + 1}", " + ".join(f"{short(ws[1][i, j])}×{short(out[0][0, i])}" for i in range(2))
-                + f" + {short(bs[1][j])}", net[1][0, j], out[1][0, j]) for j in range(2)]
+    x = xs[k]
+    def written(weights, inputs, bias) -> str:  # "0.15×0.05 + 0.2×0.1 + 0.35", a minus where a term is negative
+        text = " + ".join(f"{short(w_)}×{short(v)}" for w_, v in zip(weights, inputs)) + f" + {short(bias)}"
+        return text.replace("+ -", "− ")
+
+    hidden = [(f"h{j + 1}", written(ws[0][:, j], x, bs[0][j]), net[0][k, j], out[0][k, j]) for j in range(n_h)]
+    outputs = [(f"o{j + 1}", written(ws[1][:, j], out[0][k], bs[1][j]), net[1][k, j], out[1][k, j])
+               for j in range(n_out)]
     # a hidden unit's dE/d(out): what its outputs' deltas send back along its weights
-    hidden_dE_dout = trace["delta"][1][0] @ ws[1].T
+    hidden_dE_dout = trace["delta"][1][k] @ ws[1].T
+    many = len(xs) > 1
     left, right = st.columns([1.15, 1], gap="large")
     with left:
-        st.subheader("Forward pass", divider="gray")
+        st.subheader("Forward pass" + (f" (sample {k + 1})" if many else ""), divider="gray")
         st.dataframe(pd.DataFrame(hidden + outputs, columns=["unit", "net input = Σ w·x + b", "net", "out = f(net)"]),
                      hide_index=True, column_config={"net": st.column_config.NumberColumn(format="%.9f"),
                                                      "out = f(net)": st.column_config.NumberColumn(format="%.9f")})
-        st.metric("Total error E", f"{trace['loss']:.9f}", help=f"The {st.session_state['bp_loss']} loss of "
-                  "this sample, summed over the outputs.")
+        st.metric("Total error E" + (f" (mean over {len(xs)} samples)" if many else ""), f"{trace['loss']:.9f}",
+                  help=f"The {st.session_state['bp_loss']} loss, summed over the outputs"
+                       + (" and averaged over the samples." if many else "."))
+        if many:
+            targets = trace["targets"]
+            st.dataframe(pd.DataFrame({
+                "sample": [f"{j + 1}: ({_fmt_short(v)})" for j, v in enumerate(xs)],
+                **{f"o{j + 1}": out[1][:, j] for j in range(n_out)},
+                **{f"target {j + 1}": targets[:, j] for j in range(n_out)}}),
+                hide_index=True, column_config={f"o{j + 1}": st.column_config.NumberColumn(format="%.6f")
+                                                for j in range(n_out)})
     with right:
-        st.subheader("Backward pass", divider="gray")
+        st.subheader("Backward pass" + (f" (sample {k + 1})" if many else ""), divider="gray")
         slope = trace["dout_dnet"][1]
         st.dataframe(pd.DataFrame({
-            "unit": ["o1", "o2", "h1", "h2"],
-            "∂E/∂out": [*trace["dE_dout"][0], *hidden_dE_dout],
-            "∂out/∂net": [*(slope[0] if slope is not None else [np.nan, np.nan]), *trace["dout_dnet"][0][0]],
-            "δ = ∂E/∂net": [*trace["delta"][1][0], *trace["delta"][0][0]],
-        }), hide_index=True, column_config={k: st.column_config.NumberColumn(format="%.9f")
-                                            for k in ("∂E/∂out", "∂out/∂net", "δ = ∂E/∂net")})
+            "unit": [f"o{j + 1}" for j in range(n_out)] + [f"h{j + 1}" for j in range(n_h)],
+            "∂E/∂out": [*trace["dE_dout"][k], *hidden_dE_dout],
+            "∂out/∂net": [*(slope[k] if slope is not None else [np.nan] * n_out), *trace["dout_dnet"][0][k]],
+            "δ = ∂E/∂net": [*trace["delta"][1][k], *trace["delta"][0][k]],
+        }), hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.9f")
+                                            for c in ("∂E/∂out", "∂out/∂net", "δ = ∂E/∂net")})
         if slope is None:
             st.caption("A softmax output's slope is a matrix (each output depends on every net input): "
                        "δ comes from its Jacobian, out_j (∂E/∂out_j − Σ_k out_k ∂E/∂out_k).")
         st.caption("A hidden unit's ∂E/∂out is the sum over the outputs of δ_o times the weight to o: "
                    "the error it is responsible for.")
     rows = []
-    for name, layer, a, j in W_NAMES:
-        feed = x[a] if layer == 0 else out[0][0, a]
+    for name, layer, a, j in names:
+        feed = x[a] if layer == 0 else out[0][k, a]
         rows.append((name, ws[layer][a, j], feed, trace["grad_weights"][layer][a, j], trace["new_weights"][layer][a, j]))
     st.subheader("The update", divider="gray")
-    st.dataframe(pd.DataFrame(rows, columns=["weight", "now", "output feeding it", "∂E/∂w = δ · that output",
-                                             "after w − η ∂E/∂w"]),
-                 hide_index=True, column_config={k: st.column_config.NumberColumn(format="%.9f") for k in
-                                                 ("now", "output feeding it", "∂E/∂w = δ · that output",
-                                                  "after w − η ∂E/∂w")})
+    grad_title = "∂E/∂w = δ · that output" if not many else "∂E/∂w: mean over the samples of δ · that output"
+    st.dataframe(pd.DataFrame(rows, columns=["weight", "now", "output feeding it" + (f" (sample {k + 1})" if many else ""),
+                                             grad_title, "after w − η ∂E/∂w"]),
+                 hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.9f") for c in
+                                                 ("now", "output feeding it", grad_title, "after w − η ∂E/∂w",
+                                                  f"output feeding it (sample {k + 1})")})
     h = model.history
     if len(h.step) >= 2:
         st.subheader("The error over the updates", divider="gray")
         st.line_chart(pd.DataFrame({"update": h.step, "total error E": h.train_loss}).set_index("update"),
                       height=260)
-    st.caption("Biases: " + ", ".join(f"b{l + 1} {fmt(bs[l][0])} → {fmt(trace['new_biases'][l][0])}"
-                                       for l in range(2)) + (" (frozen)." if st.session_state["bp_freeze"] else "."))
+    units = [_bp_unit(1, j) for j in range(n_h)] + [_bp_unit(2, j) for j in range(n_out)]
+    now = [*bs[0], *bs[1]]
+    after = [*trace["new_biases"][0], *trace["new_biases"][1]]
+    st.caption("Biases: " + ", ".join(f"{u} {fmt(v)} → {fmt(a)}" for u, v, a in zip(units, now, after))
+               + (" (frozen)." if st.session_state["bp_freeze"] else "."))
 
 
 {SECTIONS[0]: mcculloch_pitts, SECTIONS[1]: perceptron, SECTIONS[2]: activations,

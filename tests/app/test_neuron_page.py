@@ -202,7 +202,8 @@ def test_perceptron_picture_shows_the_models_state():
 def _walkthrough(at) -> dict:
     """The update table as {weight: (now, dE/dw, after)}."""
     table = next(df.value for df in at.dataframe if "weight" in df.value.columns)
-    return {r["weight"]: (r["now"], r["∂E/∂w = δ · that output"], r["after w − η ∂E/∂w"]) for _, r in table.iterrows()}
+    grad = next(c for c in table.columns if c.startswith("∂E/∂w"))  # "… mean over the samples …" with several
+    return {r["weight"]: (r["now"], r[grad], r["after w − η ∂E/∂w"]) for _, r in table.iterrows()}
 
 
 def test_backpropagation_section_works_the_classic_example_and_steps(open_page):
@@ -251,3 +252,55 @@ def test_backpropagation_presets_and_a_long_run(open_page):
     # the article: "after repeating this process 10,000 times the error plummets to 0.0000351085"
     assert float(at.metric[0].value) == pytest.approx(0.0000351085, rel=1e-3)
     assert not at.exception
+
+
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def test_backpropagation_xor_preset_uses_every_sample_and_learns_xor(open_page):
+    at = open_page("neuron_lab", section="Backpropagation")
+    at.button(key="bp_preset_2").click().run()                      # XOR with a 2-2-1 net
+    assert not at.exception and not at.error
+    assert at.selectbox(key="bp_size").value == "2-2-1" and at.toggle(key="bp_freeze").value is False
+    # E: the mean over the four samples of ½ (t − o)², by NumPy from the textbook weights
+    x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], float)
+    t = np.array([0, 1, 1, 0], float)
+    h = _sigmoid(x @ np.array([[0.5, 0.9], [0.4, 1.0]]) + np.array([-0.8, 0.1]))
+    o = _sigmoid(h @ np.array([-1.2, 1.1]) - 0.3)
+    assert float(at.metric[0].value) == pytest.approx(np.mean(0.5 * (t - o) ** 2), abs=1e-9)
+    # the update: the mean over the samples of δ · output (w5 = h1 → o1)
+    delta_o = (o - t) * o * (1 - o)
+    rows = _walkthrough(at)
+    assert rows["w5"][1] == pytest.approx(np.mean(delta_o * h[:, 0]), abs=1e-9)
+    assert len(rows) == 6
+    at.selectbox(key="bp_sample").set_value(3).run()               # the (1, 1) sample's forward pass
+    forward = next(df.value for df in at.dataframe if "net" in df.value.columns)
+    assert forward["out = f(net)"].tolist() == pytest.approx([*h[3], o[3]], abs=1e-9)
+    at.button(key="bp_run").click().run()
+    outputs = next(df.value for df in at.dataframe if "target 1" in df.value.columns)
+    learnt = outputs["o1"].to_numpy()
+    assert learnt[[0, 3]].max() < 0.1 and learnt[[1, 2]].min() > 0.9   # XOR, after 10,000 updates
+    assert not at.exception
+
+
+def test_backpropagation_other_sizes_start_from_the_pattern_and_check_counts(open_page):
+    at = open_page("neuron_lab", section="Backpropagation")
+    at.selectbox(key="bp_size").set_value("2-3-1").run()
+    assert not at.exception and not at.error
+    w = [0.10 + 0.05 * k for k in range(1, 10)]
+    assert at.text_input(key="bp_w").value == ", ".join(f"{v:.2f}" for v in w)
+    assert len(_walkthrough(at)) == 9
+    x = np.array([0.05, 0.10])
+    w1 = np.array(w[:6]).reshape(3, 2).T                            # w1 i1→h1, w2 i2→h1, w3 i1→h2, …
+    h = _sigmoid(x @ w1 + 0.35)
+    o = _sigmoid(h @ np.array(w[6:]) + 0.60)
+    assert float(at.metric[0].value) == pytest.approx(0.5 * (0.01 - o) ** 2, abs=1e-9)
+    at.text_input(key="bp_b").set_value("0.1, 0.2, 0.3, 0.4").run()  # one per unit: 3 hidden + 1 output
+    assert not at.error
+    at.text_input(key="bp_b").set_value("0.1, 0.2, 0.3").run()
+    assert at.error and "one per unit" in at.error[0].value
+    at.text_input(key="bp_b").set_value("0.35, 0.60").run()
+    at.text_input(key="bp_w").set_value("0.1, 0.2").run()
+    assert at.error and "Weights needs 9 numbers" in at.error[0].value
+    assert at.query_params["bp_size"] == "2-3-1"
