@@ -112,6 +112,8 @@ STATE = url.PageState("neuron", [
     url.choice("bp_out", "sigmoid", OUTPUT_ACTIVATIONS),
     url.choice("bp_loss", "mse_half", OUTPUT_LOSSES),
     url.flag("bp_freeze", True),
+    url.flag("bp_walk", False),
+    url.integer("bp_at", 0, 0, 60),
 ])
 
 screen.header(":material/bolt: Neuron & activations")
@@ -465,7 +467,8 @@ def _bp_size_changed() -> None:
     st.session_state.pop("bp_note", None)
 
 
-BP_DEFAULTS = {key: field.default for key, field in STATE.fields.items() if key.startswith("bp_")}
+BP_DEFAULTS = {key: field.default for key, field in STATE.fields.items()  # a preset keeps the walk's toggle
+               if key.startswith("bp_") and key != "bp_walk"}
 BP_PRESETS = {
     "classic": Preset("The classic example", "The published numbers: E = 0.298371109 and, after one update, "
                                              "w5 = 0.35891648 and w1 = 0.149780716.", {}),
@@ -552,7 +555,7 @@ def backprop_section() -> None:
     except ValueError as err:
         st.error(f"Could not use these numbers: {err}.")
         return
-    b1, b2, b3, b4 = st.columns([1, 1, 1.2, 1.8], vertical_alignment="center")
+    b1, b2, b3, b4 = st.columns([1.4, 1.4, 1.3, 1.6], vertical_alignment="center")
     if b1.button("Step: apply the update", key="bp_step", type="primary", icon=":material/skip_next:"):
         with live.session_lock():
             model.step(1)
@@ -570,7 +573,85 @@ def backprop_section() -> None:
                              format_func=lambda k: f"sample {k + 1}: ({_fmt_short(xs[k])}) → ({_fmt_short(ts[k])})",
                              help="The forward and backward pass below are this sample's; the update uses them all.")
     b4.caption(f"Updates applied: **{model.steps:,}**. Changing any number above starts again from it.")
+    if st.toggle("One computation at a time", key="bp_walk",
+                 help="Walk through the numbers below in order: each unit's forward pass, the error, each "
+                      "δ, each weight's update, written out with the chain rule's factors."):
+        _bp_walk(model, trace, xs, shown, names, n_h, n_out)
     _bp_tables(model, trace, xs, shown, names, n_h, n_out)
+
+
+def _bp_walk_steps(names: list, n_h: int, n_out: int) -> list[tuple]:
+    """The walk-through's computations in order: each hidden unit's and output's forward pass, the
+    error, each output's and hidden unit's delta, then each weight's gradient and update."""
+    return ([("forward", 1, j) for j in range(n_h)] + [("forward", 2, j) for j in range(n_out)] + [("error",)]
+            + [("delta", 2, j) for j in range(n_out)] + [("delta", 1, j) for j in range(n_h)]
+            + [("weight", *name) for name in names])
+
+
+def _bp_walk_text(step: tuple, model: MLP, trace: dict, xs: list, k: int) -> str:
+    """One computation written out with the engine's numbers (markdown)."""
+    ws, bs = model.weights()
+    num = "{:.9g}".format
+    out, net = trace["out"], trace["net"]
+    inputs = [np.asarray(xs[k]), out[0][k]]
+    many = len(xs) > 1
+    if step[0] == "forward":
+        _, layer, j = step
+        feed = inputs[layer - 1]
+        terms = " + ".join(f"{num(ws[layer - 1][a, j])}×{num(v)}" for a, v in enumerate(feed)).replace("+ -", "− ")
+        unit = _bp_unit(layer, j)
+        f = st.session_state["bp_hidden"] if layer == 1 else st.session_state["bp_out"]
+        return (f"**Forward, {unit}.** net = Σ w·input + b = {terms} + {num(bs[layer - 1][j])} = "
+                f"**{num(net[layer - 1][k, j])}**; out = {f}(net) = **{num(out[layer - 1][k, j])}**.")
+    if step[0] == "error":
+        t = trace["targets"][k]
+        return (f"**The error.** {st.session_state['bp_loss']} of the outputs "
+                f"({', '.join(num(v) for v in out[1][k])}) against the targets ({', '.join(num(v) for v in t)}), "
+                f"summed over the outputs" + (f" and averaged over the {len(xs)} samples" if many else "")
+                + f": E = **{num(trace['loss'])}**.")
+    if step[0] == "delta":
+        _, layer, j = step
+        unit = _bp_unit(layer, j)
+        slope = trace["dout_dnet"][layer - 1]
+        if layer == 2:
+            dE = trace["dE_dout"][k, j]
+            why = "from the loss" + (" (mse_half: out − target)" if st.session_state["bp_loss"] == "mse_half" else "")
+        else:
+            dE = float(trace["delta"][1][k] @ ws[1][j])
+            parts = " + ".join(f"δ_o{o + 1}·w({unit}→o{o + 1}) = {num(trace['delta'][1][k, o])}×{num(ws[1][j, o])}"
+                               for o in range(ws[1].shape[1]))
+            why = f"what the outputs send back: {parts}"
+        delta = trace["delta"][layer - 1][k, j]
+        if slope is None:  # a softmax output: its Jacobian, not one slope
+            return (f"**Backward, {unit}.** ∂E/∂out = {num(dE)} ({why}); a softmax output's δ comes from its "
+                    f"Jacobian: δ = **{num(delta)}**.")
+        return (f"**Backward, {unit}.** δ = ∂E/∂out · ∂out/∂net = {num(dE)} × {num(slope[k, j])} = **{num(delta)}**, "
+                f"where ∂E/∂out is {why}, and ∂out/∂net = f′(net).")
+    _, name, layer, a, j = step
+    feed = inputs[layer][a]
+    delta = trace["delta"][layer][k, j]
+    grad, now, after = trace["grad_weights"][layer][a, j], ws[layer][a, j], trace["new_weights"][layer][a, j]
+    src, dst = _bp_unit(layer, a), _bp_unit(layer + 1, j)
+    this = f"∂E/∂{name} = δ_{dst} × out_{src} = {num(delta)} × {num(feed)} = " + (
+        f"{num(delta * feed)} for this sample; the mean over the {len(xs)} samples is **{num(grad)}**" if many
+        else f"**{num(grad)}**")
+    lr = float(st.session_state["bp_lr"])
+    return (f"**Update, {name} ({src}→{dst}).** {this}. Then {name} ← {name} − η ∂E/∂{name} = {num(now)} − "
+            f"{num(lr)} × {num(grad)} = **{num(after)}**.")
+
+
+def _bp_walk(model: MLP, trace: dict, xs: list, k: int, names: list, n_h: int, n_out: int) -> None:
+    """One computation at a time: Next shows the following one, written out with its numbers."""
+    steps = _bp_walk_steps(names, n_h, n_out)
+    at = min(int(st.session_state.get("bp_at", 0)), len(steps) - 1)
+    w = st.columns([1, 1, 4], vertical_alignment="center")
+    w[0].button("Previous", key="bp_prev", icon=":material/chevron_left:", width="stretch", disabled=at == 0,
+                on_click=lambda: st.session_state.update(bp_at=max(0, at - 1)))
+    w[1].button("Next", key="bp_next", icon=":material/chevron_right:", width="stretch", disabled=at == len(steps) - 1,
+                on_click=lambda: st.session_state.update(bp_at=min(len(steps) - 1, at + 1)))
+    w[2].progress((at + 1) / len(steps), text=f"Computation {at + 1} of {len(steps)}: forward pass, error, "
+                                              "backward pass, then each weight's update")
+    st.info(_bp_walk_text(steps[at], model, trace, xs, k), icon=":material/calculate:")
 
 
 def _fmt_short(values) -> str:
@@ -597,8 +678,11 @@ def _bp_tables(model: MLP, trace: dict, xs: list, k: int, names: list, n_h: int,
     with left:
         st.subheader("Forward pass" + (f" (sample {k + 1})" if many else ""), divider="gray")
         st.dataframe(pd.DataFrame(hidden + outputs, columns=["unit", "net input = Σ w·x + b", "net", "out = f(net)"]),
-                     hide_index=True, column_config={"net": st.column_config.NumberColumn(format="%.9f"),
-                                                     "out = f(net)": st.column_config.NumberColumn(format="%.9f")})
+                     hide_index=True, column_config={
+                         "unit": st.column_config.TextColumn(width="small"),
+                         "net input = Σ w·x + b": st.column_config.TextColumn(width="medium"),  # the numbers stay in view
+                         "net": st.column_config.NumberColumn(format="%.9f"),
+                         "out = f(net)": st.column_config.NumberColumn(format="%.9f")})
         st.metric("Total error E" + (f" (mean over {len(xs)} samples)" if many else ""), f"{trace['loss']:.9f}",
                   help=f"The {st.session_state['bp_loss']} loss, summed over the outputs"
                        + (" and averaged over the samples." if many else "."))

@@ -304,3 +304,44 @@ def test_backpropagation_other_sizes_start_from_the_pattern_and_check_counts(ope
     at.text_input(key="bp_w").set_value("0.1, 0.2").run()
     assert at.error and "Weights needs 9 numbers" in at.error[0].value
     assert at.query_params["bp_size"] == "2-3-1"
+
+
+def test_backpropagation_one_computation_at_a_time_writes_out_the_chain_rule(open_page):
+    at = open_page("neuron_lab", section="Backpropagation")
+    at.toggle(key="bp_walk").set_value(True).run()
+    walk = lambda: next(i.value for i in at.info if "**" in i.value and ("Forward" in i.value or "Backward" in i.value
+                                                                         or "Update" in i.value or "error" in i.value))
+    assert "Forward, h1" in walk() and "0.15×0.05 + 0.2×0.1 + 0.35" in walk() and "0.593269992" in walk()
+    for _ in range(5):
+        at.button(key="bp_next").click().run()
+    text = walk()                                                    # after h1, h2, o1, o2 and the error
+    assert "Backward, o1" in text and "0.74136507" in text and "0.186815602" in text and "0.138498562" in text
+    for _ in range(8):
+        at.button(key="bp_next").click().run()
+    text = walk()
+    assert "Update, w5 (h1→o1)" in text and "= **0.0821670406**" in text and "**0.35891648**" in text
+    assert at.query_params["bp_at"] == "13" and at.query_params["bp_walk"] in ("1", "true")
+    at.button(key="bp_prev").click().run()
+    assert "Update, w4" in walk()
+    assert not at.exception
+
+
+@pytest.mark.parametrize("setup", [{"preset": 2}, {"bp_out": "softmax", "bp_loss": "cce"}])
+def test_backpropagation_walk_goes_through_every_computation_of_any_setup(open_page, setup):
+    at = open_page("neuron_lab", section="Backpropagation")
+    if "preset" in setup:
+        at.button(key=f"bp_preset_{setup['preset']}").click().run()   # XOR: four samples a step
+    else:
+        at.selectbox(key="bp_out").set_value(setup["bp_out"]).run()
+        at.selectbox(key="bp_loss").set_value(setup["bp_loss"]).run()
+    at.toggle(key="bp_walk").set_value(True).run()
+    seen = []
+    while not at.button(key="bp_next").disabled:
+        at.button(key="bp_next").click().run()
+        seen.append(next(i.value for i in at.info if i.value.startswith("**")))
+        assert not at.exception
+    assert seen[-1].startswith("**Update, w") and len(seen) == (12 if "preset" in setup else 16)  # steps - 1
+    if "preset" in setup:
+        assert "the mean over the 4 samples" in seen[-1]
+    else:
+        assert any("Jacobian" in s for s in seen)                       # a softmax output's δ
