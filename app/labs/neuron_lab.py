@@ -11,6 +11,7 @@ from app import render
 from app.charts import activations as act_charts
 from app.charts.theme import NEGATIVE, SERIES
 from app.state import live, screen, url
+from app.state.network_edit import apply_network_edit
 from app.state.presets import Preset
 from app.state.echo import quote
 from engine import activations as act
@@ -513,8 +514,7 @@ def backprop_section() -> None:
     for k, (name, preset) in enumerate(BP_PRESETS.items()):
         p[k].button(preset.title, key=f"bp_preset_{k}", on_click=_bp_preset, args=(name,), width="stretch",
                     help="Set every number and option of this example.")
-    p[-1].selectbox("Network", BP_SIZES, key="bp_size", on_change=_bp_size_changed,
-                    format_func=lambda v: f"{v} (inputs-hidden-outputs)",
+    p[-1].selectbox("Network (inputs-hidden-outputs)", BP_SIZES, key="bp_size", on_change=_bp_size_changed,
                     help="Another size starts from the walk-through's pattern of numbers.")
     if note := BP_PRESETS.get(st.session_state.get("bp_note")):
         st.info(note.note, icon=":material/school:")
@@ -573,11 +573,66 @@ def backprop_section() -> None:
                              format_func=lambda k: f"sample {k + 1}: ({_fmt_short(xs[k])}) → ({_fmt_short(ts[k])})",
                              help="The forward and backward pass below are this sample's; the update uses them all.")
     b4.caption(f"Updates applied: **{model.steps:,}**. Changing any number above starts again from it.")
-    if st.toggle("One computation at a time", key="bp_walk",
-                 help="Walk through the numbers below in order: each unit's forward pass, the error, each "
-                      "δ, each weight's update, written out with the chain rule's factors."):
-        _bp_walk(model, trace, xs, shown, names, n_h, n_out)
+    if note := st.session_state.pop("bp_edit_note", None):
+        st.toast(note[1], icon=":material/check:" if note[0] == "success" else ":material/warning:")
+    pic, side = st.columns([1.1, 1], gap="large")
+    with pic:
+        _bp_picture(model, trace, xs, shown, n_in, n_h, n_out)
+    with side:
+        if st.toggle("One computation at a time", key="bp_walk",
+                     help="Walk through the numbers below in order: each unit's forward pass, the error, each "
+                          "δ, each weight's update, written out with the chain rule's factors."):
+            _bp_walk(model, trace, xs, shown, names, n_h, n_out)
+        else:
+            st.caption("The network as it stands: each unit's output under it (and its colour: blue +, orange −), "
+                       "links by weight (dashed: negative). Hover a link for its weight; click a link or a unit to "
+                       "type a new weight or bias, which replaces the numbers above.")
     _bp_tables(model, trace, xs, shown, names, n_h, n_out)
+
+
+def _bp_picture(model: MLP, trace: dict, xs: list, k: int, n_in: int, n_h: int, n_out: int) -> None:
+    """The walk-through's network drawn by the browser's network renderer: weights on the links,
+    each unit's output (of sample k) written under it; a click on a link or unit edits it."""
+    ws, bs = model.weights()
+    values = [np.asarray(xs[k], dtype=float), trace["out"][0][k], trace["out"][1][k]]
+    kinds = (None, st.session_state["bp_hidden"], st.session_state["bp_out"])
+    shades = [2 * v - 1 if f in ("sigmoid", "softmax") else np.clip(v, -1, 1) for v, f in zip(values, kinds)]
+    render.library()  # the renderers' code (this section has no live view that mounts it)
+    render.edits("bp_net", _bp_edit)
+    names = [[_bp_unit(layer, j) for j in range(n)] for layer, n in enumerate((n_in, n_h, n_out))]
+    render.show("network", "bp_net", {
+        "sizes": [n_in, n_h, n_out], "labels": ["inputs", f"hidden ({kinds[1]})", f"outputs ({kinds[2]})"],
+        "inputs": names[0], "names": names, "res": 1, "thumbs": render.u8(np.concatenate(shades)),
+        "w": render.f32(np.concatenate([w.ravel() for w in ws])), "b": render.f32(np.concatenate(bs)),
+        "values": [float(v) for v in np.concatenate(values)], "dead": [], "editable": True},
+        height=300, live=False, alt=f"The {n_in}-{n_h}-{n_out} network with each unit's output and each weight.")
+
+
+def _bp_edit(edit: object) -> None:
+    """A weight or bias typed on the picture: checked against this network, applied, and written
+    back into the number fields (which then start the walk-through again from them)."""
+    ss = st.session_state
+    model = ss.get("bp_model")
+    if model is None:
+        return
+    n_in, n_h, n_out = _bp_shape(ss["bp_size"])
+    try:
+        with live.session_lock():
+            apply_network_edit(model, edit, [_bp_unit(0, j) for j in range(n_in)])
+    except ValueError:  # the browser's payload is not echoed: any websocket client can send one
+        ss["bp_edit_note"] = ("warning", "Nothing changed: a weight or bias takes a number from -100 to 100.")
+        return
+    ws, bs = model.weights()
+    ss["bp_w"] = ", ".join(f"{ws[layer][a, j]:.10g}" for _, layer, a, j in _bp_names(n_in, n_h, n_out))
+    shared = all(np.all(b == b[0]) for b in bs)  # the walk-through's one bias per layer, if still so
+    ss["bp_b"] = ", ".join(f"{v:.10g}" for v in ([b[0] for b in bs] if shared else np.concatenate(bs)))
+    layer = int(edit["layer"])  # checked by apply_network_edit
+    if edit["kind"] == "weight":
+        what, value = (f"the weight {_bp_unit(layer, int(edit['from']))} → {_bp_unit(layer + 1, int(edit['to']))}",
+                       ws[layer][int(edit["from"]), int(edit["to"])])
+    else:
+        what, value = f"the bias of {_bp_unit(layer, int(edit['unit']))}", bs[layer - 1][int(edit["unit"])]
+    ss["bp_edit_note"] = ("success", f"Set {what} to {value:g}. The walk-through starts again from these numbers.")
 
 
 def _bp_walk_steps(names: list, n_h: int, n_out: int) -> list[tuple]:
@@ -644,13 +699,13 @@ def _bp_walk(model: MLP, trace: dict, xs: list, k: int, names: list, n_h: int, n
     """One computation at a time: Next shows the following one, written out with its numbers."""
     steps = _bp_walk_steps(names, n_h, n_out)
     at = min(int(st.session_state.get("bp_at", 0)), len(steps) - 1)
-    w = st.columns([1, 1, 4], vertical_alignment="center")
+    w = st.columns(2, vertical_alignment="center")
     w[0].button("Previous", key="bp_prev", icon=":material/chevron_left:", width="stretch", disabled=at == 0,
                 on_click=lambda: st.session_state.update(bp_at=max(0, at - 1)))
     w[1].button("Next", key="bp_next", icon=":material/chevron_right:", width="stretch", disabled=at == len(steps) - 1,
                 on_click=lambda: st.session_state.update(bp_at=min(len(steps) - 1, at + 1)))
-    w[2].progress((at + 1) / len(steps), text=f"Computation {at + 1} of {len(steps)}: forward pass, error, "
-                                              "backward pass, then each weight's update")
+    st.progress((at + 1) / len(steps), text=f"Computation {at + 1} of {len(steps)}: forward pass, error, "
+                                            "backward pass, then each weight's update")
     st.info(_bp_walk_text(steps[at], model, trace, xs, k), icon=":material/calculate:")
 
 

@@ -12,12 +12,12 @@ export default function (component) {
     let most = 0;
     for (const v of w) if (Number.isFinite(v)) most = Math.max(most, Math.abs(v));
     most = most || 1;
-    const top = 40, labelRoom = 64;
-    const cell = Math.floor(Math.min(48, Math.max(18, (height - top - 14) / Math.max(...sizes) - 8)));
+    const top = 40, labelRoom = 64, pad = d.values ? 28 : 8;  // room under each unit for its value
+    const cell = Math.floor(Math.min(48, Math.max(18, (height - top - 14) / Math.max(...sizes) - pad)));
     const gap = L > 1 ? (width - labelRoom - cell - 16) / (L - 1) : 0;
     const centre = (l, j) => {
-      const span = sizes[l] * (cell + 8), y = top + (height - top - 8 - span) / 2;
-      return [labelRoom + cell / 2 + l * gap, y + j * (cell + 8) + cell / 2];
+      const span = sizes[l] * (cell + pad), y = top + (height - top - 8 - span) / 2;
+      return [labelRoom + cell / 2 + l * gap, y + j * (cell + pad) + cell / 2];
     };
     const links = [], units = [];
     let k = 0;
@@ -59,6 +59,10 @@ export default function (component) {
           ctx.fillStyle = INK; ctx.textAlign = "right"; ctx.textBaseline = "middle";
           ctx.fillText(d.inputs[j], cx - cell / 2 - 6, cy);
         }
+        if (d.values) {  // each unit's output written under it (the backprop walk-through's picture)
+          ctx.fillStyle = INK; ctx.textAlign = "center"; ctx.textBaseline = "top";
+          ctx.fillText(netNumber(d.values[u]), cx, cy + cell / 2 + 3);
+        }
         units.push({ layer: l, unit: j, index: u, cx, cy, half: cell / 2 });
       }
     }
@@ -70,6 +74,7 @@ export default function (component) {
 
 // Names as a learner reads them: x1 (an input), h2,3 (layer 2's unit 3), out (an output)
 function netUnitName(d, layer, unit) {
+  if (d.names) return d.names[layer][unit];  // a page's own names (i1, h1, o1)
   if (layer === 0) return d.inputs[unit];
   if (layer === d.sizes.length - 1) return d.sizes[layer] > 1 ? `out ${unit + 1}` : "out";
   return `h${layer},${unit + 1}`;

@@ -345,3 +345,14 @@ def test_backpropagation_walk_goes_through_every_computation_of_any_setup(open_p
         assert "the mean over the 4 samples" in seen[-1]
     else:
         assert any("Jacobian" in s for s in seen)                       # a softmax output's δ
+
+
+def test_backpropagation_network_picture_shows_the_numbers(open_page):
+    from tests.app.conftest import pictures
+    at = open_page("neuron_lab", section="Backpropagation")
+    net = pictures(at)["bp_net"]                                     # the edit itself: tests/e2e/test_browser.py
+    assert net["sizes"] == [2, 2, 2] and net["names"][1] == ["h1", "h2"] and net["editable"]
+    assert net["values"] == pytest.approx([0.05, 0.10, 0.593269992, 0.596884378, 0.75136507, 0.772928465], abs=1e-7)
+    at.button(key="bp_preset_2").click().run()                      # XOR: sample 1 is (0, 0)
+    net = pictures(at)["bp_net"]
+    assert net["sizes"] == [2, 2, 1] and net["values"][:2] == [0.0, 0.0]

@@ -180,4 +180,22 @@ def test_backpropagation_by_hand_in_the_browser(page, app_url, screenshot_dir):
     expect(page.get_by_text("Updates applied: 1")).to_be_visible()
     expect(page.get_by_text("0.298371109")).to_have_count(0)
     shot(page, screenshot_dir, "neuron_backprop")
+    # the network picture: click the link h1 → o1 (w5) and type a new weight
+    picture = page.locator("canvas[data-view=bp_net]")
+    expect(picture).to_be_visible()
+    x, y = picture.evaluate("""(c) => {
+        const r = c.getBoundingClientRect(), net = c.closest('.np-holder').parentNode.__npNet;
+        const l = net.links.find((l) => l.layer === 1 && l.from === 0 && l.to === 0);
+        return [r.left + (l.x1 + l.x2) / 2, r.top + (l.y1 + l.y2) / 2];
+    }""")
+    page.mouse.click(x, y)
+    field = page.get_by_role("textbox", name="new weight h1 → o1")
+    expect(field).to_be_focused()
+    field.fill("0.9")
+    field.press("Enter")
+    expect(page.get_by_text("Set the weight h1 → o1 to 0.9.")).to_be_visible(timeout=20_000)
+    wait_for_app(page)
+    weights = page.get_by_role("textbox", name="Weights w1 … w8")
+    assert weights.input_value().split(", ")[4] == "0.9"               # w5, in the numbers the link carries
+    expect(page.get_by_text("Updates applied: 0")).to_be_visible()     # the walk starts again from them
     assert_no_exception(page)
