@@ -19,6 +19,19 @@ function markerPath(ctx, cls, x, y, r) {
   else { ctx.moveTo(x, y - r * 1.2); ctx.lineTo(x + r * 1.2, y); ctx.lineTo(x, y + r * 1.2); ctx.lineTo(x - r * 1.2, y); ctx.closePath(); }
 }
 
+// The element of class ``className`` a picture keeps in its host across frames (made, and set up
+// by ``setup``, on the first).
+function ownElement(host, className, setup) {
+  let el = host.querySelector("." + className);
+  if (!el) {
+    el = document.createElement("div");
+    el.className = className;
+    if (setup) setup(el);
+    host.appendChild(el);
+  }
+  return el;
+}
+
 // Each mount draws its own canvas, synchronously when the mount point is laid out (else on the
 // next animation frame), so a live frame (a fresh mount: Streamlit gives each frame's element an
 // id of its own) replaces the last one without a blank in between. A ResizeObserver redraws at

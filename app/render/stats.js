@@ -3,15 +3,11 @@
 // st.metric elements were six messages. Plain DOM in the page (not a shadow root), so the page's
 // font, theme colours, presentation and phone styles apply to it as to st.metric.
 export default function (component) {
-  const d = component.data, host = component.parentElement;
-  let row = host.querySelector(".np-metrics");
-  if (!row) {
-    row = document.createElement("div");
-    row.className = "np-metrics";
-    row.setAttribute("role", "group");
-    row.setAttribute("aria-label", d.alt || "metrics");
-    host.appendChild(row);
-  }
+  const d = component.data;
+  const row = ownElement(component.parentElement, "np-metrics", (el) => {
+    el.setAttribute("role", "group");
+    el.setAttribute("aria-label", d.alt || "metrics");
+  });
   row.style.setProperty("--np-metric-count", String(d.items.length));
   while (row.children.length > d.items.length) row.lastChild.remove();
   d.items.forEach((item, i) => {

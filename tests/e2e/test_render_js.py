@@ -221,3 +221,11 @@ def test_the_live_metrics_row_updates_in_place_and_keeps_its_help(js):
         (c) => [c.querySelector('.np-metric-label').textContent, c.querySelector('.np-metric-value').textContent, c.title])""")
     assert cells == [["Step", "9", "Mini-batch updates."], ["Test loss", "0.25", ""]]
     assert js.evaluate("() => document.querySelectorAll('#stats .np-metrics').length") == 1
+
+
+def test_a_live_caption_changes_its_words_in_place(js):
+    _mount(js, "note", {"kind": "caption", "view": "som_step_note", "frame": 1, "src": "A", "text": "Step 10: sample #3"})
+    _mount(js, "feed", {"kind": "feed", "frames": [{"kind": "caption", "view": "som_step_note", "frame": 2, "src": "A",
+                                                    "text": "Step 60: sample #8"}]})
+    assert js.evaluate("() => [...document.querySelectorAll('#note .np-caption')].map((e) => e.textContent)") == [
+        "Step 60: sample #8"]
