@@ -11,6 +11,11 @@ relu           max(0, x)                                   1 if x > 0 else 0
 leaky_relu     x if x > 0 else a*x   (a = slope, 0.01)     1 if x > 0 else a
 elu            x if x > 0 else a(e^x - 1)   (a = 1)        1 if x > 0 else f(x) + a
 softplus       log(1 + e^x)                                sigmoid(x)
+selu           l*x if x > 0 else l*a(e^x - 1)              l if x > 0 else f(x) + l*a
+               (l = 1.0507009873554805, a = 1.6732632423543772: self-normalising)
+gelu           x Phi(x)   (Phi: the normal CDF; exact)     Phi(x) + x phi(x)
+silu           x sigmoid(x)   (Swish)                      s(x)(1 + x(1 - s(x)))
+mish           x tanh(softplus(x))                         t + x(1 - t^2) sigmoid(x), t = tanh(softplus(x))
 softmax        e^(z_i/T) / sum_j e^(z_j/T)                 Jacobian diag(p) - p p^T (divided by T)
 =============  ==========================================  ==========================================
 """
@@ -24,7 +29,8 @@ from engine.kernels import activations as k
 
 ACTIVATION_CODES: dict[str, int] = {
     "step": k.STEP, "linear": k.LINEAR, "sigmoid": k.SIGMOID, "tanh": k.TANH, "relu": k.RELU,
-    "leaky_relu": k.LEAKY_RELU, "elu": k.ELU, "softplus": k.SOFTPLUS,
+    "leaky_relu": k.LEAKY_RELU, "elu": k.ELU, "softplus": k.SOFTPLUS, "selu": k.SELU, "gelu": k.GELU,
+    "silu": k.SILU, "mish": k.MISH,
 }
 ELEMENTWISE = tuple(ACTIVATION_CODES)
 ALL_ACTIVATIONS = ELEMENTWISE + ("softmax",)

@@ -24,6 +24,10 @@ ACTIVATION_SOURCE = {
     "leaky_relu": "np.where(z > 0, z, {a!r} * z)",
     "elu": "np.where(z > 0, z, {a!r} * np.expm1(np.minimum(z, 0.0)))",
     "softplus": "np.logaddexp(0.0, z)",
+    "selu": "np.where(z > 0, 1.0507009873554805 * z, 1.0507009873554805 * 1.6732632423543772 * np.expm1(np.minimum(z, 0.0)))",
+    "gelu": "z * 0.5 * (1.0 + np.vectorize(math.erf)(z / math.sqrt(2.0)))",
+    "silu": "z / (1.0 + np.exp(-z))",
+    "mish": "z * np.tanh(np.logaddexp(0.0, z))",
     "softmax": "np.exp(z - z.max(axis=-1, keepdims=True)) / np.exp(z - z.max(axis=-1, keepdims=True)).sum(axis=-1, keepdims=True)",
 }
 # the playground's input features from the point (x1, x2)
@@ -63,6 +67,8 @@ def numpy_snippet(model: MLP, features: list[str] | None = None) -> str:
     lines = [
         f'"""A neural network exported from netplay ({" - ".join(map(str, d["sizes"]))}, '
         f'{d["steps_trained"]:,} training steps). Needs only NumPy."""',
+        "import math",
+        "",
         "import numpy as np",
         "",
         "WEIGHTS = [",

@@ -5,12 +5,15 @@ activation gallery included, computes an activation the same way.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
 from engine.kernels.vmath import exp_v, expm1_v, log1p_unit, sigmoid_v, tanh_v
 
-STEP, LINEAR, SIGMOID, TANH, RELU, LEAKY_RELU, ELU, SOFTPLUS = range(8)
+STEP, LINEAR, SIGMOID, TANH, RELU, LEAKY_RELU, ELU, SOFTPLUS, SELU, GELU, SILU, MISH = range(12)
+SELU_SCALE, SELU_ALPHA = 1.0507009873554805, 1.6732632423543772  # Klambauer et al. 2017 (as PyTorch)
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -57,6 +60,30 @@ def activate_row(z: np.ndarray, slope: np.ndarray, row: int, n: int, code: int, 
             x = z[row, r]
             z[row, r] = max(x, 0.0) + log1p_unit(exp_v(-abs(x)))
             slope[row, r] = sigmoid_v(x)  # softplus' derivative; max(x, 0) + log1p(e^-|x|) never overflows
+    elif code == SELU:
+        for r in range(n):
+            x = z[row, r]
+            y = SELU_SCALE * x if x > 0.0 else SELU_SCALE * SELU_ALPHA * expm1_v(x)
+            z[row, r] = y
+            slope[row, r] = SELU_SCALE if x > 0.0 else y + SELU_SCALE * SELU_ALPHA
+    elif code == GELU:  # exact: x Φ(x), as PyTorch's default (not the tanh approximation)
+        for r in range(n):
+            x = z[row, r]
+            cdf = 0.5 * (1.0 + math.erf(x * 0.7071067811865476))
+            z[row, r] = x * cdf
+            slope[row, r] = cdf + x * 0.3989422804014327 * exp_v(-0.5 * x * x)
+    elif code == SILU:  # Swish with beta = 1: x sigmoid(x)
+        for r in range(n):
+            x = z[row, r]
+            s = sigmoid_v(x)
+            z[row, r] = x * s
+            slope[row, r] = s * (1.0 + x * (1.0 - s))
+    elif code == MISH:  # x tanh(softplus(x))
+        for r in range(n):
+            x = z[row, r]
+            t = tanh_v(max(x, 0.0) + log1p_unit(exp_v(-abs(x))))
+            z[row, r] = x * t
+            slope[row, r] = t + x * (1.0 - t * t) * sigmoid_v(x)
     else:  # STEP
         for r in range(n):
             pos = z[row, r] >= 0.0

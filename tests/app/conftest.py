@@ -41,3 +41,16 @@ def decode_u8(b64: bytes, lo: float = -1.0, hi: float = 1.0):
     """A renderer's uint8 array back to numbers in [lo, hi]."""
     import numpy as np
     return np.frombuffer(b64, dtype=np.uint8) / 255.0 * (hi - lo) + lo
+
+
+def metric_value(at, label: str) -> str:
+    """A metric's value: st.metric when paused, or the live metrics row a play run draws."""
+    for m in at.metric:
+        if m.label == label:
+            return m.value
+    for data in pictures(at).values():
+        if data.get("kind") == "stats":
+            for item in data["items"]:
+                if item["label"] == label:
+                    return item["value"]
+    raise KeyError(label)

@@ -455,7 +455,7 @@ def core(data):
         run("Perceptron", call, lambda o: o.shape == (len(np.atleast_2d(x)),))
     elif which == "activate":
         x = d(array((n, 3), -5, 5))
-        name = maybe(d, d(st.sampled_from(activations.ELEMENTWISE)), st.sampled_from(["softmax", "gelu", None, ["relu"]]))
+        name = maybe(d, d(st.sampled_from(activations.ELEMENTWISE)), st.sampled_from(["softmax", "swish", None, ["relu"]]))
         run("activate_and_derivative", lambda: activations.activate_and_derivative(name, x, maybe(d, None)),
             lambda r: r[0].shape == np.shape(x) and (not moderate(x) or finite(*r)))
     elif which == "softmax":

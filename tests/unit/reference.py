@@ -24,6 +24,19 @@ def activation(name: str, x: np.ndarray, alpha: float = 0.0) -> tuple[np.ndarray
         return np.where(x > 0, x, alpha * (np.exp(x) - 1)), np.where(x > 0, 1.0, alpha * np.exp(x))
     if name == "softplus":
         return np.log(1 + np.exp(x)), 1 / (1 + np.exp(-x))
+    if name == "selu":  # the published constants (Klambauer et al. 2017)
+        lam, a = 1.0507009873554805, 1.6732632423543772
+        return np.where(x > 0, lam * x, lam * a * (np.exp(x) - 1)), np.where(x > 0, lam, lam * a * np.exp(x))
+    if name == "gelu":
+        from scipy.special import erf
+        cdf = 0.5 * (1 + erf(x / np.sqrt(2)))
+        return x * cdf, cdf + x * np.exp(-x ** 2 / 2) / np.sqrt(2 * np.pi)
+    if name == "silu":
+        s = 1 / (1 + np.exp(-x))
+        return x * s, s + x * s * (1 - s)
+    if name == "mish":
+        t = np.tanh(np.log1p(np.exp(x)))
+        return x * t, t + x * (1 - t ** 2) / (1 + np.exp(-x))
     raise KeyError(name)
 
 

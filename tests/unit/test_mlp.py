@@ -30,6 +30,9 @@ def _flat(ws, bs):
     # the passes of four
     ("binary", CIRCLE_BIG, (32, 32, 32, 7), ("tanh", "relu", "sigmoid", "tanh"), "mse"),
     ("multiclass", BLOBS_BIG, (30, 29, 6), ("softplus", "tanh", "elu"), "mse"),
+    # the newer activations (SELU, GELU, SiLU / Swish, Mish) through the same fused kernel
+    ("binary", CIRCLE, (5, 4, 3), ("selu", "gelu", "silu"), "mse"),
+    ("regression", PLANE, (4, 3), ("mish", "gelu"), "mse"),
 ])
 def test_gradient_matches_numpy_reference(task, data, hidden, acts, loss_name):
     config = MLPConfig(hidden=hidden, activations=acts, task=task, n_classes=4 if task == "multiclass" else 2,
@@ -340,3 +343,11 @@ def test_finite_weights_let_a_diverged_network_train_again():
     m.set_weights([np.zeros_like(w) for w in ws], [np.zeros_like(b) for b in bs])
     m.set_config(with_optimizer(config, lr=1e-6))
     assert m.status == "ready" and m.step(5) == "training"
+
+
+@pytest.mark.parametrize("act", ["selu", "gelu", "silu", "mish"])
+def test_the_newer_activations_learn_the_circle(act):
+    model = MLP(MLPConfig(hidden=(8, 8), activations=(act, act), seed=3,
+                          optimizer=OptimizerConfig("adam", lr=0.03)), CIRCLE.x, CIRCLE.y)
+    model.step(1500)
+    assert np.mean((model.predict(CIRCLE.x) > 0.5) == CIRCLE.y) > 0.95
