@@ -519,6 +519,10 @@ def backprop_section() -> None:
     if note := BP_PRESETS.get(st.session_state.get("bp_note")):
         st.info(note.note, icon=":material/school:")
     size = st.session_state["bp_size"]
+    numbers = ("bp_x", "bp_t", "bp_w", "bp_b")
+    if size != BP_DEFAULTS["bp_size"] and all(st.session_state[k] == BP_DEFAULTS[k] for k in numbers):
+        # a link that names only a size: that size's numbers (the size's box is drawn already)
+        st.session_state.update({k: v for k, v in _size_defaults(size).items() if k in numbers})
     n_in, n_h, n_out = _bp_shape(size)
     names = _bp_names(n_in, n_h, n_out)
     c = st.columns([1, 1, 2, 1])
@@ -716,9 +720,10 @@ def _fmt_short(values) -> str:
 def _bp_tables(model: MLP, trace: dict, xs: list, k: int, names: list, n_h: int, n_out: int) -> None:
     """Forward pass, backward pass and update of sample ``k`` (the update: the mean over all samples)."""
     ws, bs = model.weights()
-    fmt, short = "{:.9f}".format, "{:.6g}".format
+    fmt, short = "{:.9f}".format, "{:.4g}".format  # the sum written short: its exact value is the next column
     net, out = trace["net"], trace["out"]
     x = xs[k]
+
     def written(weights, inputs, bias) -> str:  # "0.15×0.05 + 0.2×0.1 + 0.35", a minus where a term is negative
         text = " + ".join(f"{short(w_)}×{short(v)}" for w_, v in zip(weights, inputs)) + f" + {short(bias)}"
         return text.replace("+ -", "− ")
@@ -729,15 +734,17 @@ def _bp_tables(model: MLP, trace: dict, xs: list, k: int, names: list, n_h: int,
     # a hidden unit's dE/d(out): what its outputs' deltas send back along its weights
     hidden_dE_dout = trace["delta"][1][k] @ ws[1].T
     many = len(xs) > 1
-    left, right = st.columns([1.15, 1], gap="large")
+    # the forward table across the page: its written-out sums are the widest numbers here, and at a
+    # projector's zoom a half-width table cut them off
+    st.subheader("Forward pass" + (f" (sample {k + 1})" if many else ""), divider="gray")
+    st.dataframe(pd.DataFrame(hidden + outputs, columns=["unit", "net input = Σ w·x + b", "net", "out = f(net)"]),
+                 hide_index=True, column_config={
+                     "unit": st.column_config.TextColumn(width="small"),
+                     "net input = Σ w·x + b": st.column_config.TextColumn(width="large"),
+                     "net": st.column_config.NumberColumn(format="%.9f"),
+                     "out = f(net)": st.column_config.NumberColumn(format="%.9f")})
+    left, right = st.columns([1, 1.15], gap="large")
     with left:
-        st.subheader("Forward pass" + (f" (sample {k + 1})" if many else ""), divider="gray")
-        st.dataframe(pd.DataFrame(hidden + outputs, columns=["unit", "net input = Σ w·x + b", "net", "out = f(net)"]),
-                     hide_index=True, column_config={
-                         "unit": st.column_config.TextColumn(width="small"),
-                         "net input = Σ w·x + b": st.column_config.TextColumn(width="medium"),  # the numbers stay in view
-                         "net": st.column_config.NumberColumn(format="%.9f"),
-                         "out = f(net)": st.column_config.NumberColumn(format="%.9f")})
         st.metric("Total error E" + (f" (mean over {len(xs)} samples)" if many else ""), f"{trace['loss']:.9f}",
                   help=f"The {st.session_state['bp_loss']} loss, summed over the outputs"
                        + (" and averaged over the samples." if many else "."))
@@ -772,7 +779,7 @@ def _bp_tables(model: MLP, trace: dict, xs: list, k: int, names: list, n_h: int,
     grad_title = "∂E/∂w = δ · that output" if not many else "∂E/∂w: mean over the samples of δ · that output"
     st.dataframe(pd.DataFrame(rows, columns=["weight", "now", "output feeding it" + (f" (sample {k + 1})" if many else ""),
                                              grad_title, "after w − η ∂E/∂w"]),
-                 hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.9f") for c in
+                 hide_index=True, height=35 * (len(rows) + 1) + 3, column_config={c: st.column_config.NumberColumn(format="%.9f") for c in
                                                  ("now", "output feeding it", grad_title, "after w − η ∂E/∂w",
                                                   f"output feeding it (sample {k + 1})")})
     h = model.history

@@ -356,3 +356,9 @@ def test_backpropagation_network_picture_shows_the_numbers(open_page):
     at.button(key="bp_preset_2").click().run()                      # XOR: sample 1 is (0, 0)
     net = pictures(at)["bp_net"]
     assert net["sizes"] == [2, 2, 1] and net["values"][:2] == [0.0, 0.0]
+
+
+def test_a_link_that_names_only_a_size_opens_with_that_sizes_numbers(open_page):
+    at = open_page("neuron_lab", section="Backpropagation", bp_size="3-3-2")
+    assert not at.exception and not at.error
+    assert at.text_input(key="bp_x").value == "0.05, 0.10, 0.15" and len(_walkthrough(at)) == 15
