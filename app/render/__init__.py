@@ -158,7 +158,9 @@ np.mount = function (component) {
   np.hosts[data.view] = at;
   np.draw(at, np.receive(data));
   return () => {
-    if (np.hosts[data.view] === at) delete np.hosts[data.view];
+    const now = np.hosts[data.view];
+    if (now === at) delete np.hosts[data.view];
+    else if (now && now.host === at.host) return;  // called again on this host: that call owns its drawing
     if (at.host.__npCleanup) at.host.__npCleanup();
     at.host.__npCleanup = null;
   };

@@ -229,3 +229,18 @@ def test_a_live_caption_changes_its_words_in_place(js):
                                                     "text": "Step 60: sample #8"}]})
     assert js.evaluate("() => [...document.querySelectorAll('#note .np-caption')].map((e) => e.textContent)") == [
         "Step 60: sample #8"]
+
+
+def test_an_earlier_calls_cleanup_leaves_a_newer_drawing_on_the_same_picture_alone(js):
+    from app.render import pack
+    # Streamlit calls a component again when its data changes; whichever order it runs the
+    # earlier call's cleanup in, the newer drawing keeps its resize watcher and its host
+    alive = js.evaluate("""(payloads) => {
+        const host = document.createElement("div"); host.style.width = "400px"; document.body.appendChild(host);
+        const first = window.__netplay.mount({ data: new Uint8Array(payloads[0]), parentElement: host });
+        window.__netplay.mount({ data: new Uint8Array(payloads[1]), parentElement: host });
+        first();
+        return [host.__npCleanup !== null, window.__netplay.hosts["rc_view"] !== undefined,
+                host.querySelector("canvas").dataset.frame];
+    }""", [list(pack(_bars("rc_view", 1, "A", 0.1))), list(pack(_bars("rc_view", 2, "A", 0.2)))])
+    assert alive == [True, True, "2"]
