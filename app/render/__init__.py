@@ -307,14 +307,21 @@ def show(kind: str, view: str, data: dict, *, height: int, alt: str, live: bool,
     part = _kept_part(view, kept or {}, live)
     if part is not None:
         payload["kept"] = part
+    fits = kind in FITTED  # these size themselves to their column (at most ``height``)
+    _put(1, view, payload, live, height="content" if fits else int(height), width="stretch")
+
+
+def _put(which: int, view: str, payload: dict, live: bool, **size) -> None:
+    """Write a picture's element with component ``which`` of ``_components()``; in a fed frame its
+    payload joins the frame's one message instead (``feed``). Live, the element keeps one key, so
+    it is rewritten in place."""
     if live and fed():
-        _feeding.frames.append(payload)  # this frame's one message takes it (``feed``)
+        _feeding.frames.append(payload)
         return
     key = f"np_{view}"
     if live and not _release(key):
-        key = f"np_{view}@{frame}"
-    fits = kind in FITTED  # these size themselves to their column (at most ``height``)
-    _components()[1](key=key, data=pack(payload), height="content" if fits else int(height), width="stretch")
+        key = f"np_{view}@{payload['frame']}"
+    _components()[which](key=key, data=pack(payload), **size)
 
 
 def stats(view: str, items: list[tuple[str, str, str]], *, live: bool, alt: str = "metrics") -> None:
@@ -325,13 +332,7 @@ def stats(view: str, items: list[tuple[str, str, str]], *, live: bool, alt: str 
     payload = {"kind": "stats", "view": view, "alt": alt, "frame": next(_frames), "src": SOURCE,
                "items": [{"label": label, "value": value, **({} if feeding else {"help": help_})}
                          for label, value, help_ in items]}
-    if feeding:
-        _feeding.frames.append(payload)
-        return
-    key = f"np_{view}"
-    if live and not _release(key):
-        key = f"np_{view}@{payload['frame']}"
-    _components()[2](key=key, data=pack(payload), width="stretch")
+    _put(2, view, payload, live, width="stretch")
 
 
 def within(column):
@@ -357,14 +358,8 @@ def caption(view: str, text: str, *, live: bool) -> None:
     if not live:
         st.caption(text)
         return
-    payload = {"kind": "caption", "view": view, "text": text, "frame": next(_frames), "src": SOURCE}
-    if fed():
-        _feeding.frames.append(payload)
-        return
-    key = f"np_{view}"
-    if not _release(key):
-        key = f"np_{view}@{payload['frame']}"
-    _components()[2](key=key, data=pack(payload), width="stretch")
+    _put(2, view, {"kind": "caption", "view": view, "text": text, "frame": next(_frames), "src": SOURCE}, True,
+         width="stretch")
 
 
 def due(view: str, every_s: float) -> bool:
