@@ -504,9 +504,11 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
     layer_sizes = list(cfg.sizes)
     labels = ["input"] + [f"{n} {a}" for n, a in zip(cfg.hidden, cfg.activations)] + ["output"]
     ws, bs = model.weights()
-    thumbs = unit_thumbnails(blocks, cfg.activations, cfg.task)
+    thumbs = None if fed else unit_thumbnails(blocks, cfg.activations, cfg.task)
     with render.within(net_col):
         if render.due("pg_net", 0.1):  # 10 times a second: its small maps move little between frames
+            if thumbs is None:  # a fed frame makes them only when the picture goes out
+                thumbs = unit_thumbnails(blocks, cfg.activations, cfg.task)
             render.show("network", "pg_net", network_snapshot(layer_sizes, labels, list(feats), ws, bs, thumbs, dead),
                         height=PICTURE_PX, live=live_now,
                         alt=f"The network {' - '.join(map(str, layer_sizes))}: each neuron as a small map of "
