@@ -10,4 +10,5 @@ PAGES = (
     ("cnn_lab.py", "cnn", "Convolutional network", ":material/filter_center_focus:"),
     ("som_lab.py", "som", "Self-organizing map", ":material/grid_view:"),
     ("rbm_lab.py", "rbm", "Boltzmann machine (RBM)", ":material/blur_on:"),
+    ("rnn_lab.py", "rnn", "Recurrent networks", ":material/replay:"),
 )

@@ -71,7 +71,7 @@ def _cache_by_kernel_version() -> None:
 
 _cache_by_kernel_version()
 
-PARTS = ("core", "mlp", "som", "rbm", "conv")  # kernel families, compiled separately so a lab waits only for its own
+PARTS = ("core", "mlp", "som", "rbm", "conv", "rnn")  # kernel families, compiled separately so a lab waits only for its own
 
 
 def warmup(parts: tuple[str, ...] = PARTS) -> float:
@@ -131,4 +131,11 @@ def warmup(parts: tuple[str, ...] = PARTS) -> float:
         out, arg = conv.pool2d(image, 2)
         conv.pool2d_backward(out, image.shape, 2, 2, "max", arg)
         conv.conv2d(image, np.ones((1, 1, 3, 3)), None, 2, 1)
+    if "rnn" in parts:  # one signature per kernel serves every cell, task and loss
+        from engine import rnn, sequences
+
+        net = rnn.RNN(rnn.RNNConfig(cell="gru", hidden=2, batch_size=2), sequences.adding(4, 3), test_rows=2)
+        net.step(1)
+        net.outputs([0], trace=0)
+        net.loss_and_gradient([0, 1])
     return time.perf_counter() - start

@@ -50,6 +50,15 @@ RBM_MAX_K = 25
 RBM_MAX_BATCH = 500
 RBM_MAX_GIBBS_STEPS = 10_000
 
+# recurrent lab (engine.rnn, engine.sequences)
+RNN_MAX_HIDDEN = 128
+RNN_MAX_LAYERS = 2
+RNN_MAX_BATCH = 256
+RNN_MAX_UPDATES_PER_CALL = 10_000
+RNN_MAX_WORK_PER_CALL = 4e9        # updates x batch x steps x layers x (G H) x (H + inputs): a few s of CPU
+SEQ_MAX_STEPS = 400                # time steps of one sequence
+SEQ_MAX_SEQUENCES = 20_000
+SEQ_MAX_SERIES = 100_000           # values of a generated or uploaded series
 # values in data: beyond this, a squared distance or a product overflows to infinity
 MAX_ABS_VALUE = 1e100
 
@@ -61,6 +70,8 @@ UI_RBM_MAX_BATCH = 200
 UI_IMAGE_MAX_SIDE = 256            # uploads are shrunk to at most this many pixels a side
 UI_UPLOAD_MAX_BYTES = 5_000_000    # an image upload
 UI_UPLOAD_MAX_PIXELS = 40_000_000  # decompression-bomb guard, far above any phone photo
+UI_RNN_MAX_STEPS = 200
+UI_RNN_MAX_HIDDEN = 64
 UI_MAX_PLAY_S = 600.0              # continuous play before a live view pauses itself
 
 # seeds: what numpy.random.default_rng takes, kept to one 64-bit word

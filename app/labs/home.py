@@ -67,6 +67,14 @@ lab_card("labs/rbm_lab.py", "Boltzmann machine (RBM)", ":material/blur_on:", [
     "The course's CD-1 example computed pass by pass, every sum shown, then the weight update.",
     "A movie recommender: rate a few films, see which hidden tastes light up and what you would like.",
 ])
+lab_card("labs/rnn_lab.py", "Recurrent networks", ":material/replay:", [
+    ("Train a plain RNN, an LSTM or a GRU live on long-range memory, a price series or Shakespeare, one "
+     "character at a time."),
+    ("The network unrolled over time, each step shaded by the gradient that reaches it: watch it vanish "
+     "(W_rec below 1) or explode (above 1), and clipping tame it."),
+    "Gates and cell state over time; text coloured by one unit's value; text sampled from the model.",
+    "A race of RNN, LSTM and GRU on the same task; truncated backpropagation through time.",
+])
 
 st.caption(
     "Tip for lecturers: every lab keeps its whole setup in the page address. Set up a demo, copy "

@@ -35,7 +35,8 @@ import streamlit as st
 from app.state import screen
 
 HERE = Path(__file__).parent
-KINDS = ("lines", "heatmap", "network", "bars", "tiles", "matrix", "somgrid", "net", "perceptron", "race", "stats", "caption")
+KINDS = ("lines", "heatmap", "network", "bars", "tiles", "matrix", "somgrid", "net", "perceptron", "race", "stats", "caption",
+         "grid", "unrolled", "chars")
 _frames = itertools.count()  # per-process: a live frame's key is unique within any run
 
 

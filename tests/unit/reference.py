@@ -261,3 +261,131 @@ def rbm_train(data, order, batch_size, W, b, c, k, persistent, sample_hidden, sa
         vc = momentum * vc + lr * (ph0 - ph).mean(axis=0)
         W, b, c = W + vW, b + vb, c + vc
     return W, b, c, chain, np.array(errors)
+
+
+# ---- recurrent networks (engine.rnn): a vectorised NumPy forward pass and BPTT --------------------
+def rnn_loss_and_grads(x, targets, layers, head, cell, many, loss, trunc=0, peephole=False, coupled=False):
+    """Mean loss and its gradients for a batch ``x`` (B, T, n_in) of real (or one-hot) inputs.
+
+    ``layers``: per layer a dict W_x (n_in, G H), W_h (H, G H), b (G H) and, with peepholes, p (3, H);
+    ``head``: (W_y (H, n_out), b_y). ``targets``: (B, T_out, n_out) values or (B, T_out) classes.
+    Written from the equations, one gate at a time, independently of the kernel's layout tricks.
+    Returns (loss, grads like ``layers``, (dW_y, db_y), sum over the batch of |dL/dh_t|^2 of the top layer).
+    """
+    sig = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+    B, T, _ = x.shape
+    L = len(layers)
+    H = layers[0]["W_h"].shape[0]
+    caches, inp = [], x
+    for lay in layers:
+        Wx, Wh, b = lay["W_x"], lay["W_h"], lay["b"]
+        h, c = np.zeros((B, H)), np.zeros((B, H))
+        hs, cache = [], []
+        for t in range(T):
+            xt, hp, cp = inp[:, t], h, c
+            if cell == "rnn":
+                h = np.tanh(xt @ Wx + hp @ Wh + b)
+                cache.append((xt, hp, cp, h))
+            elif cell == "gru":
+                zr = sig(xt @ Wx[:, :2 * H] + hp @ Wh[:, :2 * H] + b[:2 * H])
+                z, r = zr[:, :H], zr[:, H:]
+                n = np.tanh(xt @ Wx[:, 2 * H:] + (r * hp) @ Wh[:, 2 * H:] + b[2 * H:])
+                h = (1 - z) * hp + z * n
+                cache.append((xt, hp, cp, z, r, n))
+            else:
+                pre = xt @ Wx + hp @ Wh + b
+                p = lay.get("p", np.zeros((3, H)))
+                pi, pf = pre[:, :H], pre[:, H:2 * H]
+                if peephole:
+                    pi, pf = pi + p[0] * cp, pf + p[1] * cp
+                f = sig(pf)
+                i = 1 - f if coupled else sig(pi)
+                g = np.tanh(pre[:, 2 * H:3 * H])
+                c = f * cp + i * g
+                po = pre[:, 3 * H:] + (p[2] * c if peephole else 0)
+                o = sig(po)
+                h = o * np.tanh(c)
+                cache.append((xt, hp, cp, i, f, g, o, c))
+            hs.append(h)
+        caches.append(cache)
+        inp = np.stack(hs, axis=1)
+    Wy, by = head
+    top = inp if many else inp[:, -1:]
+    y = top @ Wy + by
+    if loss == "ce":
+        e = np.exp(y - y.max(axis=2, keepdims=True))
+        p = e / e.sum(axis=2, keepdims=True)
+        onehot = np.eye(Wy.shape[1])[targets]
+        n_terms = targets.size
+        value = -np.sum(np.log(np.sum(p * onehot, axis=2))) / n_terms
+        dy = (p - onehot) / n_terms
+    else:
+        n_terms = targets.size
+        value = np.sum((y - targets) ** 2) / n_terms
+        dy = 2 * (y - targets) / n_terms
+    dWy = np.einsum("bth,bto->ho", top, dy)
+    dby = dy.sum(axis=(0, 1))
+    dh_from_above = np.zeros((B, T, H))
+    if many:
+        dh_from_above += dy @ Wy.T
+    else:
+        dh_from_above[:, -1] = dy[:, 0] @ Wy.T
+    grads = [None] * L
+    dh_sq = np.zeros(T)
+    for li in range(L - 1, -1, -1):
+        lay, cache = layers[li], caches[li]
+        Wx, Wh = lay["W_x"], lay["W_h"]
+        gr = {k: np.zeros_like(v) for k, v in lay.items()}
+        dx_all = np.zeros((B, T, Wx.shape[0]))
+        dh_next, dc_next = np.zeros((B, H)), np.zeros((B, H))
+        for t in range(T - 1, -1, -1):
+            dh = dh_from_above[:, t] + dh_next
+            if li == L - 1:
+                dh_sq[t] += np.sum(dh ** 2)
+            if cell == "rnn":
+                xt, hp, cp, h = cache[t]
+                dpre = dh * (1 - h ** 2)
+                gr["W_x"] += xt.T @ dpre
+                gr["W_h"] += hp.T @ dpre
+                gr["b"] += dpre.sum(0)
+                dx_all[:, t] = dpre @ Wx.T
+                dh_next = dpre @ Wh.T
+            elif cell == "gru":
+                xt, hp, cp, z, r, n = cache[t]
+                dz = dh * (n - hp) * z * (1 - z)
+                dn = dh * z * (1 - n ** 2)
+                drh = dn @ Wh[:, 2 * H:].T
+                dr = drh * hp * r * (1 - r)
+                dzr = np.concatenate([dz, dr], axis=1)
+                gr["W_x"][:, :2 * H] += xt.T @ dzr
+                gr["W_x"][:, 2 * H:] += xt.T @ dn
+                gr["W_h"][:, :2 * H] += hp.T @ dzr
+                gr["W_h"][:, 2 * H:] += (r * hp).T @ dn
+                gr["b"] += np.concatenate([dzr, dn], axis=1).sum(0)
+                dx_all[:, t] = dzr @ Wx[:, :2 * H].T + dn @ Wx[:, 2 * H:].T
+                dh_next = dh * (1 - z) + drh * r + dzr @ Wh[:, :2 * H].T
+            else:
+                xt, hp, cp, i, f, g, o, c = cache[t]
+                p = lay.get("p", np.zeros((3, H)))
+                tc = np.tanh(c)
+                dpo = dh * tc * o * (1 - o)
+                dc = dc_next + dh * o * (1 - tc ** 2) + (dpo * p[2] if peephole else 0)
+                if coupled:
+                    dpi, dpf = np.zeros_like(dc), dc * (cp - g) * f * (1 - f)
+                else:
+                    dpi, dpf = dc * g * i * (1 - i), dc * cp * f * (1 - f)
+                dpg = dc * i * (1 - g ** 2)
+                dpre = np.concatenate([dpi, dpf, dpg, dpo], axis=1)
+                if peephole:
+                    gr["p"] += np.stack([(dpi * cp).sum(0), (dpf * cp).sum(0), (dpo * c).sum(0)])
+                gr["W_x"] += xt.T @ dpre
+                gr["W_h"] += hp.T @ dpre
+                gr["b"] += dpre.sum(0)
+                dx_all[:, t] = dpre @ Wx.T
+                dh_next = dpre @ Wh.T
+                dc_next = dc * f + ((dpi * p[0] + dpf * p[1]) if peephole else 0)
+            if trunc and (T - t) % trunc == 0:
+                dh_next, dc_next = np.zeros((B, H)), np.zeros((B, H))
+        grads[li] = gr
+        dh_from_above = dx_all
+    return value, grads, (dWy, dby), dh_sq
