@@ -56,13 +56,20 @@ def _layer_forward(cell, peephole, coupled, H, theta, o_wx, o_wh, o_b, o_p, xin,
     else:
         wx = theta[o_wx:o_wx + n_in * GH].reshape(n_in, GH)
         proj = np.dot(xin.reshape(T * B, n_in), wx)
+        flat = gs.reshape(T * B, GH)
+        bias = theta[o_b:o_b + GH]
         for r in range(T * B):
+            out, row = flat[r], proj[r]
             for j in range(GH):
-                gs[r // B, r % B, j] = proj[r, j] + theta[o_b + j]
+                out[j] = row[j] + bias[j]
     if cell == GRU:
         H2 = 2 * H
         wh_zr = np.ascontiguousarray(wh[:, :H2])
         wh_n = np.ascontiguousarray(wh[:, H2:])
+    half = np.full(GH, 0.5)   # LSTM gates i, f, o: sigmoid as a scaled tanh; the candidate g: tanh itself
+    shift = np.full(GH, 0.5)
+    half[2 * H:3 * H] = 1.0
+    shift[2 * H:3 * H] = 0.0
     for t in range(T):
         hprev, cprev, g = hs[t], cs[t], gs[t]
         if cell == GRU:
@@ -89,17 +96,11 @@ def _layer_forward(cell, peephole, coupled, H, theta, o_wx, o_wh, o_b, o_p, xin,
                     g[b, j] = a
                     hs[t + 1, b, j] = a
             continue
-        if not (peephole or coupled):  # the plain LSTM: short loops over one row each, which vectorise
+        if not (peephole or coupled):  # the plain LSTM: one branch-free pass per row, which vectorises
             for b in range(B):
                 row, rrow, cp, cn, hn = g[b], rec[b], cprev[b], cs[t + 1, b], hs[t + 1, b]
-                for j in range(GH):
-                    row[j] += rrow[j]
-                for j in range(2 * H):
-                    row[j] = sigmoid_v(row[j])
-                for j in range(2 * H, 3 * H):
-                    row[j] = tanh_v(row[j])
-                for j in range(3 * H, GH):
-                    row[j] = sigmoid_v(row[j])
+                for j in range(GH):  # sig(v) = (1 + tanh(v / 2)) / 2: every gate through one function
+                    row[j] = tanh_v(half[j] * (row[j] + rrow[j])) * half[j] + shift[j]
                 for j in range(H):
                     c = row[H + j] * cp[j] + row[j] * row[2 * H + j]
                     cn[j] = c
