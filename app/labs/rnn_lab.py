@@ -534,9 +534,9 @@ STATE.publish()
 if view == "race":
     live.play("rnn", "rnn_playing", advance,
               lambda: draw_race(model, task, live_now=bool(st.session_state.get("rnn_playing"))),
-              interval_s=0.1, fed=True)
+              interval_s=0.06, fed=True)
 else:
     live.play("rnn", "rnn_playing", advance,
               lambda: draw_train(model, task, live_now=bool(st.session_state.get("rnn_playing"))),
-              interval_s=0.1, fed=True)
+              interval_s=0.06, fed=True)
 STATE.publish()

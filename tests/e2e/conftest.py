@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from app.cli import SERVER_ENV
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -40,7 +42,7 @@ def app_url():
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "server.py"),
          f"--server.port={port}", "--server.address=127.0.0.1", "--server.headless=true",
          "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**SERVER_ENV, **os.environ})
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 120
     while time.time() < deadline:

@@ -25,6 +25,7 @@ LABS = {
     "som": ("som", "som", "som_map"),
     "rbm": ("rbm", "rbm", "rbm_pairs"),
     "cnn": ("cnn?cnn_mode=train", "cnn", "cnn_stats"),  # its curves gain a point 4 times a second
+    "rnn": ("rnn", "rnn", "rnn_unrolled"),
 }
 
 
