@@ -25,7 +25,7 @@ the LSTM's forget gate (``forget_bias``, 1 by default, as Jozefowicz et al. 2015
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -92,6 +92,51 @@ class RNNHistory:
     dh_norms: list[np.ndarray] = field(default_factory=list)  # |dL/dh_t| per t, last update of the call
 
 
+def _checked(task: SequenceTask) -> SequenceTask:
+    """The task's arrays checked before any kernel reads them: shapes that agree, finite values,
+    symbols and classes in range, training and test sequences both present."""
+    if not isinstance(task, SequenceTask):
+        raise ValueError(f"task must be a SequenceTask, got {checks.describe(task)}")
+    if (task.x is None) == (task.xi is None) or (task.y is None) == (task.yi is None):
+        raise ValueError("task needs inputs as x (values) or xi (symbols), and targets as y (values) or yi (classes)")
+    x = xi = y = yi = None
+    if task.xi is not None:
+        vocab = len(task.vocab) if isinstance(task.vocab, (tuple, list)) else 0
+        if not 1 <= vocab <= 256:
+            raise ValueError(f"task.vocab must name 1 to 256 symbols, got {vocab}")
+        xi = checks.array("task.xi", task.xi, ndim=2, dtype=np.int64)
+        if xi.size and (xi.min() < 0 or xi.max() >= vocab):
+            raise ValueError(f"task.xi must be symbol numbers 0 to {vocab - 1}, got {xi.min()} to {xi.max()}")
+        n, steps = xi.shape
+    else:
+        x = checks.array("task.x", task.x, ndim=3, lo=-1e6, hi=1e6)
+        n, steps = x.shape[:2]
+        if not 1 <= x.shape[2] <= 256:
+            raise ValueError(f"task.x must have 1 to 256 values per step, got {x.shape[2]}")
+    if not 1 <= steps <= limits.SEQ_MAX_STEPS:
+        raise ValueError(f"sequences must have 1 to {limits.SEQ_MAX_STEPS} steps, got {steps}")
+    if not isinstance(task.n_out, (int, np.integer)) or isinstance(task.n_out, bool) or not 1 <= task.n_out <= 256:
+        raise ValueError(f"task.n_out must be 1 to 256, got {checks.describe(task.n_out)}")
+    if task.yi is not None:
+        yi = checks.array("task.yi", task.yi, ndim=2, dtype=np.int64)
+        t_out = yi.shape[1]
+        if yi.shape[0] != n or yi.size and (yi.min() < 0 or yi.max() >= task.n_out):
+            raise ValueError(f"task.yi must be {n} rows of class numbers 0 to {task.n_out - 1}")
+        if task.n_out < 2:
+            raise ValueError("a class task needs at least 2 classes")
+    else:
+        y = checks.array("task.y", task.y, ndim=3, lo=-1e6, hi=1e6)
+        t_out = y.shape[1]
+        if y.shape[0] != n or y.shape[2] != task.n_out:
+            raise ValueError(f"task.y must have shape ({n}, 1 or {steps}, {task.n_out}), got {y.shape}")
+    if t_out not in (1, steps):
+        raise ValueError(f"targets must be for the last step (1) or every step ({steps}), got {t_out}")
+    if not isinstance(task.n_train, (int, np.integer)) or isinstance(task.n_train, bool) or not 1 <= task.n_train < n:
+        raise ValueError(f"task.n_train must leave training and test sequences: 1 to {n - 1}, "
+                         f"got {checks.describe(task.n_train)}")
+    return replace(task, x=x, xi=xi, y=y, yi=yi)
+
+
 def orthogonal(n: int, rng: np.random.Generator) -> np.ndarray:
     """A random n x n orthogonal matrix (QR of a Gaussian, signs fixed so it is uniform)."""
     q, r = np.linalg.qr(rng.normal(size=(n, n)))
@@ -104,15 +149,13 @@ class RNN:
     def __init__(self, config: RNNConfig, task: SequenceTask, test_rows: int = 256) -> None:
         if not isinstance(config, RNNConfig):
             raise ValueError(f"config must be an RNNConfig, got {checks.describe(config)}")
-        if not isinstance(task, SequenceTask):
-            raise ValueError(f"task must be a SequenceTask, got {checks.describe(task)}")
-        self.config, self.task = config, task
+        self.config = config
+        self.task = task = _checked(task)
         self.onehot = task.xi is not None
         self.n_in, self.n_out = task.n_in, task.n_out
-        if self.n_in > 256 or self.n_out > 256:
-            raise ValueError(f"at most 256 inputs and outputs, got {self.n_in} and {self.n_out}")
-        if not 1 <= task.n_train < len(task):
-            raise ValueError(f"the task needs training and test sequences, got {task.n_train} of {len(task)}")
+        c = config
+        checks.budget("batch x steps x layers x gates x hidden",
+                      3.0 * min(c.batch_size, task.n_train) * (task.steps + 1) * c.layers * c.gates * c.hidden)
         self.loss_code = k.CE if task.loss == "ce" else k.MSE
         self.many = task.many_to_many
         self.rng = np.random.default_rng(config.seed)
@@ -257,7 +300,8 @@ class RNN:
     def _rows(self, rows) -> np.ndarray:
         rows = checks.array("rows", rows, ndim=1, dtype=np.int64)
         if rows.size and (rows.min() < 0 or rows.max() >= len(self.task)):
-            raise ValueError(f"rows must index the task's {len(self.task)} sequences")
+            raise ValueError(f"rows must be sequence numbers 0 to {len(self.task) - 1}, "
+                             f"got {rows.min()} to {rows.max()}")
         return rows
 
     def outputs(self, rows, trace: int = -1) -> tuple[np.ndarray, dict[str, np.ndarray] | None]:
@@ -266,6 +310,8 @@ class RNN:
         gates, h and c at every step of every layer ((L, T, G H), (L, T, H), (L, T, H))."""
         rows = self._rows(rows)
         T = self.task.steps
+        c = self.config
+        checks.budget("rows x steps x layers x gates x hidden", 3.0 * len(rows) * (T + 1) * c.layers * c.gates * c.hidden)
         x = self._x[rows] if not self.onehot else self._x
         xi = self._xi[rows] if self.onehot else self._xi
         return self._forward(x, xi, trace, len(rows), T)
@@ -300,6 +346,9 @@ class RNN:
     def loss_and_gradient(self, rows) -> tuple[float, np.ndarray, np.ndarray]:
         """Mean loss over ``rows``, its gradient (flat, as ``theta``) and |dL/dh_t|^2 summed over rows."""
         rows = self._rows(rows)
+        c = self.config
+        checks.budget("rows x steps x layers x gates x hidden",
+                      4.0 * len(rows) * (self.task.steps + 1) * c.layers * c.gates * c.hidden)
         grad = np.zeros_like(self.theta)
         dh_sq = np.zeros(self.task.steps)
         loss = k.gradient(*self._common(), self._x, self._xi, self.onehot, self._y, self._yi, self.loss_code,
@@ -313,6 +362,9 @@ class RNN:
             raise ValueError("generate works on a text task")
         n_chars = checks.whole("n_chars", n_chars, 0, 2000)
         temperature = checks.real("temperature", temperature, 0.05, 5.0)
+        seed = checks.seed("seed", seed)
+        if not isinstance(prompt, str) or len(prompt) > 2000:
+            raise ValueError(f"prompt must be text of at most 2,000 characters, got {checks.describe(prompt)}")
         vocab = self.task.vocab
         codes = [vocab.index(ch) for ch in prompt if ch in vocab] or [0]
         c = self.config
@@ -336,6 +388,9 @@ class RNN:
         if not self.onehot or self.task.codes is None:
             raise ValueError("unit_over_text works on a text task")
         layer = checks.whole("layer", layer, 0, self.config.layers - 1)
+        if not isinstance(snippet, str) or len(snippet) > limits.SEQ_MAX_STEPS * 10:
+            raise ValueError(f"snippet must be text of at most {limits.SEQ_MAX_STEPS * 10:,} characters, "
+                             f"got {checks.describe(snippet)}")
         codes = [self.task.vocab.index(ch) for ch in snippet if ch in self.task.vocab]
         if not codes:
             return np.zeros((0, self.config.hidden))

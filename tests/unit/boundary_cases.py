@@ -29,6 +29,8 @@ from hypothesis import strategies as st
 
 from engine import activations, conv, datasets, features, initializers, losses, metrics, mlp, neuron, optimizers
 from engine import rbm as rbm_mod
+from engine import rnn as rnn_mod
+from engine import sequences
 from engine import som as som_mod
 from engine import surfaces
 
@@ -429,6 +431,89 @@ def rbm_all(data):
     else:
         v = d(array((n, 6), 0, 1))
         run("RBM.pseudo_likelihood", lambda: r.pseudo_likelihood(v), lambda p: np.isfinite(p))
+
+
+_RNN = {}
+
+
+@entry("rnn")
+@cases(700)
+@given(st.data())
+def rnn_all(data):
+    d = data.draw
+    if "net" not in _RNN:
+        _RNN["task"] = sequences.recall(30, 6, seed=0)
+        _RNN["net"] = rnn_mod.RNN(rnn_mod.RNNConfig(cell="lstm", hidden=4, batch_size=5), _RNN["task"])
+        _RNN["text"] = rnn_mod.RNN(rnn_mod.RNNConfig(cell="gru", hidden=3), sequences.text(8, 30, seed=0))
+    net, text = _RNN["net"], _RNN["text"]
+    n = d(st.integers(1, 6))
+    which = d(st.sampled_from(["config", "task", "step", "outputs", "evaluate", "gradient", "generate", "weights",
+                               "sequences", "parse"]))
+    if which == "config":
+        kw = dict(cell=maybe(d, "gru", st.sampled_from(["lstm ", "GRU", 3, None])), hidden=maybe(d, 3),
+                  layers=maybe(d, 2), learning_rate=maybe(d, 0.01), batch_size=maybe(d, 4), truncate=maybe(d, 2),
+                  clip=maybe(d, 1.0), recurrent_scale=maybe(d, 1.0), forget_bias=maybe(d, 1.0), seed=maybe(d, 0),
+                  peephole=maybe(d, False, st.sampled_from(["yes", 1, None])))
+
+        def call():
+            model = rnn_mod.RNN(rnn_mod.RNNConfig(**kw), _RNN["task"])
+            model.step(2)
+            return model.history.test_loss[-1]
+        run("RNN(config, task).step", call, lambda e: np.isfinite(e))
+    elif which == "task":
+        kind = d(st.sampled_from(["values", "symbols"]))
+        steps = d(st.integers(1, 5))
+        y = d(array((n + 1, d(st.sampled_from([1, steps])), 2)))
+        n_train = maybe(d, 1)
+        if kind == "values":
+            x = d(array((n + 1, steps, 2)))
+            task = sequences.SequenceTask("bad", n_train, x=x, y=y, n_out=maybe(d, 2))
+        else:
+            xi = d(array((n + 1, steps), -2, 5, np.int64))
+            yi = d(array((n + 1, 1), -1, 3, np.int64))
+            task = sequences.SequenceTask("bad", n_train, xi=xi, yi=yi, vocab=("a", "b", "c", "d"), n_out=maybe(d, 3))
+
+        def call():
+            model = rnn_mod.RNN(rnn_mod.RNNConfig(cell="rnn", hidden=2), task)
+            model.step(1)
+            return model.outputs(np.arange(len(model.task)))[0]
+        run("RNN(config, bad task)", call, lambda out: finite(out))
+    elif which == "step":
+        run("RNN.step", lambda: net.step(maybe(d, d(st.integers(1, 3)))), lambda s: s in ("running", "diverged"))
+    elif which in ("outputs", "evaluate", "gradient"):
+        rows = d(st.one_of(array((n,), 0, 29, np.int64), array((n,), 0, 10**6, np.int64, broken=False),
+                           array((n,), -5, -1, np.int64, broken=False), st.just([0, 1.5]), st.just("0,1")))
+        trace = maybe(d, -1)
+        if which == "outputs":
+            run("RNN.outputs", lambda: net.outputs(rows, trace)[0],
+                lambda out: out.shape == (len(rows), 1, 4) and finite(out))
+        elif which == "evaluate":
+            run("RNN.evaluate", lambda: net.evaluate(rows), lambda r: len(r) == 2)
+        else:
+            run("RNN.loss_and_gradient", lambda: net.loss_and_gradient(rows)[1],
+                lambda g: g.shape == net.theta.shape and finite(g))
+    elif which == "generate":
+        prompt = d(st.one_of(st.text(max_size=20), st.just(""), st.just(None), st.just(12)))
+        run("RNN.generate", lambda: text.generate(prompt, maybe(d, 5), maybe(d, 0.8), maybe(d, 0)),
+            lambda out: isinstance(out, str) and set(out) <= set(text.task.vocab))
+    elif which == "weights":
+        vector = d(st.one_of(st.none(), array((net.theta.size,)), array((3,)), st.just("w")))
+        run("RNN.weights", lambda: net.weights(maybe(d, 0), vector)["W_h"], lambda w: w.shape == (4, 16))
+    elif which == "sequences":
+        kind = d(st.sampled_from(["recall", "adding", "series", "text"]))
+        if kind == "recall":
+            run("sequences.recall", lambda: sequences.recall(maybe(d, 20), maybe(d, 5), maybe(d, 3), maybe(d, 2)).xi,
+                lambda xi: xi.ndim == 2)
+        elif kind == "adding":
+            run("sequences.adding", lambda: sequences.adding(maybe(d, 20), maybe(d, 5)).x, lambda x: finite(x))
+        elif kind == "series":
+            values = d(st.one_of(st.none(), array((n * 10,)), array((40,), -1e3, 1e3)))
+            run("sequences.series", lambda: sequences.series(values, maybe(d, 5)).x, lambda x: finite(x))
+        else:
+            run("sequences.text", lambda: sequences.text(maybe(d, 8), maybe(d, 20)).xi, lambda xi: xi.ndim == 2)
+    else:
+        raw = d(st.one_of(st.text(max_size=60), st.just("1\n2\nnan\ninf\n"), st.just("a,b\n1,2\n3,4\n")))
+        run("sequences.parse_column", lambda: sequences.parse_column(raw), lambda v: finite(v))
 
 
 # ---- core: neuron, activations, losses, optimizers, surfaces, datasets, features, metrics, init ----------
