@@ -11,4 +11,5 @@ PAGES = (
     ("som_lab.py", "som", "Self-organizing map", ":material/grid_view:"),
     ("rbm_lab.py", "rbm", "Boltzmann machine (RBM)", ":material/blur_on:"),
     ("rnn_lab.py", "rnn", "Recurrent networks", ":material/replay:"),
+    ("autoencoder_lab.py", "autoencoder", "Autoencoders", ":material/compress:"),
 )

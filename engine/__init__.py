@@ -71,7 +71,7 @@ def _cache_by_kernel_version() -> None:
 
 _cache_by_kernel_version()
 
-PARTS = ("core", "mlp", "som", "rbm", "conv", "rnn")  # kernel families, compiled separately so a lab waits only for its own
+PARTS = ("core", "mlp", "som", "rbm", "conv", "rnn", "ae")  # kernel families, compiled separately so a lab waits only for its own
 
 
 def warmup(parts: tuple[str, ...] = PARTS) -> float:
@@ -138,4 +138,12 @@ def warmup(parts: tuple[str, ...] = PARTS) -> float:
         net.step(1)
         net.outputs([0], trace=0)
         net.loss_and_gradient([0, 1])
+    if "ae" in parts:  # one signature per kernel serves every variant
+        from engine import autoencoder
+
+        for variational in (False, True):
+            ae = autoencoder.Autoencoder(autoencoder.AEConfig(n_inputs=3, encoder=(2,), code=1, batch_size=2,
+                                                              variational=variational), tiny)
+            ae.step(1)
+            ae.decode(np.zeros((1, 1)))
     return time.perf_counter() - start

@@ -348,3 +348,26 @@ def movie_ratings(n_users: int = 400, seen: float = 0.6, seed: int = 0) -> Datas
     likes = (score > 0).astype(float)
     ratings = np.where(rng.random(likes.shape) < seen, likes, -1.0)
     return Dataset(ratings, likes, "none", MOVIES)
+
+
+CURVES = ("circle", "spiral")
+
+
+def lifted_curve(kind: str = "circle", n_points: int = 600, noise: float = 0.02, seed: int = 0) -> Dataset:
+    """A 1-D curve lifted into 3-D, as a manifold for an autoencoder to unroll: a circle tilted
+    into a saddle (z = sin 2t) or a rising spiral (two turns, z = t). Scaled into [0, 1]^3, with
+    Gaussian noise; ``y`` says which sixth of the curve each point lies on (for colouring)."""
+    checks.one_of("kind", kind, CURVES)
+    _check(n_points, noise, seed)
+    rng = np.random.default_rng(seed)
+    t = np.sort(rng.random(int(n_points)))
+    if kind == "circle":
+        angle = 2 * np.pi * t
+        x = np.column_stack([np.cos(angle), np.sin(angle), 0.6 * np.sin(2 * angle)])
+    else:
+        angle = 4 * np.pi * t
+        radius = 0.3 + 0.7 * t
+        x = np.column_stack([radius * np.cos(angle), radius * np.sin(angle), 2 * t - 1])
+    x = (x + 1.0) / 2.0 + rng.normal(0, noise, x.shape)
+    x = np.clip(x, 0.0, 1.0)
+    return Dataset(x, np.minimum((t * 6).astype(np.int64), 5), "multiclass", ("x", "y", "z"), 6)

@@ -59,6 +59,13 @@ RNN_MAX_WORK_PER_CALL = 4e9        # updates x batch x steps x layers x (G H) x 
 SEQ_MAX_STEPS = 400                # time steps of one sequence
 SEQ_MAX_SEQUENCES = 20_000
 SEQ_MAX_SERIES = 100_000           # values of a generated or uploaded series
+# autoencoder lab (engine.autoencoder)
+AE_MAX_WIDTH = 256
+AE_MAX_LAYERS = 4                  # encoder layers before the code (the decoder mirrors them)
+AE_MAX_INPUTS = 1024
+AE_MAX_BATCH = 512
+AE_MAX_UPDATES_PER_CALL = 20_000
+AE_MAX_WORK_PER_CALL = 4e9         # updates x batch x weights x 3: a few seconds of CPU at most
 # values in data: beyond this, a squared distance or a product overflows to infinity
 MAX_ABS_VALUE = 1e100
 

@@ -75,6 +75,14 @@ lab_card("labs/rnn_lab.py", "Recurrent networks", ":material/replay:", [
     "Gates and cell state over time; text coloured by one unit's value; text sampled from the model.",
     "A race of RNN, LSTM and GRU on the same task; truncated backpropagation through time.",
 ])
+lab_card("labs/autoencoder_lab.py", "Autoencoders", ":material/compress:", [
+    ("Squeeze 64-pixel digits through a code of two numbers and watch the classes gather in the code "
+     "plane, beside PCA's best linear view."),
+    ("Decode any point of the code plane, and a grid across it: the variational autoencoder's is smooth, "
+     "the plain one's is not."),
+    "Denoising (noisy input, clean target, output side by side), sparse and contractive codes, stacked training.",
+    "Unroll a curve lifted into 3-D; a movie recommender that fills in the films you have not seen.",
+])
 
 st.caption(
     "Tip for lecturers: every lab keeps its whole setup in the page address. Set up a demo, copy "

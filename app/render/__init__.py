@@ -36,7 +36,7 @@ from app.state import screen
 
 HERE = Path(__file__).parent
 KINDS = ("lines", "heatmap", "network", "bars", "tiles", "matrix", "somgrid", "net", "perceptron", "race", "stats", "caption",
-         "grid", "unrolled", "chars")
+         "grid", "unrolled", "chars", "scatter")
 _frames = itertools.count()  # per-process: a live frame's key is unique within any run
 
 

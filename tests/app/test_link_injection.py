@@ -16,7 +16,7 @@ SOFTMAX = "Softmax"
 
 
 PAGES = {"neuron": "neuron_lab", "playground": "playground", "optimizers": "optimizer_lab",
-         "cnn": "cnn_lab", "som": "som_lab", "rbm": "rbm_lab", "rnn": "rnn_lab"}
+         "cnn": "cnn_lab", "som": "som_lab", "rbm": "rbm_lab", "rnn": "rnn_lab", "ae": "autoencoder_lab"}
 # keys a page reads from the link itself, outside its field list (page -> extra query)
 EXTRA = {"optimizers": ("op_start", "op_lr"), "cnn": ("cnn_k",)}
 PAYLOADS = {

@@ -135,7 +135,8 @@ from tests.bench.conv_workloads import conv_workloads  # noqa: E402
 from tests.bench.rbm_workloads import rbm_epoch  # noqa: E402
 from tests.bench.som_workloads import som_training  # noqa: E402
 from tests.bench.rnn_workloads import rnn_steps  # noqa: E402
+from tests.bench.ae_workloads import autoencoder_epoch  # noqa: E402
 from tests.bench.surface_workloads import optimizer_race  # noqa: E402
 
 WORKLOADS = [optimizer_updates, activation_derivatives, softmax_rows, mlp_step_playground, mlp_step_digits, mlp_grid_eval,
-             optimizer_race, som_training, rbm_epoch, conv_workloads, rnn_steps, jit_start, first_frame]
+             optimizer_race, som_training, rbm_epoch, conv_workloads, rnn_steps, autoencoder_epoch, jit_start, first_frame]

@@ -28,6 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine import activations, conv, datasets, features, initializers, losses, metrics, mlp, neuron, optimizers
+from engine import autoencoder as ae_mod
 from engine import rbm as rbm_mod
 from engine import rnn as rnn_mod
 from engine import sequences
@@ -514,6 +515,66 @@ def rnn_all(data):
     else:
         raw = d(st.one_of(st.text(max_size=60), st.just("1\n2\nnan\ninf\n"), st.just("a,b\n1,2\n3,4\n")))
         run("sequences.parse_column", lambda: sequences.parse_column(raw), lambda v: finite(v))
+
+
+_AE = {}
+
+
+@entry("ae")
+@cases(600)
+@given(st.data())
+def ae_all(data):
+    d = data.draw
+    if "net" not in _AE:
+        _AE["x"] = RNG.random((30, 6))
+        _AE["net"] = ae_mod.Autoencoder(ae_mod.AEConfig(n_inputs=6, encoder=(4,), code=2, batch_size=5), _AE["x"])
+        _AE["vae"] = ae_mod.Autoencoder(ae_mod.AEConfig(n_inputs=6, encoder=(4,), code=2, variational=True), _AE["x"])
+    net = d(st.sampled_from([_AE["net"], _AE["vae"]]))
+    n = d(st.integers(1, 6))
+    which = d(st.sampled_from(["config", "data", "step", "encode", "reconstruct", "decode", "loss", "gradient",
+                               "curve"]))
+    if which == "config":
+        kw = dict(n_inputs=6, encoder=maybe(d, (4,), st.sampled_from([(0,), (4, -1), "4", (300,), None])),
+                  code=maybe(d, 2), learning_rate=maybe(d, 0.01), batch_size=maybe(d, 4),
+                  noise=maybe(d, "masking", st.sampled_from(["salt", None, 3])), noise_level=maybe(d, 0.3),
+                  sparsity=maybe(d, "none", st.sampled_from(["kl", "l2", None])), beta=maybe(d, 1.0),
+                  contractive=maybe(d, 0.0), tied=maybe(d, False, st.sampled_from(["yes", 2, None])),
+                  variational=maybe(d, False, st.sampled_from(["no", None])), seed=maybe(d, 0))
+
+        def call():
+            model = ae_mod.Autoencoder(ae_mod.AEConfig(**kw), _AE["x"])
+            model.step(2)
+            return model.history.test_loss[-1]
+        run("Autoencoder(config, data).step", call, lambda e: np.isfinite(e))
+    elif which == "data":
+        x = d(array((n + 4, 6), -0.5, 1))
+        labels = d(st.one_of(st.none(), array((n + 4,), 0, 9, np.int64), array((n + 4,), -3, 2000, np.int64)))
+        run("Autoencoder(config, bad data)",
+            lambda: ae_mod.Autoencoder(ae_mod.AEConfig(n_inputs=6, encoder=(3,), code=2), x, labels).reconstruct(
+                np.zeros((2, 6))), shaped((2, 6)))
+    elif which == "step":
+        run("Autoencoder.step", lambda: net.step(maybe(d, d(st.integers(1, 3)))), lambda s: s in ("running", "diverged"))
+    elif which in ("encode", "reconstruct"):
+        x = d(array((n, 6)))
+        width = 2 if which == "encode" else 6
+        run(f"Autoencoder.{which}", lambda: getattr(net, which)(x), lambda out: out.shape == (len(np.atleast_2d(x)),
+                                                                                                 width) and finite(out))
+    elif which == "decode":
+        z = d(array((n, 2), -3, 3))
+        run("Autoencoder.decode", lambda: net.decode(z), lambda out: out.shape[1] == 6 and finite(out))
+    elif which == "loss":
+        rows = d(st.one_of(array((n,), 0, 29, np.int64), array((n,), 0, 10**6, np.int64, broken=False)))
+        run("Autoencoder.loss", lambda: net.loss(rows), lambda r: len(r) == 2)
+    elif which == "gradient":
+        x_in = d(array((n, 6)))
+        target = d(array((n, 6), 0, 1))
+        eps = d(st.one_of(st.none(), array((n, 2))))
+        run("Autoencoder.loss_and_gradient", lambda: net.loss_and_gradient(x_in, target, eps)[1],
+            lambda g: g.shape == net.theta.shape and finite(g))
+    else:
+        run("datasets.lifted_curve", lambda: datasets.lifted_curve(maybe(d, "circle", st.sampled_from(["moon", 1])),
+                                                                   maybe(d, 50), maybe(d, 0.02)).x,
+            lambda x: x.shape[1] == 3 and finite(x))
 
 
 # ---- core: neuron, activations, losses, optimizers, surfaces, datasets, features, metrics, init ----------

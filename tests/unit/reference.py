@@ -389,3 +389,90 @@ def rnn_loss_and_grads(x, targets, layers, head, cell, many, loss, trunc=0, peep
         grads[li] = gr
         dh_from_above = dx_all
     return value, grads, (dWy, dby), dh_sq
+
+
+# ---- autoencoders (engine.autoencoder): the loss and its gradient in plain NumPy ------------------
+def _act(name, z):
+    if name == "sigmoid":
+        y = 1 / (1 + np.exp(-z))
+        return y, y * (1 - y)
+    if name == "tanh":
+        y = np.tanh(z)
+        return y, 1 - y ** 2
+    if name == "relu":
+        return np.maximum(z, 0), (z > 0).astype(float)
+    return z, np.ones_like(z)
+
+
+def autoencoder_loss_and_grads(x_in, target, mask, weights, biases, acts, code_layer, output, variational=False,
+                               beta=1.0, eps=None, sparsity="none", lam=0.0, rho=0.05, contractive=0.0, tied=False):
+    """Loss (per sample, batch mean) and the gradient of every layer's weights and biases.
+
+    ``weights[l]`` is (s_in, s_out) as layer l uses it; with ``tied`` the decoder's are the
+    transposes of the encoder's and their gradients are added to the encoder twin's."""
+    B = len(x_in)
+    L = len(weights)
+    E = code_layer
+    hs, slopes, h = [x_in], [], x_in
+    z_sample = None
+    for l in range(L):
+        if variational and l == E + 1:
+            c = weights[l].shape[0]
+            mu, lv = h[:, :c], np.clip(h[:, c:], -30, 30)
+            z_sample = mu + np.exp(0.5 * lv) * eps
+            h = z_sample
+        y, s = _act(acts[l], h @ weights[l] + biases[l])
+        slopes.append(s)
+        hs.append(y)
+        h = y
+    out = h
+    if output == "sigmoid":
+        p = np.clip(out, 1e-12, 1 - 1e-12)
+        recon = -(mask * (target * np.log(p) + (1 - target) * np.log(1 - p))).sum() / B
+        d = mask * (out - target) / B
+    else:
+        recon = (mask * (out - target) ** 2).sum() / B
+        d = mask * 2 * (out - target) / B * slopes[-1]
+    loss = recon
+    gw = [None] * L
+    gb = [None] * L
+    for l in range(L - 1, -1, -1):
+        h_in = z_sample if (variational and l == E + 1) else hs[l]
+        gw[l] = h_in.T @ d
+        gb[l] = d.sum(axis=0)
+        if l == 0:
+            break
+        dh = d @ weights[l].T
+        if variational and l == E + 1:
+            c = weights[l].shape[0]
+            code = hs[E + 1]
+            mu, lv = code[:, :c], np.clip(code[:, c:], -30, 30)
+            kl = (-0.5 * (1 + lv - mu ** 2 - np.exp(lv))).sum() / B
+            loss += beta * kl
+            dh = np.concatenate([dh + beta * mu / B, dh * eps * 0.5 * np.exp(0.5 * lv) + beta * 0.5 * (np.exp(lv) - 1) / B],
+                                axis=1)
+        if l - 1 == E and not variational:
+            code = hs[E + 1]
+            if sparsity == "l1":
+                loss += lam * np.abs(code).sum() / B
+                dh = dh + lam * np.sign(code) / B
+            elif sparsity == "kl":
+                rho_hat = np.clip(code.mean(axis=0), 1e-9, 1 - 1e-9)
+                loss += lam * np.sum(rho * np.log(rho / rho_hat) + (1 - rho) * np.log((1 - rho) / (1 - rho_hat)))
+                dh = dh + lam * (-rho / rho_hat + (1 - rho) / (1 - rho_hat)) / B
+        d = dh * slopes[l - 1]
+        if l - 1 == E and contractive > 0 and not variational:   # ||dh/dx||^2 of the code layer
+            w = weights[E]
+            code, sl = hs[E + 1], slopes[E]
+            a = (w ** 2).sum(axis=0)
+            loss += contractive * (sl ** 2 * a).sum() / B
+            curve = sl * (1 - 2 * code) if acts[E] == "sigmoid" else -2 * code * sl
+            d = d + contractive / B * 2 * sl * a * curve
+            contract_w = contractive / B * 2 * w * (sl ** 2).sum(axis=0)
+    if contractive > 0 and not variational:
+        gw[E] = gw[E] + contract_w
+    if tied:
+        for l in range(E + 1, L):
+            gw[L - 1 - l] = gw[L - 1 - l] + gw[l].T
+            gw[l] = gw[L - 1 - l].T
+    return loss, gw, gb

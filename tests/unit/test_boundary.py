@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-GROUPS = ("core", "mlp", "conv", "som", "rbm", "rnn")
-MIN_CASES = {"core": 1500, "mlp": 600, "conv": 800, "som": 600, "rbm": 600, "rnn": 500}
+GROUPS = ("core", "mlp", "conv", "som", "rbm", "rnn", "ae")
+MIN_CASES = {"core": 1500, "mlp": 600, "conv": 800, "som": 600, "rbm": 600, "rnn": 500, "ae": 400}
 
 
 @pytest.mark.parametrize("group", GROUPS)

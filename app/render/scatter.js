@@ -1,0 +1,60 @@
+// Points in a plane (an autoencoder's 2-D code, PCA's projection): ``xy`` float32 pairs, one
+// class per point (``labels``: uint8, coloured and shaped as every class picture here), the axes
+// from ``box`` [x0, x1, y0, y1] (else the points' own range); ``mark``: [x, y] ringed (the code
+// being decoded). ``legend``: class names.
+export default function (component) {
+  const d = component.data;
+  return paint(component, d.height, (ctx, width, height) => {
+    const xy = floats(d.xy), labels = d.labels ? bytes(d.labels) : null, n = xy.length >> 1;
+    const left = 46, right = 12, top = d.title ? 32 : 10, bottom = 36;
+    let [x0, x1, y0, y1] = d.box || [Infinity, -Infinity, Infinity, -Infinity];
+    if (!d.box) {
+      for (let i = 0; i < n; i++) {
+        const x = xy[2 * i], y = xy[2 * i + 1];
+        if (Number.isFinite(x) && Number.isFinite(y)) { x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y); }
+      }
+      if (!(x1 > x0)) { x0 -= 1; x1 += 1; }
+      if (!(y1 > y0)) { y0 -= 1; y1 += 1; }
+      const px = (x1 - x0) * 0.05, py = (y1 - y0) * 0.05;
+      x0 -= px; x1 += px; y0 -= py; y1 += py;
+    }
+    const w = width - left - right - (d.legend ? 80 : 0), h = height - top - bottom, side = Math.min(w, h * 1.6);
+    const ox = left + (w - side) / 2;
+    const X = (v) => ox + (v - x0) / (x1 - x0) * side, Y = (v) => top + (y1 - v) / (y1 - y0) * h;
+    ctx.strokeStyle = "#c8c8c8"; ctx.lineWidth = 1; ctx.strokeRect(ox - 0.5, top - 0.5, side + 1, h + 1);
+    if (x0 < 0 && x1 > 0) { ctx.strokeStyle = "#e6e6e6"; ctx.beginPath(); ctx.moveTo(X(0), top); ctx.lineTo(X(0), top + h); ctx.stroke(); }
+    if (y0 < 0 && y1 > 0) { ctx.strokeStyle = "#e6e6e6"; ctx.beginPath(); ctx.moveTo(ox, Y(0)); ctx.lineTo(ox + side, Y(0)); ctx.stroke(); }
+    const r = Math.max(2.2, Math.min(4, side / 140));
+    ctx.globalAlpha = 0.85;
+    for (let i = 0; i < n; i++) {
+      const x = xy[2 * i], y = xy[2 * i + 1];
+      if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+      const cls = labels ? labels[i] : 1;
+      ctx.fillStyle = rgb(CLASSES[cls % CLASSES.length]);
+      markerPath(ctx, labels ? cls : 0, X(Math.max(x0, Math.min(x1, x))), Y(Math.max(y0, Math.min(y1, y))), r);
+      ctx.fill();
+    }
+    ctx.globalAlpha = 1;
+    if (d.mark) {
+      ctx.strokeStyle = INK; ctx.lineWidth = 2.5;
+      ctx.beginPath(); ctx.arc(X(d.mark[0]), Y(d.mark[1]), 9, 0, 2 * Math.PI); ctx.stroke();
+    }
+    ctx.fillStyle = FAINT; ctx.font = `12px ${FONT}`; ctx.textBaseline = "top"; ctx.textAlign = "center";
+    ctx.fillText(x0.toPrecision(2), ox, top + h + 4); ctx.fillText(x1.toPrecision(2), ox + side, top + h + 4);
+    if (d.x_label) ctx.fillText(d.x_label, ox + side / 2, top + h + 18);
+    ctx.textAlign = "right"; ctx.textBaseline = "middle";
+    ctx.fillText(y1.toPrecision(2), ox - 4, top + 6); ctx.fillText(y0.toPrecision(2), ox - 4, top + h - 6);
+    if (d.legend) {   // class names down the right edge
+      ctx.textAlign = "left"; ctx.font = `12px ${FONT}`;
+      d.legend.forEach((name, i) => {
+        const y = top + 8 + i * 16;
+        if (y > top + h) return;
+        ctx.fillStyle = rgb(CLASSES[i % CLASSES.length]);
+        markerPath(ctx, i, ox + side + 8, y, 4); ctx.fill();
+        ctx.fillStyle = FAINT; ctx.fillText(name, ox + side + 15, y);
+      });
+    }
+    ctx.fillStyle = INK; ctx.font = `600 15px ${FONT}`; ctx.textAlign = "left"; ctx.textBaseline = "top";
+    if (d.title) ctx.fillText(d.title, 6, 6);
+  });
+}

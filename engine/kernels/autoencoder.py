@@ -1,0 +1,251 @@
+"""Autoencoders: a stack of dense layers (encoder, code, decoder) trained on reconstruction, with
+the variants' extra terms at the code layer, a mini-batch at a time as BLAS products.
+
+Layer l computes H_{l+1} = f_l(H_l W_l + b_l). Parameters are one flat vector ``theta``:
+layer l's weights start at ``w_off[l]``, stored (s_in, s_out) row-major, or, when ``w_t[l]`` (tied
+weights), the encoder matrix (s_out, s_in) used transposed; its biases start at ``b_off[l]``.
+Layer ``E`` outputs the code. Reconstruction loss per sample, summed over the (known) inputs and
+averaged over the batch: binary cross-entropy on a sigmoid output, or squared error on a linear
+one. The variants (all optional, at once if asked):
+
+    variational  layer E outputs mu and log sigma^2 (2 c values, linear); the decoder reads
+                 z = mu + exp(log sigma^2 / 2) eps (eps given); + beta KL(q(z|x) || N(0, I))
+                 KL = -1/2 sum(1 + log sigma^2 - mu^2 - sigma^2) per sample
+    sparse L1    + lam sum_j |h_j| of the code, per sample
+    sparse KL    + lam sum_j KL(rho || rho_hat_j), rho_hat_j the batch's mean code activation (sigmoid)
+    contractive  + lam ||dh/dx||_F^2 of the code layer w.r.t. its input, per sample (Rifai et al.):
+                 sum_j f'(z_j)^2 sum_i W_ij^2, for a sigmoid or tanh code
+Denoising is done by the caller: the inputs given are corrupted, the targets clean. ``mask``
+(0 or 1 per input) leaves unknown inputs (unrated films) out of the loss.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from engine.kernels.activations import SIGMOID, TANH, activate_row
+from engine.kernels.optimizers import apply_update
+from engine.kernels.vmath import exp_v, log_v
+
+BCE, MSE = 0, 1
+NO_SPARSITY, SPARSE_L1, SPARSE_KL = 0, 1, 2
+OK, DIVERGED = 0, 1
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _weights(theta, w_off, w_t, s_in, s_out, l):
+    """Layer l's weights as a (s_in, s_out) matrix (a transposed view for tied weights)."""
+    if w_t[l]:
+        return theta[w_off[l]:w_off[l] + s_in[l] * s_out[l]].reshape(s_out[l], s_in[l]).T
+    return theta[w_off[l]:w_off[l] + s_in[l] * s_out[l]].reshape(s_in[l], s_out[l])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _layer(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, l, h_in, h_out, slope):
+    """h_out <- f_l(h_in W_l + b_l), slope <- f_l'(.)."""
+    z = np.dot(h_in, np.ascontiguousarray(_weights(theta, w_off, w_t, s_in, s_out, l)))
+    B, n = z.shape
+    for r in range(B):
+        for j in range(n):
+            z[r, j] += theta[b_off[l] + j]
+        activate_row(z, slope, r, n, act[l], alpha)
+    h_out[:, :] = z
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def forward(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, x_in, eps, hs, slopes, zs):
+    """Every layer on the rows of ``x_in``. ``hs[l]`` (B, s_in[l]) gets layer l's input and
+    ``hs[L]`` the output (buffers laid out by the caller), ``slopes[l]`` f_l'; for the VAE ``zs``
+    (B, c) gets the sample the decoder reads (mu when ``eps`` is all 0)."""
+    L = s_in.size
+    hs[0][:, :] = x_in
+    for l in range(L):
+        h_in = hs[l]
+        if vae and l == E + 1:
+            c = zs.shape[1]
+            code = hs[E + 1]
+            for r in range(code.shape[0]):
+                for j in range(c):
+                    lv = min(max(code[r, c + j], -30.0), 30.0)
+                    zs[r, j] = code[r, j] + exp_v(0.5 * lv) * eps[r, j]
+            h_in = zs
+        _layer(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, l, h_in, hs[l + 1], slopes[l])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _buffers(B, s_in, s_out, vae, E):
+    L = s_in.size
+    hs = []
+    slopes = []
+    for l in range(L):
+        hs.append(np.zeros((B, s_in[l] if not (vae and l == E + 1) else 2 * s_in[l])))
+        slopes.append(np.zeros((B, s_out[l])))
+    hs.append(np.zeros((B, s_out[L - 1])))
+    return hs, slopes
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def loss_and_gradient(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, beta, loss_code,
+                      sparsity, lam_sparse, rho, lam_contract, x_in, target, mask, eps, grad, parts):
+    """Mean loss over the rows and its gradient (into ``grad``, zeroed here). ``parts`` gets
+    (reconstruction, KL (VAE), sparsity, contraction), each per sample, averaged over the rows."""
+    L = s_in.size
+    B = x_in.shape[0]
+    c = s_in[E + 1] if E + 1 < L else s_out[E]
+    hs, slopes = _buffers(B, s_in, s_out, vae, E)
+    zs = np.zeros((B, c)) if vae else np.zeros((1, 1))
+    forward(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, x_in, eps, hs, slopes, zs)
+    grad[:] = 0.0
+    out = hs[L]
+    n_out = out.shape[1]
+    inv_b = 1.0 / B
+    recon = 0.0
+    d = np.empty((B, n_out))   # dL/d(pre-activation) of the output layer
+    last = slopes[L - 1]
+    if loss_code == BCE:          # one branch-free loop per loss: they vectorise
+        for r in range(B):
+            for j in range(n_out):
+                m, y, t = mask[r, j], out[r, j], target[r, j]
+                p = min(max(y, 1e-12), 1.0 - 1e-12)
+                recon -= m * (t * log_v(p) + (1.0 - t) * log_v(1.0 - p))
+                d[r, j] = m * (y - t) * inv_b        # sigmoid + cross-entropy: p - t
+    else:
+        for r in range(B):
+            for j in range(n_out):
+                e = out[r, j] - target[r, j]
+                recon += mask[r, j] * e * e
+                d[r, j] = mask[r, j] * 2.0 * e * inv_b * last[r, j]
+    parts[:] = 0.0
+    parts[0] = recon * inv_b
+    for l in range(L - 1, -1, -1):
+        h_in = zs if (vae and l == E + 1) else hs[l]
+        gw = np.dot(h_in.T, d)
+        base = w_off[l]
+        if w_t[l]:
+            for i in range(s_in[l]):
+                for j in range(s_out[l]):
+                    grad[base + j * s_in[l] + i] += gw[i, j]
+        else:
+            for i in range(s_in[l]):
+                for j in range(s_out[l]):
+                    grad[base + i * s_out[l] + j] += gw[i, j]
+        for r in range(B):
+            for j in range(s_out[l]):
+                grad[b_off[l] + j] += d[r, j]
+        if l == 0:
+            break
+        dh = np.dot(d, np.ascontiguousarray(_weights(theta, w_off, w_t, s_in, s_out, l).T))
+        if vae and l == E + 1:   # back through the sample z = mu + sigma eps, and the KL term
+            code = hs[E + 1]
+            dcode = np.empty((B, 2 * c))
+            kl = 0.0
+            for r in range(B):
+                for j in range(c):
+                    mu, lv = code[r, j], min(max(code[r, c + j], -30.0), 30.0)
+                    var = exp_v(lv)
+                    kl += -0.5 * (1.0 + lv - mu * mu - var)
+                    dcode[r, j] = dh[r, j] + beta * mu * inv_b
+                    dcode[r, c + j] = dh[r, j] * eps[r, j] * 0.5 * exp_v(0.5 * lv) + beta * 0.5 * (var - 1.0) * inv_b
+            parts[1] = kl * inv_b
+            dh = dcode
+        if l - 1 == E and not vae:   # the code layer's own terms
+            code = hs[E + 1]
+            if sparsity == SPARSE_L1:
+                s = 0.0
+                for r in range(B):
+                    for j in range(code.shape[1]):
+                        v = code[r, j]
+                        s += abs(v)
+                        dh[r, j] += lam_sparse * inv_b * (1.0 if v > 0 else (-1.0 if v < 0 else 0.0))
+                parts[2] = lam_sparse * s * inv_b
+            elif sparsity == SPARSE_KL:
+                s = 0.0
+                for j in range(code.shape[1]):
+                    rho_hat = 0.0
+                    for r in range(B):
+                        rho_hat += code[r, j]
+                    rho_hat = min(max(rho_hat * inv_b, 1e-9), 1.0 - 1e-9)
+                    s += rho * log_v(rho / rho_hat) + (1.0 - rho) * log_v((1.0 - rho) / (1.0 - rho_hat))
+                    g = lam_sparse * (-rho / rho_hat + (1.0 - rho) / (1.0 - rho_hat)) * inv_b
+                    for r in range(B):
+                        dh[r, j] += g
+                parts[2] = lam_sparse * s   # a batch quantity: per sample it is the same
+        d = dh * slopes[l - 1]
+        if l - 1 == E and lam_contract > 0.0 and not vae:   # ||dh/dx||^2 of the code layer
+            k = l - 1
+            w = _weights(theta, w_off, w_t, s_in, s_out, k)
+            code = hs[E + 1]
+            total = 0.0
+            for j in range(s_out[k]):
+                a = 0.0
+                for i in range(s_in[k]):
+                    a += w[i, j] * w[i, j]
+                dsq = 0.0
+                for r in range(B):
+                    sl = slopes[k][r, j]
+                    h = code[r, j]
+                    dsq += sl * sl
+                    curve = sl * (1.0 - 2.0 * h) if act[k] == SIGMOID else -2.0 * h * sl
+                    d[r, j] += lam_contract * inv_b * 2.0 * sl * a * curve
+                total += dsq * a
+                for i in range(s_in[k]):
+                    grad[w_off[k] + i * s_out[k] + j] += lam_contract * inv_b * 2.0 * w[i, j] * dsq
+            parts[3] = lam_contract * total * inv_b
+    return parts[0] + beta * parts[1] + parts[2] + parts[3]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def train(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, beta, loss_code, sparsity, lam_sparse, rho,
+          lam_contract, X, X_in, mask, use_mask, batches, eps, clip, opt, hyper, s1, s2, s3, t0, losses, parts_out):
+    """len(batches) updates. Row b of update u reads the corrupted input ``X_in[u, b]`` and the
+    clean target ``X[batches[u, b]]`` (and its mask when ``use_mask``). Returns (updates done, status)."""
+    grad = np.empty_like(theta)
+    parts = np.zeros(4)
+    B = batches.shape[1]
+    n = X.shape[1]
+    target = np.empty((B, n))
+    m = np.ones((B, n))
+    for u in range(batches.shape[0]):
+        for b in range(B):
+            for j in range(n):
+                target[b, j] = X[batches[u, b], j]
+                if use_mask:
+                    m[b, j] = mask[batches[u, b], j]
+        loss = loss_and_gradient(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, beta, loss_code,
+                                 sparsity, lam_sparse, rho, lam_contract, X_in[u], target, m, eps[u], grad, parts)
+        losses[u] = loss
+        for i in range(4):
+            parts_out[u, i] = parts[i]
+        norm = 0.0
+        for i in range(grad.size):
+            norm += grad[i] * grad[i]
+        if not (np.isfinite(loss) and np.isfinite(norm)):
+            return u, DIVERGED
+        if clip > 0.0 and norm > clip * clip:
+            f = clip / np.sqrt(norm)
+            for i in range(grad.size):
+                grad[i] *= f
+        apply_update(opt, theta, grad, s1, s2, s3, t0 + u + 1, hyper)
+    return batches.shape[0], OK
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def run(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, x_in, first, code_out, out):
+    """Layers ``first`` .. L-1 on ``x_in`` (the data when first is 0, codes when it is E + 1);
+    ``out`` gets the last layer's output and, when first is 0, ``code_out`` the code (mu for the VAE)."""
+    L = s_in.size
+    B = x_in.shape[0]
+    h = np.ascontiguousarray(x_in)
+    for l in range(first, L):
+        nxt = np.empty((B, s_out[l]))
+        slope = np.empty((B, s_out[l]))
+        _layer(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, l, h, nxt, slope)
+        if l == E and first == 0:
+            c = code_out.shape[1]
+            for r in range(B):
+                for j in range(c):
+                    code_out[r, j] = nxt[r, j]
+            if vae:
+                nxt = np.ascontiguousarray(nxt[:, :c])
+        h = nxt
+    out[:, :] = h
