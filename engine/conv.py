@@ -13,7 +13,7 @@ import numpy as np
 from engine import checks
 from engine.kernels import conv as k
 from engine.limits import (CNN_MAX_CLASSES, CNN_MAX_STEPS_PER_CALL, CONV_MAX_BATCH, CONV_MAX_FILTERS,
-                           CONV_MAX_KERNEL, MAX_ELEMENTS, MAX_IMAGE_SIDE)
+                           CONV_MAX_KERNEL, MAX_ABS_VALUE, MAX_ELEMENTS, MAX_IMAGE_SIDE)
 from engine.optimizers import Optimizer, OptimizerConfig
 
 POOLS = ("max", "average", "sum")
@@ -125,7 +125,7 @@ def shape_chain(input_shape: tuple[int, int, int], layers: list[LayerSpec]) -> l
 # ---- operations -------------------------------------------------------------------------------
 def _as_nchw(x: np.ndarray, name: str = "x") -> np.ndarray:
     """Images as (n, channels, rows, cols): (rows, cols) and (channels, rows, cols) are one image."""
-    x = checks.array(name, x, ndim=(2, 3, 4))
+    x = checks.array(name, x, ndim=(2, 3, 4), lo=-MAX_ABS_VALUE, hi=MAX_ABS_VALUE)  # products stay finite
     x = x[None, None] if x.ndim == 2 else x[None] if x.ndim == 3 else x
     if min(x.shape) < 1:
         raise ValueError(f"{name} must have at least one image, channel, row and column, got shape {x.shape}")
@@ -136,7 +136,7 @@ def _as_nchw(x: np.ndarray, name: str = "x") -> np.ndarray:
 
 def _filters(w: np.ndarray, channels: int) -> np.ndarray:
     """Filters as (F, C, KH, KW); a 2-D kernel is one filter over one channel."""
-    w = checks.array("w", w, ndim=(2, 4))
+    w = checks.array("w", w, ndim=(2, 4), lo=-MAX_ABS_VALUE, hi=MAX_ABS_VALUE)
     w = w[None, None] if w.ndim == 2 else w
     if min(w.shape) < 1 or w.shape[0] > CONV_MAX_FILTERS * 16 or max(w.shape[2:]) > CONV_MAX_KERNEL:
         raise ValueError(f"w must be (filters, channels, rows, cols) with 1 to {CONV_MAX_FILTERS * 16} filters "
@@ -481,8 +481,8 @@ KERNELS = {
 def feature_map(image: np.ndarray, kernel: np.ndarray, stride: int = 1, padding: int = 0) -> np.ndarray:
     """One filter over an image (rows, cols) or (rows, cols, channels): the same 2-D kernel on every
     channel, summed over channels (a filter spans all input channels)."""
-    img = checks.array("image", image, ndim=(2, 3))
+    img = checks.array("image", image, ndim=(2, 3), lo=-MAX_ABS_VALUE, hi=MAX_ABS_VALUE)
     chw = img[None] if img.ndim == 2 else np.moveaxis(img, -1, 0)
-    kernel = checks.array("kernel", kernel, ndim=2)
+    kernel = checks.array("kernel", kernel, ndim=2, lo=-MAX_ABS_VALUE, hi=MAX_ABS_VALUE)
     w = np.repeat(kernel[None, None], chw.shape[0], axis=1)
     return conv2d(chw[None], w, None, stride, padding)[0, 0]

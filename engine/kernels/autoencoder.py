@@ -45,10 +45,14 @@ def _layer(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, l, h_in, h_out, sl
     """h_out <- f_l(h_in W_l + b_l), slope <- f_l'(.)."""
     z = np.dot(h_in, np.ascontiguousarray(_weights(theta, w_off, w_t, s_in, s_out, l)))
     B, n = z.shape
+    start = b_off[l]
+    bias = theta[start:start + n]   # a local view: the loop below then vectorises
+    code = act[l]
     for r in range(B):
+        row = z[r]
         for j in range(n):
-            z[r, j] += theta[b_off[l] + j]
-        activate_row(z, slope, r, n, act[l], alpha)
+            row[j] += bias[j]
+        activate_row(z, slope, r, n, code, alpha)
     h_out[:, :] = z
 
 
@@ -120,18 +124,16 @@ def loss_and_gradient(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae,
     for l in range(L - 1, -1, -1):
         h_in = zs if (vae and l == E + 1) else hs[l]
         gw = np.dot(h_in.T, d)
-        base = w_off[l]
-        if w_t[l]:
-            for i in range(s_in[l]):
-                for j in range(s_out[l]):
-                    grad[base + j * s_in[l] + i] += gw[i, j]
+        base, si, so = w_off[l], s_in[l], s_out[l]
+        if w_t[l]:   # the encoder twin's matrix (so, si) collects this layer's gradient too
+            grad[base:base + si * so].reshape(so, si)[:, :] += gw.T
         else:
-            for i in range(s_in[l]):
-                for j in range(s_out[l]):
-                    grad[base + i * s_out[l] + j] += gw[i, j]
+            grad[base:base + si * so].reshape(si, so)[:, :] += gw
+        gb = grad[b_off[l]:b_off[l] + so]
         for r in range(B):
-            for j in range(s_out[l]):
-                grad[b_off[l] + j] += d[r, j]
+            row = d[r]
+            for j in range(so):
+                gb[j] += row[j]
         if l == 0:
             break
         dh = np.dot(d, np.ascontiguousarray(_weights(theta, w_off, w_t, s_in, s_out, l).T))

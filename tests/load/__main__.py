@@ -1,6 +1,6 @@
 """Capacity benchmark: N learners press Play at once (``python -m tests.load``).
 
-    python -m tests.load [--sessions 1,4,8,15] [--lab playground|som|rbm|cnn|rnn|mix] [--seconds 20]
+    python -m tests.load [--sessions 1,4,8,15] [--lab playground|som|rbm|cnn|rnn|ae|mix] [--seconds 20]
                          [--url http://127.0.0.1:8501]
 
 Without ``--url`` it starts its own ``netplay`` server on a free loopback port (one process) and

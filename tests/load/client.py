@@ -26,6 +26,7 @@ LABS = {
     "rbm": ("rbm", "rbm", "rbm_pairs"),
     "cnn": ("cnn?cnn_mode=train", "cnn", "cnn_stats"),  # its curves gain a point 4 times a second
     "rnn": ("rnn", "rnn", "rnn_unrolled"),
+    "ae": ("autoencoder", "ae", "ae_code"),
 }
 
 
