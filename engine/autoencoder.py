@@ -142,6 +142,7 @@ class Autoencoder:
         self.x = np.where(self.known | (config.output == "linear"), x, 0.0)
         if not self.has_unknown:
             self.known = np.ones_like(self.known)
+        self.mask = self.known.astype(float)   # what the kernel reads: 1 known, 0 left out of the loss
         self.labels = None if labels is None else checks.labels("labels", labels, 1000, len(x))
         rng = np.random.default_rng([config.seed, 7])
         order = rng.permutation(len(x))
@@ -250,13 +251,14 @@ class Autoencoder:
         c = self.config
         B = min(c.batch_size, len(self.train_rows))
         batches = self.train_rows[self.rng.integers(0, len(self.train_rows), (n_updates, B))]
-        x_in = self.corrupt(self.x[batches])
+        corrupted = c.noise != "none"   # otherwise the kernel reads the inputs from the data itself
+        x_in = self.corrupt(self.x[batches]) if corrupted else np.zeros((1, 1, 1))
         eps = self.rng.normal(size=(n_updates, B, c.code)) if c.variational else np.zeros((n_updates, 1, 1))
         losses, parts = np.zeros(n_updates), np.zeros((n_updates, 4))
         done, code = k.train(*self._common(), c.beta, k.BCE if c.output == "sigmoid" else k.MSE,
                              {"none": k.NO_SPARSITY, "l1": k.SPARSE_L1, "kl": k.SPARSE_KL}[c.sparsity],
-                             c.sparsity_weight, c.sparsity_target, c.contractive, self.x, x_in, self.known,
-                             self.has_unknown, batches, eps, c.clip, self.opt.code, self.opt.hyper_vector(),
+                             c.sparsity_weight, c.sparsity_target, c.contractive, self.x, x_in, corrupted,
+                             self.mask, self.has_unknown, batches, eps, c.clip, self.opt.code, self.opt.hyper_vector(),
                              self.s1, self.s2, self.s3, self.updates, losses, parts)
         self.updates += done
         if code == k.DIVERGED or not np.all(np.isfinite(self.theta)):

@@ -106,19 +106,22 @@ def loss_and_gradient(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae,
     recon = 0.0
     d = np.empty((B, n_out))   # dL/d(pre-activation) of the output layer
     last = slopes[L - 1]
-    if loss_code == BCE:          # one branch-free loop per loss: they vectorise
+    acc = np.zeros(n_out)      # a sum per column: a single running sum would keep the loop scalar
+    if loss_code == BCE:       # (floating-point sums are not reordered) and one loop per loss
         for r in range(B):
             for j in range(n_out):
                 m, y, t = mask[r, j], out[r, j], target[r, j]
                 p = min(max(y, 1e-12), 1.0 - 1e-12)
-                recon -= m * (t * log_v(p) + (1.0 - t) * log_v(1.0 - p))
+                acc[j] -= m * (t * log_v(p) + (1.0 - t) * log_v(1.0 - p))
                 d[r, j] = m * (y - t) * inv_b        # sigmoid + cross-entropy: p - t
     else:
         for r in range(B):
             for j in range(n_out):
                 e = out[r, j] - target[r, j]
-                recon += mask[r, j] * e * e
+                acc[j] += mask[r, j] * e * e
                 d[r, j] = mask[r, j] * 2.0 * e * inv_b * last[r, j]
+    for j in range(n_out):
+        recon += acc[j]
     parts[:] = 0.0
     parts[0] = recon * inv_b
     for l in range(L - 1, -1, -1):
@@ -198,9 +201,11 @@ def loss_and_gradient(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae,
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def train(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, beta, loss_code, sparsity, lam_sparse, rho,
-          lam_contract, X, X_in, mask, use_mask, batches, eps, clip, opt, hyper, s1, s2, s3, t0, losses, parts_out):
-    """len(batches) updates. Row b of update u reads the corrupted input ``X_in[u, b]`` and the
-    clean target ``X[batches[u, b]]`` (and its mask when ``use_mask``). Returns (updates done, status)."""
+          lam_contract, X, X_in, corrupted, mask, use_mask, batches, eps, clip, opt, hyper, s1, s2, s3, t0, losses,
+          parts_out):
+    """len(batches) updates. Row b of update u reads the clean target ``X[batches[u, b]]`` (and its
+    mask when ``use_mask``) and, when ``corrupted``, the input ``X_in[u, b]`` (else the target
+    itself). Returns (updates done, status)."""
     grad = np.empty_like(theta)
     parts = np.zeros(4)
     B = batches.shape[1]
@@ -209,18 +214,20 @@ def train(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, beta, loss_
     m = np.ones((B, n))
     for u in range(batches.shape[0]):
         for b in range(B):
+            row, src = target[b], X[batches[u, b]]
             for j in range(n):
-                target[b, j] = X[batches[u, b], j]
-                if use_mask:
-                    m[b, j] = mask[batches[u, b], j]
+                row[j] = src[j]
+            if use_mask:
+                keep, srcm = m[b], mask[batches[u, b]]
+                for j in range(n):
+                    keep[j] = srcm[j]
         loss = loss_and_gradient(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, beta, loss_code,
-                                 sparsity, lam_sparse, rho, lam_contract, X_in[u], target, m, eps[u], grad, parts)
+                                 sparsity, lam_sparse, rho, lam_contract, X_in[u] if corrupted else target, target, m,
+                                 eps[u], grad, parts)
         losses[u] = loss
         for i in range(4):
             parts_out[u, i] = parts[i]
-        norm = 0.0
-        for i in range(grad.size):
-            norm += grad[i] * grad[i]
+        norm = np.dot(grad, grad)
         if not (np.isfinite(loss) and np.isfinite(norm)):
             return u, DIVERGED
         if clip > 0.0 and norm > clip * clip:
