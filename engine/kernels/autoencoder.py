@@ -41,19 +41,31 @@ def _weights(theta, w_off, w_t, s_in, s_out, l):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def _stored(theta, w_off, w_t, s_in, s_out, l):
+    """Layer l's weights as stored (C order): (s_in, s_out), or for a tied layer its encoder twin's
+    (s_out, s_in), which the layer uses transposed."""
+    if w_t[l]:
+        return theta[w_off[l]:w_off[l] + s_in[l] * s_out[l]].reshape(s_out[l], s_in[l])
+    return theta[w_off[l]:w_off[l] + s_in[l] * s_out[l]].reshape(s_in[l], s_out[l])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def _layer(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, l, h_in, h_out, slope):
-    """h_out <- f_l(h_in W_l + b_l), slope <- f_l'(.)."""
-    z = np.dot(h_in, np.ascontiguousarray(_weights(theta, w_off, w_t, s_in, s_out, l)))
-    B, n = z.shape
+    """h_out <- f_l(h_in W_l + b_l), slope <- f_l'(.); the product written straight into h_out."""
+    w = _stored(theta, w_off, w_t, s_in, s_out, l)
+    if w_t[l]:
+        np.dot(h_in, w.T, h_out)
+    else:
+        np.dot(h_in, w, h_out)
+    B, n = h_out.shape
     start = b_off[l]
     bias = theta[start:start + n]   # a local view: the loop below then vectorises
     code = act[l]
     for r in range(B):
-        row = z[r]
+        row = h_out[r]
         for j in range(n):
             row[j] += bias[j]
-        activate_row(z, slope, r, n, code, alpha)
-    h_out[:, :] = z
+        activate_row(h_out, slope, r, n, code, alpha)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -78,14 +90,22 @@ def forward(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, x_in, eps
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _buffers(B, s_in, s_out, vae, E):
+    """Every array one batch needs, made once per call: each layer's input (and the output),
+    slopes, dL/d(pre-activation), dL/d(input) and weight gradient."""
     L = s_in.size
-    hs = []
-    slopes = []
-    for l in range(L):
+    hs = [np.zeros((B, s_in[0]))]   # typed by their first element
+    slopes = [np.zeros((B, s_out[0]))]
+    ds = [np.zeros((B, s_out[0]))]
+    dhs = [np.zeros((B, s_in[0]))]
+    gws = [np.zeros((s_in[0], s_out[0]))]
+    for l in range(1, L):
         hs.append(np.zeros((B, s_in[l] if not (vae and l == E + 1) else 2 * s_in[l])))
         slopes.append(np.zeros((B, s_out[l])))
+        ds.append(np.zeros((B, s_out[l])))
+        dhs.append(np.zeros((B, s_in[l])))
+        gws.append(np.zeros((s_in[l], s_out[l])))
     hs.append(np.zeros((B, s_out[L - 1])))
-    return hs, slopes
+    return hs, slopes, ds, dhs, gws
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -93,18 +113,32 @@ def loss_and_gradient(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae,
                       sparsity, lam_sparse, rho, lam_contract, x_in, target, mask, eps, grad, parts):
     """Mean loss over the rows and its gradient (into ``grad``, zeroed here). ``parts`` gets
     (reconstruction, KL (VAE), sparsity, contraction), each per sample, averaged over the rows."""
+    B = x_in.shape[0]
+    hs, slopes, ds, dhs, gws = _buffers(B, s_in, s_out, vae, E)
+    zs = np.zeros((B, _code_size(s_in, s_out, E))) if vae else np.zeros((1, 1))
+    return _loss_grad(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, beta, loss_code, sparsity,
+                      lam_sparse, rho, lam_contract, x_in, target, mask, eps, grad, parts, hs, slopes, ds, dhs, gws, zs)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _code_size(s_in, s_out, E):
+    return s_in[E + 1] if E + 1 < s_in.size else s_out[E]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _loss_grad(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, beta, loss_code, sparsity, lam_sparse,
+               rho, lam_contract, x_in, target, mask, eps, grad, parts, hs, slopes, ds, dhs, gws, zs):
+    """``loss_and_gradient`` in the caller's buffers (``_buffers``), so a run of updates allocates once."""
     L = s_in.size
     B = x_in.shape[0]
-    c = s_in[E + 1] if E + 1 < L else s_out[E]
-    hs, slopes = _buffers(B, s_in, s_out, vae, E)
-    zs = np.zeros((B, c)) if vae else np.zeros((1, 1))
+    c = _code_size(s_in, s_out, E)
     forward(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, x_in, eps, hs, slopes, zs)
     grad[:] = 0.0
     out = hs[L]
     n_out = out.shape[1]
     inv_b = 1.0 / B
     recon = 0.0
-    d = np.empty((B, n_out))   # dL/d(pre-activation) of the output layer
+    d = ds[L - 1]              # dL/d(pre-activation) of the output layer
     last = slopes[L - 1]
     acc = np.zeros(n_out)      # a sum per column: a single running sum would keep the loop scalar
     if loss_code == BCE:       # (floating-point sums are not reordered) and one loop per loss
@@ -126,7 +160,8 @@ def loss_and_gradient(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae,
     parts[0] = recon * inv_b
     for l in range(L - 1, -1, -1):
         h_in = zs if (vae and l == E + 1) else hs[l]
-        gw = np.dot(h_in.T, d)
+        gw = gws[l]
+        np.dot(h_in.T, d, gw)
         base, si, so = w_off[l], s_in[l], s_out[l]
         if w_t[l]:   # the encoder twin's matrix (so, si) collects this layer's gradient too
             grad[base:base + si * so].reshape(so, si)[:, :] += gw.T
@@ -139,7 +174,12 @@ def loss_and_gradient(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae,
                 gb[j] += row[j]
         if l == 0:
             break
-        dh = np.dot(d, np.ascontiguousarray(_weights(theta, w_off, w_t, s_in, s_out, l).T))
+        w = _stored(theta, w_off, w_t, s_in, s_out, l)
+        dh = dhs[l]
+        if w_t[l]:
+            np.dot(d, w, dh)
+        else:
+            np.dot(d, w.T, dh)
         if vae and l == E + 1:   # back through the sample z = mu + sigma eps, and the KL term
             code = hs[E + 1]
             dcode = np.empty((B, 2 * c))
@@ -156,29 +196,34 @@ def loss_and_gradient(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae,
         if l - 1 == E and not vae:   # the code layer's own terms
             code = hs[E + 1]
             if sparsity == SPARSE_L1:
-                s = 0.0
+                total = 0.0
                 for r in range(B):
                     for j in range(code.shape[1]):
                         v = code[r, j]
-                        s += abs(v)
+                        total += abs(v)
                         dh[r, j] += lam_sparse * inv_b * (1.0 if v > 0 else (-1.0 if v < 0 else 0.0))
-                parts[2] = lam_sparse * s * inv_b
+                parts[2] = lam_sparse * total * inv_b
             elif sparsity == SPARSE_KL:
-                s = 0.0
+                total = 0.0
                 for j in range(code.shape[1]):
                     rho_hat = 0.0
                     for r in range(B):
                         rho_hat += code[r, j]
                     rho_hat = min(max(rho_hat * inv_b, 1e-9), 1.0 - 1e-9)
-                    s += rho * log_v(rho / rho_hat) + (1.0 - rho) * log_v((1.0 - rho) / (1.0 - rho_hat))
+                    total += rho * log_v(rho / rho_hat) + (1.0 - rho) * log_v((1.0 - rho) / (1.0 - rho_hat))
                     g = lam_sparse * (-rho / rho_hat + (1.0 - rho) / (1.0 - rho_hat)) * inv_b
                     for r in range(B):
                         dh[r, j] += g
-                parts[2] = lam_sparse * s   # a batch quantity: per sample it is the same
-        d = dh * slopes[l - 1]
+                parts[2] = lam_sparse * total   # a batch quantity: per sample it is the same
+        d = ds[l - 1]
+        below = slopes[l - 1]
+        for r in range(B):
+            drow, hrow, srow = d[r], dh[r], below[r]
+            for j in range(d.shape[1]):
+                drow[j] = hrow[j] * srow[j]
         if l - 1 == E and lam_contract > 0.0 and not vae:   # ||dh/dx||^2 of the code layer
             k = l - 1
-            w = _weights(theta, w_off, w_t, s_in, s_out, k)
+            w = _stored(theta, w_off, w_t, s_in, s_out, k)   # an encoder layer: never tied
             code = hs[E + 1]
             total = 0.0
             for j in range(s_out[k]):
@@ -212,6 +257,8 @@ def train(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, beta, loss_
     n = X.shape[1]
     target = np.empty((B, n))
     m = np.ones((B, n))
+    hs, slopes, ds, dhs, gws = _buffers(B, s_in, s_out, vae, E)
+    zs = np.zeros((B, _code_size(s_in, s_out, E))) if vae else np.zeros((1, 1))
     for u in range(batches.shape[0]):
         for b in range(B):
             row, src = target[b], X[batches[u, b]]
@@ -221,9 +268,9 @@ def train(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, beta, loss_
                 keep, srcm = m[b], mask[batches[u, b]]
                 for j in range(n):
                     keep[j] = srcm[j]
-        loss = loss_and_gradient(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, beta, loss_code,
-                                 sparsity, lam_sparse, rho, lam_contract, X_in[u] if corrupted else target, target, m,
-                                 eps[u], grad, parts)
+        loss = _loss_grad(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, beta, loss_code, sparsity,
+                          lam_sparse, rho, lam_contract, X_in[u] if corrupted else target, target, m, eps[u], grad,
+                          parts, hs, slopes, ds, dhs, gws, zs)
         losses[u] = loss
         for i in range(4):
             parts_out[u, i] = parts[i]
