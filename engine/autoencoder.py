@@ -206,18 +206,11 @@ class Autoencoder:
         """Layer ``layer``'s (s_in, s_out) weight matrix (a copy; a tied layer's is its twin's
         transpose), from ``theta`` or from ``vector`` laid out as it (a gradient)."""
         layer = checks.whole("layer", layer, 0, len(self.s_in) - 1)
-        return np.array(k._weights(self._flat(vector), self.w_off, self.w_t, self.s_in, self.s_out, layer))
+        return np.array(k._weights(checks.flat_like("vector", vector, self.theta), self.w_off, self.w_t, self.s_in, self.s_out, layer))
 
     def layer_biases(self, layer: int, vector: np.ndarray | None = None) -> np.ndarray:
         layer = checks.whole("layer", layer, 0, len(self.s_in) - 1)
-        return self._flat(vector)[self.b_off[layer]:self.b_off[layer] + self.s_out[layer]].copy()
-
-    def _flat(self, vector: np.ndarray | None) -> np.ndarray:
-        if vector is None:
-            return self.theta
-        if not isinstance(vector, np.ndarray) or vector.shape != self.theta.shape:
-            raise ValueError(f"vector must be a flat array of {self.theta.size} values, got {checks.describe(vector)}")
-        return vector
+        return checks.flat_like("vector", vector, self.theta)[self.b_off[layer]:self.b_off[layer] + self.s_out[layer]].copy()
 
     def _common(self) -> tuple:
         c = self.config

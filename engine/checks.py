@@ -141,3 +141,13 @@ def budget(name: str, elements: float, limit: int = MAX_ELEMENTS) -> None:
     if elements > limit:
         raise ValueError(f"{name} would need {elements:,.0f} numbers in memory at once; the limit is {limit:,}: "
                          "ask for less per call")
+
+
+def flat_like(name: str, vector: Any, params: np.ndarray) -> np.ndarray:
+    """``params`` itself when ``vector`` is None, else ``vector`` if it is laid out as ``params``
+    (a flat float array of the same size: a gradient, say)."""
+    if vector is None:
+        return params
+    if not isinstance(vector, np.ndarray) or vector.shape != params.shape or vector.dtype != params.dtype:
+        raise ValueError(f"{name} must be a flat array of {params.size} numbers, got {describe(vector)}")
+    return vector

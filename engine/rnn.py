@@ -206,7 +206,7 @@ class RNN:
         """Views of one layer's W_x (n_in, G H), W_h (H, G H), b (G H) and, with peepholes, p (3, H),
         in ``theta`` or in ``vector`` (a flat array laid out as ``theta``, such as a gradient)."""
         layer = checks.whole("layer", layer, 0, self.config.layers - 1)
-        v = self._flat(vector)
+        v = checks.flat_like("vector", vector, self.theta)
         H, GH = self.config.hidden, self.config.gates * self.config.hidden
         n_in = self.n_in if layer == 0 else H
         o = self.offs[4 * layer: 4 * layer + 4]
@@ -218,17 +218,10 @@ class RNN:
 
     def head(self, vector: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Views of the head's W_y (H, n_out) and b_y (n_out) in ``theta`` or ``vector``."""
-        v = self._flat(vector)
+        v = checks.flat_like("vector", vector, self.theta)
         o_wy, o_by = self.offs[-2:]
         H = self.config.hidden
         return v[o_wy:o_wy + H * self.n_out].reshape(H, self.n_out), v[o_by:o_by + self.n_out]
-
-    def _flat(self, vector: np.ndarray | None) -> np.ndarray:
-        if vector is None:
-            return self.theta
-        if not isinstance(vector, np.ndarray) or vector.shape != self.theta.shape:
-            raise ValueError(f"vector must be a flat array of {self.theta.size} values, got {checks.describe(vector)}")
-        return vector
 
     @property
     def n_parameters(self) -> int:

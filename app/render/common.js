@@ -133,13 +133,14 @@ function paint(component, height, draw) {
   return () => { if (watch) watch.disconnect(); if (pending) cancelAnimationFrame(pending); };
 }
 
-// A scalar grid (n x n, uint8) or class grid drawn into a w x h box at (x, y), smoothed like the
-// server-side picture (bilinear), through an offscreen canvas of n x n pixels.
-function gridImage(ctx, cells, n, colour, x, y, w, h, smooth = true) {
+// A scalar grid (n x n, or n across and ``rows`` down; uint8) or class grid drawn into a w x h box
+// at (x, y), smoothed like the server-side picture (bilinear), through an offscreen canvas of one
+// pixel a cell.
+function gridImage(ctx, cells, n, colour, x, y, w, h, smooth = true, rows = n) {
   const off = document.createElement("canvas");
-  off.width = n; off.height = n;
-  const octx = off.getContext("2d"), img = octx.createImageData(n, n);
-  for (let i = 0; i < n * n; i++) {
+  off.width = n; off.height = rows;
+  const octx = off.getContext("2d"), img = octx.createImageData(n, rows);
+  for (let i = 0; i < n * rows; i++) {
     const c = colour(i, cells);
     img.data[4 * i] = c[0]; img.data[4 * i + 1] = c[1]; img.data[4 * i + 2] = c[2]; img.data[4 * i + 3] = 255;
   }

@@ -12,16 +12,7 @@ export default function (component) {
       ? (i, v) => diverging(signed(v[i]))
       : (i, v) => { const a = v[i] / 255; return [paper[0] + (deep[0] - paper[0]) * a, paper[1] + (deep[1] - paper[1]) * a,
                                                    paper[2] + (deep[2] - paper[2]) * a]; };
-    const off = document.createElement("canvas");
-    off.width = cols; off.height = rows;
-    const octx = off.getContext("2d"), img = octx.createImageData(cols, rows);
-    for (let i = 0; i < rows * cols; i++) {
-      const c = colour(i, cells);
-      img.data[4 * i] = c[0]; img.data[4 * i + 1] = c[1]; img.data[4 * i + 2] = c[2]; img.data[4 * i + 3] = 255;
-    }
-    octx.putImageData(img, 0, 0);
-    ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(off, left, top, w, h);
+    gridImage(ctx, cells, cols, colour, left, top, w, h, false, rows);
     ctx.strokeStyle = "#b4b4b4"; ctx.lineWidth = 1; ctx.strokeRect(left - 0.5, top - 0.5, w + 1, h + 1);
     ctx.font = `13px ${FONT}`; ctx.fillStyle = FAINT;
     for (const [label, first, n] of bands) {  // a band's name beside it, a rule between bands

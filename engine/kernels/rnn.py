@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from engine.kernels.activations import softmax_rows
 from engine.kernels.optimizers import apply_update
 from engine.kernels.vmath import sigmoid_v, tanh_v
 
@@ -268,16 +269,8 @@ def _head(theta, o_wy, o_by, h_rows, n_out, loss_code):
     for r in range(y.shape[0]):
         for o in range(n_out):
             y[r, o] += theta[o_by + o]
-        if loss_code == CE:
-            top = y[r, 0]
-            for o in range(1, n_out):
-                top = max(top, y[r, o])
-            total = 0.0
-            for o in range(n_out):
-                y[r, o] = np.exp(y[r, o] - top)
-                total += y[r, o]
-            for o in range(n_out):
-                y[r, o] /= total
+    if loss_code == CE:
+        softmax_rows(y, 1.0, y)
     return y
 
 
