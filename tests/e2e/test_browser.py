@@ -132,6 +132,12 @@ def test_dark_theme_follows_the_system_and_the_menu_switches_it(browser, app_url
         assert background == "rgb(15, 20, 25)", background            # config.toml's [theme.dark]
         # presentation's strongest ink is white on the dark theme (black there would vanish)
         label = page.locator('[data-testid="stMetricLabel"] p').first
+        try:  # the presentation style lands with the run's last elements: wait for it, not just for the run
+            page.wait_for_function("() => { const e = document.querySelector('[data-testid=\"stMetricLabel\"] p');"
+                                   " return !!e && getComputedStyle(e).color === 'rgb(255, 255, 255)'; }",
+                                   timeout=20_000)
+        except Exception:  # noqa: BLE001 - say which colour it had
+            pass
         assert label.evaluate("e => getComputedStyle(e).color") == "rgb(255, 255, 255)"
         # pictures keep their white paper and fit the 720 rows of a projector
         picture = page.locator("canvas[data-view=som_map]")

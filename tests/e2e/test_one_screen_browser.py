@@ -20,6 +20,8 @@ LABS = {
     "cnn": ("cnn?cnn_mode=train", "cnn_loss", "cnn_loss"),
     "som": ("som", "som_map", "som_map"),
     "rbm": ("rbm", "rbm_pairs", "rbm_pairs"),
+    "rnn": ("rnn", "rnn_unrolled", "rnn_unrolled"),
+    "autoencoder": ("autoencoder", "ae_pairs", "ae_pairs"),
 }
 
 BOX = """what => {
