@@ -279,7 +279,8 @@ def draw_digits(m: Autoencoder, x: np.ndarray, labels: np.ndarray, live_now: boo
             render.show("scatter", "ae_code", {
                 "title": "The code of each test digit" + ("" if c_ == 2 else " (its first two numbers)"),
                 "xy": render.f32(codes[:, :2]), "labels": render.u8_codes(labels[test]), "legend": DIGITS,
-                **({"box": box, "mark": z.tolist()} if c_ == 2 else {}), "x_label": "code 1 →  (code 2 ↑)"},
+                **({"box": box, "mark": z.tolist(), "clickable": True} if c_ == 2 else {}),
+                "x_label": "code 1 →  (code 2 ↑)" + ("   click: decode that point" if c_ == 2 else "")},
                 height=330, live=live_now, alt="Each test digit's 2-D code, coloured by the digit it is.")
         if not fed or render.due("ae_pca", 5.0):
             with render.within(d):
@@ -401,6 +402,18 @@ def movies_view() -> None:
 
 
 # ---- the page -------------------------------------------------------------------------------------
+def _code_clicked(edit: object) -> None:
+    """A click on the code plot: decode that point (the browser's numbers checked, never echoed)."""
+    if not isinstance(edit, dict) or edit.get("kind") != "code":
+        return
+    try:
+        x, y = float(edit["x"]), float(edit["y"])
+    except (KeyError, TypeError, ValueError):
+        return
+    if np.isfinite(x) and np.isfinite(y) and max(abs(x), abs(y)) <= 50:
+        st.session_state["ae_z1"], st.session_state["ae_z2"] = round(x, 2), round(y, 2)
+
+
 def transport_and_play(draw) -> None:
     live.transport("ae", "ae_playing", on_step=lambda: st.session_state["ae_model"].step(1),
                    on_reset=lambda: st.session_state.pop("ae_model", None),
@@ -415,6 +428,7 @@ def transport_and_play(draw) -> None:
         st.rerun()
     m = st.session_state["ae_model"]
     if m.config.code == 2 and view == "digits":
+        render.edits("ae_code", _code_clicked)   # a click on the code plot picks the code to decode
         with st.sidebar:
             st.subheader("Decode a code")
             z = st.columns(2)

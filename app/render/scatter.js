@@ -21,6 +21,7 @@ export default function (component) {
     const w = width - left - right - (d.legend ? 80 : 0), h = height - top - bottom, side = Math.min(w, h * 1.6);
     const ox = left + (w - side) / 2;
     const X = (v) => ox + (v - x0) / (x1 - x0) * side, Y = (v) => top + (y1 - v) / (y1 - y0) * h;
+    component.parentElement.__npScatter = { d, ox, top, side, h, x0, x1, y0, y1 };   // where a click lands
     ctx.strokeStyle = "#c8c8c8"; ctx.lineWidth = 1; ctx.strokeRect(ox - 0.5, top - 0.5, side + 1, h + 1);
     if (x0 < 0 && x1 > 0) { ctx.strokeStyle = "#e6e6e6"; ctx.beginPath(); ctx.moveTo(X(0), top); ctx.lineTo(X(0), top + h); ctx.stroke(); }
     if (y0 < 0 && y1 > 0) { ctx.strokeStyle = "#e6e6e6"; ctx.beginPath(); ctx.moveTo(ox, Y(0)); ctx.lineTo(ox + side, Y(0)); ctx.stroke(); }
@@ -56,5 +57,28 @@ export default function (component) {
     }
     ctx.fillStyle = INK; ctx.font = `600 15px ${FONT}`; ctx.textAlign = "left"; ctx.textBaseline = "top";
     if (d.title) ctx.fillText(d.title, 6, 6);
+    if (d.clickable) scatterListen(component.parentElement);
+  });
+}
+
+// A click in a clickable plot sends its coordinates to the page (the edits channel, as the
+// playground's plane): the autoencoder decodes the code clicked.
+function scatterListen(host) {
+  if (host.__npScatterListening) return;
+  host.__npScatterListening = true;
+  const at = (event) => {
+    const p = host.__npScatter, canvas = host.querySelector("canvas");
+    if (!p || !p.d.clickable || event.target !== canvas) return null;
+    const r = canvas.getBoundingClientRect(), x = event.clientX - r.left, y = event.clientY - r.top;
+    if (x < p.ox || x > p.ox + p.side || y < p.top || y > p.top + p.h) return null;
+    return [p.x0 + (x - p.ox) / p.side * (p.x1 - p.x0), p.y1 - (y - p.top) / p.h * (p.y1 - p.y0)];
+  };
+  host.addEventListener("mousemove", (event) => {
+    const canvas = host.querySelector("canvas");
+    if (canvas && event.target === canvas) canvas.style.cursor = at(event) ? "crosshair" : "default";
+  });
+  host.addEventListener("click", (event) => {
+    const point = at(event), send = (window.__netplayEdit || {})[host.__npScatter ? host.__npScatter.d.view : ""];
+    if (point && send) send({ kind: "code", x: +point[0].toFixed(2), y: +point[1].toFixed(2) });
   });
 }

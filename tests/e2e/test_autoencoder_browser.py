@@ -37,6 +37,10 @@ def test_digits_compress_live_and_pause(page, app_url, screenshot_dir):
     held = pause_and_check_it_holds(page, updates)
     assert held > 100
     assert float(wait_for_metric(page, "Test reconstruction")) < first
+    box = page.locator('canvas[data-view="ae_code"]').bounding_box()   # a click in the code plane decodes there
+    page.mouse.click(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.35)
+    expect(page).to_have_url(re.compile(r"ae_z1="), timeout=30_000)
+    expect(page.locator(".st-key-ae_z1 input")).not_to_have_value("0.00", timeout=30_000)
     assert_no_exception(page)
 
 
