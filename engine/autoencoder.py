@@ -135,13 +135,12 @@ class Autoencoder:
             raise ValueError(f"data must have {config.n_inputs} columns (n_inputs), got {x.shape[1]}")
         test_share = checks.real("test_share", test_share, 0.0, 0.9)
         self.config = config
-        self.known = x >= 0
         if config.output == "sigmoid" and x.max() > 1.0:
             raise ValueError("data: a sigmoid output reconstructs values in [0, 1]; scale the data or use output 'linear'")
-        self.has_unknown = bool(not self.known.all()) and config.output == "sigmoid"
-        self.x = np.where(self.known | (config.output == "linear"), x, 0.0)
-        if not self.has_unknown:
-            self.known = np.ones_like(self.known)
+        # below 0 means unknown only where values live in [0, 1]; a linear output takes any value
+        self.known = x >= 0 if config.output == "sigmoid" else np.ones(x.shape, dtype=bool)
+        self.has_unknown = not self.known.all()
+        self.x = np.where(self.known, x, 0.0)
         self.mask = self.known.astype(float)   # what the kernel reads: 1 known, 0 left out of the loss
         self.labels = None if labels is None else checks.labels("labels", labels, 1000, len(x))
         rng = np.random.default_rng([config.seed, 7])
@@ -309,11 +308,11 @@ class Autoencoder:
         h.updates.append(self.updates)
         h.train_loss.append(train_loss)
         rows = self.test_rows if len(self.test_rows) else self.train_rows
-        loss, kl = self.loss(rows[:500])
+        loss, kl, code = self._scores(rows[:500])   # one forward pass for the loss and the code
         h.test_loss.append(loss)
         h.kl.append(kl)
         h.penalty.append(penalty)
-        h.code_mean.append(float(np.mean(self.encode(self.x[rows[:500]]))))
+        h.code_mean.append(float(np.mean(code)))
 
     # ---- using it ---------------------------------------------------------------------------------
     def _rows_in(self, x, name: str = "x") -> np.ndarray:
@@ -338,6 +337,10 @@ class Autoencoder:
     def reconstruct(self, x) -> np.ndarray:
         """decoder(encoder(x)) (the VAE: decoded from mu)."""
         return self._run(self._rows_in(x), 0)[1]
+
+    def encode_and_reconstruct(self, x) -> tuple[np.ndarray, np.ndarray]:
+        """``encode(x)`` and ``reconstruct(x)`` from one forward pass."""
+        return self._run(self._rows_in(x), 0)
 
     def decode(self, codes) -> np.ndarray:
         """The decoder's output for each code (rows of ``code`` values)."""
@@ -370,6 +373,10 @@ class Autoencoder:
             raise ValueError(f"rows must be row numbers 0 to {len(self.x) - 1}")
         if rows.size == 0:
             return float("nan"), float("nan")
+        return self._scores(rows)[:2]
+
+    def _scores(self, rows: np.ndarray) -> tuple[float, float, np.ndarray]:
+        """``loss`` on checked, non-empty ``rows``, and their codes from the same forward pass."""
         x, known = self.x[rows], self.known[rows]
         code, out = self._run(np.ascontiguousarray(x), 0)
         with np.errstate(all="ignore"):
@@ -385,7 +392,7 @@ class Autoencoder:
                 full = self.encode_layers(x, self.E + 1)
                 mu, lv = full[:, :c], np.clip(full[:, c:], -30, 30)
                 kl = float((-0.5 * (1 + lv - mu ** 2 - np.exp(lv))).sum(axis=1).mean())
-        return recon, kl
+        return recon, kl, code
 
     def loss_and_gradient(self, x_in, target, eps=None) -> tuple[float, np.ndarray, np.ndarray]:
         """The training loss on one batch (corrupted ``x_in``, clean ``target``) and its gradient

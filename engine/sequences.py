@@ -21,6 +21,7 @@ text       next character of a small text (``assets/text/coriolanus.txt``): wind
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -155,7 +156,9 @@ def parse_column(text: str) -> np.ndarray:
     return np.array(values, dtype=float)
 
 
+@functools.cache
 def load_text() -> str:
+    """The shipped text, read once per process (a live frame colours part of it)."""
     return TEXT_PATH.read_text(encoding="utf-8")
 
 

@@ -196,10 +196,13 @@ def model_for(x: np.ndarray, labels: np.ndarray, key: tuple, output: str = "sigm
     return st.session_state["ae_model"]
 
 
-def pca_2d(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
+@st.cache_data(show_spinner=False)
+def digit_pca() -> np.ndarray:
+    """Every digit projected on the digits' first two principal components (the data never changes)."""
+    x, _ = digit_data()
     centred = x - x.mean(axis=0)
     _, _, vt = np.linalg.svd(centred, full_matrices=False)
-    return centred[rows] @ vt[:2].T
+    return centred @ vt[:2].T
 
 
 def metrics_row(m: Autoencoder, live_now: bool) -> None:
@@ -246,8 +249,9 @@ def draw_digits(m: Autoencoder, x: np.ndarray, labels: np.ndarray, live_now: boo
         st.error("Diverged: the loss became infinite. Lower the learning rate and reset.")
     metrics_row(m, live_now)
     rows = m.test_rows
-    shown = rows[np.array([np.flatnonzero(labels[rows] == dgt)[0] for dgt in range(10)] + list(rows[:2]))][:SHOWN] \
-        if len(rows) else np.arange(SHOWN)
+    first_of_each = [int(rows[labels[rows] == dgt][0]) for dgt in range(10) if np.any(labels[rows] == dgt)]
+    others = [int(r) for r in rows if r not in first_of_each]   # one test digit of each class, then the next ones
+    shown = np.array((first_of_each + others)[:SHOWN]) if len(rows) else np.arange(SHOWN)
     a, b = (None, None) if fed else st.columns([1.15, 1])
     with render.within(a):
         if m.config.noise != "none":
@@ -282,10 +286,10 @@ def draw_digits(m: Autoencoder, x: np.ndarray, labels: np.ndarray, live_now: boo
                 **({"box": box, "mark": z.tolist(), "clickable": True} if c_ == 2 else {}),
                 "x_label": "code 1 →  (code 2 ↑)" + ("   click: decode that point" if c_ == 2 else "")},
                 height=330, live=live_now, alt="Each test digit's 2-D code, coloured by the digit it is.")
-        if not fed or render.due("ae_pca", 5.0):
+        if not fed:  # PCA's view does not train: a fed frame leaves the first frame's drawing
             with render.within(d):
                 render.show("scatter", "ae_pca", {
-                    "title": "PCA's best 2-D linear view, for comparison", "xy": render.f32(pca_2d(x, test)),
+                    "title": "PCA's best 2-D linear view, for comparison", "xy": render.f32(digit_pca()[test]),
                     "labels": render.u8_codes(labels[test]), "legend": DIGITS, "x_label": "component 1 →  (2 ↑)"},
                     height=330, live=live_now, alt="The same digits projected on their two principal components.")
     if c_ == 2:
@@ -322,8 +326,7 @@ def draw_digits(m: Autoencoder, x: np.ndarray, labels: np.ndarray, live_now: boo
 def draw_curve(m: Autoencoder, x: np.ndarray, labels: np.ndarray, live_now: bool) -> None:
     fed = render.fed()
     metrics_row(m, live_now)
-    codes = m.encode(x)
-    recon = m.reconstruct(x)
+    codes, recon = m.encode_and_reconstruct(x)
     a, b = (None, None) if fed else st.columns(2)
     names = [f"part {i + 1}" for i in range(6)]
     with render.within(a):

@@ -33,20 +33,19 @@ OK, DIVERGED = 0, 1
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _weights(theta, w_off, w_t, s_in, s_out, l):
-    """Layer l's weights as a (s_in, s_out) matrix (a transposed view for tied weights)."""
-    if w_t[l]:
-        return theta[w_off[l]:w_off[l] + s_in[l] * s_out[l]].reshape(s_out[l], s_in[l]).T
-    return theta[w_off[l]:w_off[l] + s_in[l] * s_out[l]].reshape(s_in[l], s_out[l])
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
 def _stored(theta, w_off, w_t, s_in, s_out, l):
     """Layer l's weights as stored (C order): (s_in, s_out), or for a tied layer its encoder twin's
     (s_out, s_in), which the layer uses transposed."""
     if w_t[l]:
         return theta[w_off[l]:w_off[l] + s_in[l] * s_out[l]].reshape(s_out[l], s_in[l])
     return theta[w_off[l]:w_off[l] + s_in[l] * s_out[l]].reshape(s_in[l], s_out[l])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _weights(theta, w_off, w_t, s_in, s_out, l):
+    """Layer l's weights as a (s_in, s_out) matrix (a transposed view for tied weights)."""
+    w = _stored(theta, w_off, w_t, s_in, s_out, l)
+    return w.T if w_t[l] else w
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

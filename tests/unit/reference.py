@@ -392,18 +392,6 @@ def rnn_loss_and_grads(x, targets, layers, head, cell, many, loss, trunc=0, peep
 
 
 # ---- autoencoders (engine.autoencoder): the loss and its gradient in plain NumPy ------------------
-def _act(name, z):
-    if name == "sigmoid":
-        y = 1 / (1 + np.exp(-z))
-        return y, y * (1 - y)
-    if name == "tanh":
-        y = np.tanh(z)
-        return y, 1 - y ** 2
-    if name == "relu":
-        return np.maximum(z, 0), (z > 0).astype(float)
-    return z, np.ones_like(z)
-
-
 def autoencoder_loss_and_grads(x_in, target, mask, weights, biases, acts, code_layer, output, variational=False,
                                beta=1.0, eps=None, sparsity="none", lam=0.0, rho=0.05, contractive=0.0, tied=False):
     """Loss (per sample, batch mean) and the gradient of every layer's weights and biases.
@@ -421,7 +409,7 @@ def autoencoder_loss_and_grads(x_in, target, mask, weights, biases, acts, code_l
             mu, lv = h[:, :c], np.clip(h[:, c:], -30, 30)
             z_sample = mu + np.exp(0.5 * lv) * eps
             h = z_sample
-        y, s = _act(acts[l], h @ weights[l] + biases[l])
+        y, s = activation(acts[l], h @ weights[l] + biases[l])
         slopes.append(s)
         hs.append(y)
         h = y
