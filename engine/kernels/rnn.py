@@ -41,10 +41,11 @@ OK, DIVERGED = 0, 1
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _layer_forward(cell, peephole, coupled, H, theta, o_wx, o_wh, o_b, o_p, xin, xi, onehot, hs, cs, gs, rhs):
+def _layer_forward(cell, peephole, coupled, H, theta, o_wx, o_wh, o_b, o_p, xin, xi, onehot, hs, cs, gs, aux):
     """One layer over all steps. ``xin`` (T, B, n_in) real inputs, or ``xi`` (B, T) symbols when
     ``onehot``; ``hs``, ``cs`` (T + 1, B, H) hold the start states in [0] and get every step's;
-    ``gs`` (T, B, G H) gets the gate values after their squashing, ``rhs`` (T, B, H) the GRU's r h'."""
+    ``gs`` (T, B, G H) gets the gate values after their squashing, ``aux`` (T, B, H) the GRU's r h'
+    or the plain LSTM's tanh(c) (which its backward pass reads instead of computing it again)."""
     T, B, GH = gs.shape
     n_in = xin.shape[2]
     wh = theta[o_wh:o_wh + H * GH].reshape(H, GH)
@@ -56,13 +57,13 @@ def _layer_forward(cell, peephole, coupled, H, theta, o_wx, o_wh, o_b, o_p, xin,
                     gs[t, b, j] = theta[row + j] + theta[o_b + j]
     else:
         wx = theta[o_wx:o_wx + n_in * GH].reshape(n_in, GH)
-        proj = np.dot(xin.reshape(T * B, n_in), wx)
         flat = gs.reshape(T * B, GH)
+        np.dot(xin.reshape(T * B, n_in), wx, flat)   # written in place: no (T B x G H) temporary
         bias = theta[o_b:o_b + GH]
         for r in range(T * B):
-            out, row = flat[r], proj[r]
+            out = flat[r]
             for j in range(GH):
-                out[j] = row[j] + bias[j]
+                out[j] += bias[j]
     if cell == GRU:
         H2 = 2 * H
         wh_zr = np.ascontiguousarray(wh[:, :H2])
@@ -76,12 +77,12 @@ def _layer_forward(cell, peephole, coupled, H, theta, o_wx, o_wh, o_b, o_p, xin,
         if cell == GRU:
             rec = np.dot(hprev, wh_zr)
             for b in range(B):
-                row, rrow, hp, rh = g[b], rec[b], hprev[b], rhs[t, b]
+                row, rrow, hp, rh = g[b], rec[b], hprev[b], aux[t, b]
                 for j in range(H2):
                     row[j] = sigmoid_v(row[j] + rrow[j])
                 for k in range(H):
                     rh[k] = row[H + k] * hp[k]
-            rec_n = np.dot(rhs[t], wh_n)
+            rec_n = np.dot(aux[t], wh_n)
             for b in range(B):
                 row, rrow, hp, hn = g[b], rec_n[b], hprev[b], hs[t + 1, b]
                 for j in range(H):
@@ -99,13 +100,15 @@ def _layer_forward(cell, peephole, coupled, H, theta, o_wx, o_wh, o_b, o_p, xin,
             continue
         if not (peephole or coupled):  # the plain LSTM: one branch-free pass per row, which vectorises
             for b in range(B):
-                row, rrow, cp, cn, hn = g[b], rec[b], cprev[b], cs[t + 1, b], hs[t + 1, b]
+                row, rrow, cp, cn, hn, tn = g[b], rec[b], cprev[b], cs[t + 1, b], hs[t + 1, b], aux[t, b]
                 for j in range(GH):  # sig(v) = (1 + tanh(v / 2)) / 2: every gate through one function
                     row[j] = tanh_v(half[j] * (row[j] + rrow[j])) * half[j] + shift[j]
                 for j in range(H):
                     c = row[H + j] * cp[j] + row[j] * row[2 * H + j]
+                    tc = tanh_v(c)
                     cn[j] = c
-                    hn[j] = row[3 * H + j] * tanh_v(c)
+                    tn[j] = tc
+                    hn[j] = row[3 * H + j] * tc
             continue
         for b in range(B):  # LSTM with peepholes or coupled gates
             for j in range(H):
@@ -129,10 +132,11 @@ def _layer_forward(cell, peephole, coupled, H, theta, o_wx, o_wh, o_b, o_p, xin,
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _layer_backward(cell, peephole, coupled, H, theta, grad, o_wx, o_wh, o_b, o_p, xin, xi, onehot,
-                    hs, cs, gs, rhs, dh_in, trunc, dh_sq, want_dx):
+                    hs, cs, gs, aux, dh_in, dpre_all, trunc, dh_sq, want_dx):
     """Backward through one layer over all steps. ``dh_in`` (T, B, H): dL/dh_t from above (the
-    head or the next layer). Adds the layer's gradient to ``grad``; when ``dh_sq`` has T entries,
-    adds sum over the batch of |dL/dh_t|^2 to it. Returns dL/d(inputs) (T, B, n_in) when ``want_dx``."""
+    head or the next layer); ``dpre_all`` (T, B, G H) is scratch for the gates' pre-activation
+    gradients. Adds the layer's gradient to ``grad``; when ``dh_sq`` has T entries, adds sum over
+    the batch of |dL/dh_t|^2 to it. Returns dL/d(inputs) (T, B, n_in) when ``want_dx``."""
     T, B, GH = gs.shape
     n_in = xin.shape[2]
     wh = theta[o_wh:o_wh + H * GH].reshape(H, GH)
@@ -140,22 +144,23 @@ def _layer_backward(cell, peephole, coupled, H, theta, grad, o_wx, o_wh, o_b, o_
     if cell == GRU:
         wh_zr = np.ascontiguousarray(wh[:, :H2])
         wh_n = np.ascontiguousarray(wh[:, H2:])
-    dpre_all = np.empty((T, B, GH))
     dcarry = np.zeros((B, H))
     dccarry = np.zeros((B, H))
     dh = np.empty((B, H))
+    sq = np.empty(H)
     record = dh_sq.size == T
     for t in range(T - 1, -1, -1):
         dpre = dpre_all[t]
         g, hprev, cprev = gs[t], hs[t], cs[t]
-        s = 0.0
-        for b in range(B):
+        sq[:] = 0.0
+        for b in range(B):  # |dh|^2 summed per unit first: a running scalar sum would not vectorise
+            d, din, dc = dh[b], dh_in[t, b], dcarry[b]
             for k in range(H):
-                v = dh_in[t, b, k] + dcarry[b, k]
-                dh[b, k] = v
-                s += v * v
+                v = din[k] + dc[k]
+                d[k] = v
+                sq[k] += v * v
         if record:
-            dh_sq[t] += s
+            dh_sq[t] += sq.sum()
         if cell == RNN:
             for b in range(B):
                 for j in range(H):
@@ -164,10 +169,10 @@ def _layer_backward(cell, peephole, coupled, H, theta, grad, o_wx, o_wh, o_b, o_
             dcarry = np.dot(dpre, wh.T)
         elif cell == LSTM and not (peephole or coupled):  # row by row, branch-free: it vectorises
             for b in range(B):
-                row, dp, d, cc, cp, dcc = g[b], dpre[b], dh[b], cs[t + 1, b], cprev[b], dccarry[b]
+                row, dp, d, tcs, cp, dcc = g[b], dpre[b], dh[b], aux[t, b], cprev[b], dccarry[b]
                 for j in range(H):
                     i, f, gg, o = row[j], row[H + j], row[2 * H + j], row[3 * H + j]
-                    tc = tanh_v(cc[j])
+                    tc = tcs[j]
                     dc = dcc[j] + d[j] * o * (1.0 - tc * tc)
                     dp[j] = dc * gg * i * (1.0 - i)
                     dp[H + j] = dc * cp[j] * f * (1.0 - f)
@@ -240,10 +245,10 @@ def _layer_backward(cell, peephole, coupled, H, theta, grad, o_wx, o_wh, o_b, o_
         for k in range(n_in):
             for j in range(GH):
                 grad[o_wx + k * GH + j] += gwx[k, j]
-    hprev_rows = np.ascontiguousarray(hs[:T]).reshape(T * B, H)
+    hprev_rows = hs[:T].reshape(T * B, H)
     if cell == GRU:
         gzr = np.dot(hprev_rows.T, np.ascontiguousarray(rows[:, :H2]))
-        gn = np.dot(rhs.reshape(T * B, H).T, np.ascontiguousarray(rows[:, H2:]))
+        gn = np.dot(aux.reshape(T * B, H).T, np.ascontiguousarray(rows[:, H2:]))
         for k in range(H):
             for j in range(H2):
                 grad[o_wh + k * GH + j] += gzr[k, j]
@@ -294,15 +299,23 @@ def _inputs(X, Xi, onehot, rows, T):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _run_layers(cell, peephole, coupled, L, H, theta, offs, xin, xi, onehot, hs, cs, gs, rhs):
+def _run_layers(cell, peephole, coupled, L, H, theta, offs, xin, xi, onehot, hs, cs, gs, aux):
     for l in range(L):
         if l == 0:
             _layer_forward(cell, peephole, coupled, H, theta, offs[0], offs[1], offs[2], offs[3], xin, xi, onehot,
-                           hs[0], cs[0], gs[0], rhs[0])
+                           hs[0], cs[0], gs[0], aux[0])
         else:
             _layer_forward(cell, peephole, coupled, H, theta, offs[4 * l], offs[4 * l + 1], offs[4 * l + 2],
-                           offs[4 * l + 3], np.ascontiguousarray(hs[l - 1, 1:]), xi, False,
-                           hs[l], cs[l], gs[l], rhs[l])
+                           offs[4 * l + 3], hs[l - 1, 1:], xi, False, hs[l], cs[l], gs[l], aux[l])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _workspace(L, T, B, H, GH):
+    """Every layer's states, gates and aux values over time, the gates' gradients and dL/dh from
+    above: made once per kernel call and reused by each update (fresh megabytes every update cost
+    more in page faults than the arithmetic on them)."""
+    return (np.zeros((L, T + 1, B, H)), np.zeros((L, T + 1, B, H)), np.zeros((L, T, B, GH)),
+            np.zeros((L, T, B, H)), np.zeros((T, B, GH)), np.zeros((T, B, H)))
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -311,14 +324,21 @@ def gradient(cell, peephole, coupled, L, H, n_in, n_out, theta, offs, X, Xi, one
     """Mean loss over the sequences ``rows`` and its gradient (into ``grad``, zeroed here); the
     squared |dL/dh_t| of the top layer summed over the rows into ``dh_sq`` (zeroed here)."""
     T = Xi.shape[1] if onehot else X.shape[1]
+    return _gradient(cell, peephole, coupled, L, H, n_in, n_out, theta, offs, X, Xi, onehot, Y, Yi, loss_code,
+                     many, rows, trunc, grad, dh_sq, _workspace(L, T, rows.size, H, GATES[cell] * H))
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _gradient(cell, peephole, coupled, L, H, n_in, n_out, theta, offs, X, Xi, onehot, Y, Yi, loss_code, many,
+              rows, trunc, grad, dh_sq, work):
+    T = Xi.shape[1] if onehot else X.shape[1]
     B = rows.size
-    GH = GATES[cell] * H
+    hs, cs, gs, aux, dpre_all, dh_in = work
     xin, xi = _inputs(X, Xi, onehot, rows, T)
-    hs = np.zeros((L, T + 1, B, H))
-    cs = np.zeros((L, T + 1, B, H))
-    gs = np.empty((L, T, B, GH))
-    rhs = np.zeros((L, T, B, H))
-    _run_layers(cell, peephole, coupled, L, H, theta, offs, xin, xi, onehot, hs, cs, gs, rhs)
+    for l in range(L):   # every sequence starts from zero states; the rest is overwritten
+        hs[l, 0] = 0.0
+        cs[l, 0] = 0.0
+    _run_layers(cell, peephole, coupled, L, H, theta, offs, xin, xi, onehot, hs, cs, gs, aux)
     grad[:] = 0.0
     dh_sq[:] = 0.0
     o_wy, o_by = offs[4 * L], offs[4 * L + 1]
@@ -326,7 +346,7 @@ def gradient(cell, peephole, coupled, L, H, n_in, n_out, theta, offs, X, Xi, one
     T_out = T if many else 1
     n_terms = B * T_out * (n_out if loss_code == MSE else 1)
     scale = 1.0 / n_terms
-    h_rows = np.ascontiguousarray(hs[top, 1:]).reshape(T * B, H) if many else np.ascontiguousarray(hs[top, T])
+    h_rows = hs[top, 1:].reshape(T * B, H) if many else hs[top, T]
     y = _head(theta, o_wy, o_by, h_rows, n_out, loss_code)   # rows: (t, b) step-major, or b
     loss = 0.0
     for r in range(y.shape[0]):
@@ -352,20 +372,21 @@ def gradient(cell, peephole, coupled, L, H, n_in, n_out, theta, offs, X, Xi, one
             grad[o_by + o] += dy[r, o]
     wy = theta[o_wy:o_wy + H * n_out].reshape(H, n_out)
     dh_rows = np.dot(dy, wy.T)
-    dh_in = np.zeros((T, B, H))
     if many:
         dh_in[:, :, :] = dh_rows.reshape(T, B, H)
     else:
+        dh_in[:] = 0.0
         dh_in[T - 1] = dh_rows
     for l in range(L - 1, -1, -1):
         if l == 0:
             _layer_backward(cell, peephole, coupled, H, theta, grad, offs[0], offs[1], offs[2], offs[3], xin, xi,
-                            onehot, hs[0], cs[0], gs[0], rhs[0], dh_in, trunc, dh_sq if l == top else dh_sq[:0], False)
+                            onehot, hs[0], cs[0], gs[0], aux[0], dh_in, dpre_all, trunc,
+                            dh_sq if l == top else dh_sq[:0], False)
         else:
-            dh_in = _layer_backward(cell, peephole, coupled, H, theta, grad, offs[4 * l], offs[4 * l + 1],
-                                    offs[4 * l + 2], offs[4 * l + 3], np.ascontiguousarray(hs[l - 1, 1:]), xi, False,
-                                    hs[l], cs[l], gs[l], rhs[l], dh_in, trunc,
-                                    dh_sq if l == top else dh_sq[:0], True)
+            dh_in[:, :, :] = _layer_backward(cell, peephole, coupled, H, theta, grad, offs[4 * l], offs[4 * l + 1],
+                                             offs[4 * l + 2], offs[4 * l + 3], hs[l - 1, 1:], xi, False,
+                                             hs[l], cs[l], gs[l], aux[l], dh_in, dpre_all, trunc,
+                                             dh_sq if l == top else dh_sq[:0], True)
     return loss / n_terms
 
 
@@ -380,9 +401,10 @@ def train(cell, peephole, coupled, L, H, n_in, n_out, theta, offs, X, Xi, onehot
     grad = np.empty_like(theta)
     dh_sq = np.empty(T)
     B = batches.shape[1]
+    work = _workspace(L, T, B, H, GATES[cell] * H)
     for u in range(batches.shape[0]):
-        loss = gradient(cell, peephole, coupled, L, H, n_in, n_out, theta, offs, X, Xi, onehot, Y, Yi, loss_code,
-                        many, batches[u], trunc, grad, dh_sq)
+        loss = _gradient(cell, peephole, coupled, L, H, n_in, n_out, theta, offs, X, Xi, onehot, Y, Yi, loss_code,
+                         many, batches[u], trunc, grad, dh_sq, work)
         norm = 0.0
         for i in range(grad.size):
             norm += grad[i] * grad[i]
@@ -415,11 +437,11 @@ def forward(cell, peephole, coupled, L, H, n_in, n_out, theta, offs, X, Xi, oneh
     hs = np.zeros((L, T + 1, N, H))
     cs = np.zeros((L, T + 1, N, H))
     gs = np.empty((L, T, N, GH))
-    rhs = np.zeros((L, T, N, H))
+    aux = np.zeros((L, T, N, H))
     for l in range(L):
         hs[l, 0] = h0[l]
         cs[l, 0] = c0[l]
-    _run_layers(cell, peephole, coupled, L, H, theta, offs, xin, xi, onehot, hs, cs, gs, rhs)
+    _run_layers(cell, peephole, coupled, L, H, theta, offs, xin, xi, onehot, hs, cs, gs, aux)
     for l in range(L):
         h0[l] = hs[l, T]
         c0[l] = cs[l, T]
@@ -430,7 +452,7 @@ def forward(cell, peephole, coupled, L, H, n_in, n_out, theta, offs, X, Xi, oneh
                 tr_c[l, t] = cs[l, t + 1, trace]
     top = L - 1
     o_wy, o_by = offs[4 * L], offs[4 * L + 1]
-    h_rows = np.ascontiguousarray(hs[top, 1:]).reshape(T * N, H) if many else np.ascontiguousarray(hs[top, T])
+    h_rows = hs[top, 1:].reshape(T * N, H) if many else hs[top, T]
     y = _head(theta, o_wy, o_by, h_rows, n_out, loss_code)
     for r in range(y.shape[0]):
         t, n = (r // N, r % N) if many else (0, r)
