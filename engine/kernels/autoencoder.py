@@ -23,13 +23,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from engine.kernels.activations import SIGMOID, TANH, activate_row
+from engine.kernels.activations import LINEAR, SIGMOID, TANH, activate_row
 from engine.kernels.optimizers import apply_update
-from engine.kernels.vmath import exp_v, log_v
+from engine.kernels.vmath import exp_v, log1p_unit, log_v
 
 BCE, MSE = 0, 1
 NO_SPARSITY, SPARSE_L1, SPARSE_KL = 0, 1, 2
 OK, DIVERGED = 0, 1
+BCE_LOW, BCE_HIGH = -np.log1p(-1e-12), -np.log(1e-12)   # -log p for p clamped to [1e-12, 1 - 1e-12]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -49,8 +50,9 @@ def _weights(theta, w_off, w_t, s_in, s_out, l):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _layer(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, l, h_in, h_out, slope):
-    """h_out <- f_l(h_in W_l + b_l), slope <- f_l'(.); the product written straight into h_out."""
+def _layer(theta, w_off, w_t, b_off, s_in, s_out, code, alpha, l, h_in, h_out, slope):
+    """h_out <- f(h_in W_l + b_l) with f the activation ``code``, slope <- f'(.); the product
+    written straight into h_out."""
     w = _stored(theta, w_off, w_t, s_in, s_out, l)
     if w_t[l]:
         np.dot(h_in, w.T, h_out)
@@ -59,7 +61,6 @@ def _layer(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, l, h_in, h_out, sl
     B, n = h_out.shape
     start = b_off[l]
     bias = theta[start:start + n]   # a local view: the loop below then vectorises
-    code = act[l]
     for r in range(B):
         row = h_out[r]
         for j in range(n):
@@ -68,10 +69,11 @@ def _layer(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, l, h_in, h_out, sl
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def forward(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, x_in, eps, hs, slopes, zs):
+def forward(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, x_in, eps, hs, slopes, zs, raw_out):
     """Every layer on the rows of ``x_in``. ``hs[l]`` (B, s_in[l]) gets layer l's input and
-    ``hs[L]`` the output (buffers laid out by the caller), ``slopes[l]`` f_l'; for the VAE ``zs``
-    (B, c) gets the sample the decoder reads (mu when ``eps`` is all 0)."""
+    ``hs[L]`` the output (buffers laid out by the caller; before its activation when ``raw_out``),
+    ``slopes[l]`` f_l'; for the VAE ``zs`` (B, c) gets the sample the decoder reads (mu when
+    ``eps`` is all 0)."""
     L = s_in.size
     hs[0][:, :] = x_in
     for l in range(L):
@@ -84,7 +86,8 @@ def forward(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, x_in, eps
                     lv = min(max(code[r, c + j], -30.0), 30.0)
                     zs[r, j] = code[r, j] + exp_v(0.5 * lv) * eps[r, j]
             h_in = zs
-        _layer(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, l, h_in, hs[l + 1], slopes[l])
+        code = LINEAR if (raw_out and l == L - 1) else act[l]
+        _layer(theta, w_off, w_t, b_off, s_in, s_out, code, alpha, l, h_in, hs[l + 1], slopes[l])
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -131,7 +134,8 @@ def _loss_grad(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, beta, 
     L = s_in.size
     B = x_in.shape[0]
     c = _code_size(s_in, s_out, E)
-    forward(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, x_in, eps, hs, slopes, zs)
+    forward(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, x_in, eps, hs, slopes, zs,
+            loss_code == BCE)
     grad[:] = 0.0
     out = hs[L]
     n_out = out.shape[1]
@@ -141,12 +145,19 @@ def _loss_grad(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, beta, 
     last = slopes[L - 1]
     acc = np.zeros(n_out)      # a sum per column: a single running sum would keep the loop scalar
     if loss_code == BCE:       # (floating-point sums are not reordered) and one loop per loss
-        for r in range(B):
-            for j in range(n_out):
-                m, y, t = mask[r, j], out[r, j], target[r, j]
-                p = min(max(y, 1e-12), 1.0 - 1e-12)
-                acc[j] -= m * (t * log_v(p) + (1.0 - t) * log_v(1.0 - p))
-                d[r, j] = m * (y - t) * inv_b        # sigmoid + cross-entropy: p - t
+        for r in range(B):     # the output's sigmoid, its cross-entropy and p - t in one pass from the
+            orow, trow, mrow, drow = out[r], target[r], mask[r], d[r]   # logit z, one exp and one log:
+            for j in range(n_out):    # e = exp(-|z|), -log p = max(-z, 0) + log1p(e), -log(1 - p) =
+                z, t = orow[j], trow[j]   # max(z, 0) + log1p(e), clamped as p in [1e-12, 1 - 1e-12]
+                a = abs(z)
+                e = exp_v(-(746.0 if a > 746.0 else a))
+                l1p = log1p_unit(e)
+                neg_log_p = min(max(max(-z, 0.0) + l1p, BCE_LOW), BCE_HIGH)
+                neg_log_q = min(max(max(z, 0.0) + l1p, BCE_LOW), BCE_HIGH)
+                p = (1.0 if z >= 0.0 else e) / (1.0 + e)
+                orow[j] = p
+                acc[j] += mrow[j] * (t * neg_log_p + (1.0 - t) * neg_log_q)
+                drow[j] = mrow[j] * (p - t) * inv_b        # sigmoid + cross-entropy: p - t
     else:
         for r in range(B):
             for j in range(n_out):
@@ -294,7 +305,7 @@ def run(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, x_in, first, 
     for l in range(first, L):
         nxt = np.empty((B, s_out[l]))
         slope = np.empty((B, s_out[l]))
-        _layer(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, l, h, nxt, slope)
+        _layer(theta, w_off, w_t, b_off, s_in, s_out, act[l], alpha, l, h, nxt, slope)
         if l == E and first == 0:
             c = code_out.shape[1]
             for r in range(B):

@@ -52,14 +52,14 @@ def apply_update(code: int, params: np.ndarray, grads: np.ndarray, s1: np.ndarra
             g = grads[i]
             s1[i] = rho * s1[i] + (1.0 - rho) * g * g
             params[i] -= lr * g / (np.sqrt(s1[i]) + eps)
-    elif code == ADAM:
-        c1 = 1.0 - b1 ** t
-        c2 = 1.0 - b2 ** t
+    elif code == ADAM:   # the bias corrections as factors: one division an element, not three
+        step = lr / (1.0 - b1 ** t)
+        inv_c2 = 1.0 / (1.0 - b2 ** t)
         for i in range(n):
             g = grads[i]
             s1[i] = b1 * s1[i] + (1.0 - b1) * g
             s2[i] = b2 * s2[i] + (1.0 - b2) * g * g
-            params[i] -= lr * (s1[i] / c1) / (np.sqrt(s2[i] / c2) + eps)
+            params[i] -= step * s1[i] / (np.sqrt(s2[i] * inv_c2) + eps)
     elif code == ADADELTA:
         for i in range(n):
             g = grads[i]
@@ -68,11 +68,10 @@ def apply_update(code: int, params: np.ndarray, grads: np.ndarray, s1: np.ndarra
             s2[i] = rho * s2[i] + (1.0 - rho) * dx * dx
             params[i] += lr * dx
     else:  # NADAM: Adam with a Nesterov look-ahead on the first moment
-        c1 = 1.0 - b1 ** t
-        c2 = 1.0 - b2 ** t
+        step = lr / (1.0 - b1 ** t)
+        inv_c2 = 1.0 / (1.0 - b2 ** t)
         for i in range(n):
             g = grads[i]
             s1[i] = b1 * s1[i] + (1.0 - b1) * g
             s2[i] = b2 * s2[i] + (1.0 - b2) * g * g
-            m_hat = b1 * s1[i] / c1 + (1.0 - b1) * g / c1
-            params[i] -= lr * m_hat / (np.sqrt(s2[i] / c2) + eps)
+            params[i] -= step * (b1 * s1[i] + (1.0 - b1) * g) / (np.sqrt(s2[i] * inv_c2) + eps)
