@@ -29,6 +29,7 @@ from engine.limits import MLP_MAX_LAYERS as MAX_LAYERS
 from engine.limits import MLP_MAX_STEPS_PER_CALL as MAX_STEPS_PER_CALL
 from engine.limits import MLP_MAX_UNITS as MAX_UNITS
 from engine.optimizers import Optimizer, OptimizerConfig
+from engine.schedules import ScheduleConfig
 
 TASKS = ("regression", "binary", "multiclass", "custom")
 OUTPUT_ACTIVATIONS = ("linear", "sigmoid", "tanh", "softmax")  # in the kernel's OUT_* order
@@ -62,6 +63,7 @@ class MLPConfig:
     clip_norm: float = 0.0           # 0 = no clipping
     leaky_slope: float = DEFAULT_ALPHA["leaky_relu"]
     early_stopping_patience: int = 0  # epochs without validation improvement; 0 = off
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)  # the learning rate over the updates
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -106,6 +108,8 @@ class MLPConfig:
         checks.one_of("regression_loss", self.regression_loss, ("mse", "mae"))
         if not isinstance(self.optimizer, OptimizerConfig):
             raise ValueError(f"optimizer must be an OptimizerConfig, got {checks.describe(self.optimizer)}")
+        if not isinstance(self.schedule, ScheduleConfig):
+            raise ValueError(f"schedule must be a ScheduleConfig, got {checks.describe(self.schedule)}")
         checks.one_of("init", self.init, INITIALIZERS)
         set_(self, "init_value", checks.real("init_value", self.init_value, -1e3, 1e3))
         # a batch larger than the training set is the full batch
@@ -168,6 +172,7 @@ class History:
     test_loss: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
     layer_grad_norms: list[np.ndarray] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)            # the learning rate of the last update
 
 
 @dataclass
@@ -287,6 +292,15 @@ class MLP:
 
     # ---- training -------------------------------------------------------------------------
     @property
+    def _schedule(self) -> np.ndarray:
+        sc = self.config.schedule
+        return np.array([sc.code, sc.warmup, sc.period, sc.gamma], dtype=np.float64)
+
+    def learning_rate(self, s: int | None = None) -> float:
+        """The learning rate of the update with ``s`` updates before it (default: the next one)."""
+        return self.config.optimizer.lr * self.config.schedule.factor(self.steps if s is None else s)
+
+    @property
     def epoch(self) -> float:
         return self._cursor[1] + self._cursor[0] / len(self.x_train)
 
@@ -319,7 +333,8 @@ class MLP:
                 self._act_codes, self._alpha, c.out_kind, c.loss_code,
                 int(c.batch_size), int(n_steps - done), watch, float(c.l1), float(c.l2),
                 self._dropout, float(c.clip_norm), self._order, self._cursor, self._rng_state,
-                self._act, self._slope, self._delta, losses[done:], self._layer_norms, c.freeze_biases)
+                self._act, self._slope, self._delta, losses[done:], self._layer_norms, c.freeze_biases,
+                self._schedule, self.steps)
             done += ran
             self.steps += ran
             if state == k.DIVERGED:
@@ -355,6 +370,7 @@ class MLP:
         h.test_loss.append(self.loss(self.x_test, self.y_test) if self.x_test is not None else float("nan"))
         h.val_loss.append(self.loss(self.x_val, self.y_val) if self.x_val is not None else float("nan"))
         h.layer_grad_norms.append(self._layer_norms.copy())
+        h.lr.append(self.learning_rate(max(self.steps - 1, 0)))
 
     # ---- evaluation -----------------------------------------------------------------------
     def loss(self, x: np.ndarray, y_targets: np.ndarray) -> float:

@@ -197,6 +197,14 @@ def loss_curves(steps: list[int], train: list[float], test: list[float], val: li
                                                 yaxis_title="loss", yaxis_type="log" if log_scale else "linear"))
 
 
+def rate_curve(steps: list[int], rates: list[float], upcoming: float, height: int) -> go.Figure:
+    """The learning rate of the last update of each frame (what the schedule gave)."""
+    return go.Figure(data=[go.Scatter(x=np.asarray(steps), y=np.asarray(rates, dtype=np.float64), name="rate",
+                                      line=dict(color=SERIES[2], width=3))],
+                     layout=layout(height=height, xaxis_title=f"step · the next update's rate: {upcoming:.3g}",
+                                   yaxis_title="learning rate", showlegend=False))
+
+
 def gradient_norms(norms: np.ndarray, labels: list[str]) -> go.Figure:
     """Size of each layer's weight gradient (log axis): tiny bars at the front = vanishing.
 

@@ -21,6 +21,7 @@ from engine.features import FEATURE_NAMES, make_features
 from engine.initializers import INITIALIZERS
 from engine.mlp import MAX_LAYERS, MAX_UNITS, MLP, MLPConfig
 from engine.optimizers import OPTIMIZERS, OptimizerConfig
+from engine.schedules import SCHEDULES, ScheduleConfig
 
 DATASET_CHOICES = DATASETS_2D + ("draw", "upload")
 DATASET_LABELS = {"circle": "Circle", "xor": "XOR", "gaussians": "Two Gaussians", "spiral": "Spiral",
@@ -35,6 +36,11 @@ BATCH_SIZES = (1, 2, 5, 10, 20, 50, 100, 0)  # 0 = full batch
 SPEEDS = (1, 2, 5, 10, 20, 50, 100)           # steps per frame
 SPEED_CHOICES = (*map(str, SPEEDS), live.AUTO)  # auto: as many as fit in a frame's time budget
 CLIPS = (0.0, 0.1, 1.0, 5.0)
+SCHEDULE_LABELS = {"constant": "constant", "step": "step decay", "exponential": "exponential decay",
+                   "cosine": "cosine decay"}
+PERIODS = ("10", "20", "50", "100", "200", "500", "1000", "2000", "5000", "10000")  # updates
+GAMMAS = (0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9)
+WARMUPS = ("0", "10", "20", "50", "100", "200", "500", "1000")
 GRID = 50                                      # output heatmap resolution
 THUMB_STRIDE = 3                               # thumbnails use every 3rd grid point (17 x 17)
 VALIDATION_SHARE = 0.2                         # of the training points, when early stopping is on
@@ -68,6 +74,10 @@ FIELDS = [
     *[url.choice(f"pg_a{i}", "tanh", ELEMENTWISE) for i in range(MAX_LAYERS)],
     url.choice("pg_opt", "adam", OPTIMIZERS),
     _lr_field("pg_lr", 0.03, LEARNING_RATES),
+    url.choice("pg_sched", "constant", SCHEDULES),
+    url.choice("pg_sched_n", "500", PERIODS),
+    _lr_field("pg_gamma", 0.5, GAMMAS),
+    url.choice("pg_warm", "0", WARMUPS),
     url.choice("pg_batch", "10", tuple(map(str, BATCH_SIZES))),
     url.choice("pg_reg", "none", ("none", "L1", "L2")),
     _lr_field("pg_rate", 0.0, REG_RATES),
@@ -298,6 +308,22 @@ with left:
                  help="The update rule. Changing it mid-run keeps the weights (its memory resets).")
     st.select_slider("Learning rate", LEARNING_RATES, key="pg_lr", format_func=lambda v: f"{v:g}",
                      help="Step size. Changing it mid-run keeps the weights.")
+    sc = st.columns([1.4, 1], vertical_alignment="bottom")
+    sc[0].selectbox("Rate schedule", SCHEDULES, key="pg_sched", format_func=SCHEDULE_LABELS.get,
+                    help="How the learning rate changes over the updates, drawn under the loss curve. Step: "
+                         "× γ every N updates. Exponential: × γ per N updates, smoothly. Cosine: glides "
+                         "from the rate down to γ × rate over N updates, then stays.")
+    sc[1].select_slider("Warm-up", WARMUPS, key="pg_warm", format_func=lambda v: "off" if v == "0" else v,
+                        help="The first updates climb in a straight line from rate / W to the rate, then "
+                             "the schedule starts (helps big rates and Adam at the start).")
+    if st.session_state["pg_sched"] != "constant":
+        sp = st.columns(2)
+        sp[0].select_slider("Every N updates", PERIODS, key="pg_sched_n",
+                            help="The schedule's length: step and exponential multiply the rate by γ every "
+                                 "N updates; cosine reaches γ × rate after N updates.")
+        sp[1].select_slider("γ", GAMMAS, key="pg_gamma", format_func=lambda v: f"{v:g}",
+                            help="The factor: step and exponential multiply the rate by γ every N updates; "
+                                 "cosine ends at γ × rate.")
     with st.expander("More: batch, regularization, dropout, init, seed, early stopping, clipping"):
         t2 = [st] * 6
         t2[0].select_slider("Batch size", tuple(map(str, BATCH_SIZES)), key="pg_batch",
@@ -344,6 +370,8 @@ def training_config(data: Dataset, n_inputs: int) -> MLPConfig:
         l1=rate if reg == "L1" else 0.0, l2=rate if reg == "L2" else 0.0,
         dropout=(s["pg_drop"],) * n_layers if s["pg_drop"] > 0 and n_layers else (),
         clip_norm=s["pg_clip"], early_stopping_patience=s["pg_patience"] if s["pg_early"] else 0,
+        schedule=ScheduleConfig(s["pg_sched"], period=int(s["pg_sched_n"]), gamma=s["pg_gamma"],
+                                warmup=int(s["pg_warm"])),
         seed=s["pg_seed"])
 
 
@@ -409,6 +437,7 @@ def unit_thumbnails(units_grid: list[np.ndarray], acts: tuple[str, ...], task: s
 
 PICTURE_PX = 400  # the network and the output plane: both in view at 1440 x 900
 CURVE_PX = 300    # loss curves and gradient bars, playing (canvas) or paused (Plotly) alike
+RATE_PX = 170     # the learning rate under the loss curve, when a schedule or warm-up is on
 
 
 def network_snapshot(sizes: list[int], labels: list[str], inputs: list[str], ws: list[np.ndarray],
@@ -565,6 +594,12 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
                 "series": [{"label": label, "colour": colour, "y": render.f32(y), "dash": label.startswith("val")}
                            for (label, _, colour), y in zip(series, ys)]},
                 height=CURVE_PX, live=True, alt="Training and test loss over the steps so far.")
+            if cfg.schedule.active:
+                x, rate = render.thin(h.step, h.lr, most=150)
+                render.show("lines", "pg_lr_live", {
+                    "x": render.f32(x), "x_label": "step", "title": f"Learning rate (next: {model.learning_rate():.3g})",
+                    "series": [{"label": "rate", "colour": charts.SERIES[2], "y": render.f32(rate)}]},
+                    height=RATE_PX, live=True, alt="The learning rate of each update so far (the schedule).")
         with render.within(grads):
             render.show("bars", "pg_grads_live", {
                 "labels": layer_names, "values": [float(v) for v in snap.layer_grad_norms],
@@ -574,6 +609,8 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
         curves.plotly_chart(charts.loss_curves(h.step, h.train_loss, h.test_loss,
                                                h.val_loss if cfg.early_stopping_patience else None),
                             key="pg_loss")
+        if cfg.schedule.active:
+            curves.plotly_chart(charts.rate_curve(h.step, h.lr, model.learning_rate(), RATE_PX), key="pg_lr_chart")
         grads.plotly_chart(charts.gradient_norms(snap.layer_grad_norms, layer_names), key="pg_grads")
     else:
         curves.info("Press Play or Step to start training: the loss curves appear here.")

@@ -25,7 +25,8 @@ from numba import njit
 
 from engine.kernels import losses as lk
 from engine.kernels.activations import activate_row
-from engine.kernels.optimizers import apply_update
+from engine.kernels.optimizers import LR, apply_update
+from engine.kernels.schedules import CONSTANT, factor
 from engine.kernels.pipeline import Interleaved
 from engine.kernels.vmath import exp_v, log1p_unit, log_v, sigmoid_v
 
@@ -537,7 +538,7 @@ def batch_gradient(xt, y, rows, theta, grad, sizes, w_off, b_off, u_off, act_cod
 def train_steps(xt, y, theta, grad, s1, s2, s3, opt_state, hyper, opt_code, sizes, w_off, b_off,
                 u_off, act_codes, alpha, out_kind, loss_code, batch_size, n_steps, stop_at_epoch_end,
                 l1, l2, dropout, clip_norm, order, cursor, rng_state, act, slope, delta,
-                step_losses, layer_norms, freeze_biases):
+                step_losses, layer_norms, freeze_biases, schedule, done_before):
     """Run up to ``n_steps`` mini-batch updates.
 
     ``step_losses`` gets the mini-batch loss of the last step run (NaN for the others: the
@@ -546,10 +547,15 @@ def train_steps(xt, y, theta, grad, s1, s2, s3, opt_state, hyper, opt_code, size
     ``cursor`` = [position in ``order``, epoch, reshuffle (0/1)]; ``opt_state[0]`` is the
     optimizer's step count t. Stops early at the end of an epoch if ``stop_at_epoch_end`` (so
     the caller can check early stopping), and at once if the loss or a parameter stops being
-    finite. ``freeze_biases``: the biases get no gradient (they keep their values). Returns
+    finite. ``freeze_biases``: the biases get no gradient (they keep their values). ``schedule``
+    (code, warm-up, period, gamma) scales the learning rate of the update with s updates before
+    it (``done_before`` + the steps of this call) by ``schedules.factor``. Returns
     (steps run, RUNNING or DIVERGED).
     """
     n = order.size
+    code, warmup, period, gamma = int(schedule[0]), int(schedule[1]), int(schedule[2]), schedule[3]
+    scheduled = code != CONSTANT or warmup > 0
+    rate = hyper.copy()   # the hyper-parameters with this update's learning rate
     for step in range(n_steps):
         start = cursor[0]
         end = min(start + batch_size, n)
@@ -574,7 +580,9 @@ def train_steps(xt, y, theta, grad, s1, s2, s3, opt_state, hyper, opt_code, size
             if norm > clip_norm:
                 grad *= clip_norm / norm
         opt_state[0] += 1
-        apply_update(opt_code, theta, grad, s1, s2, s3, opt_state[0], hyper)
+        if scheduled:
+            rate[LR] = hyper[LR] * factor(code, warmup, period, gamma, done_before + step)
+        apply_update(opt_code, theta, grad, s1, s2, s3, opt_state[0], rate)
         for q in range(theta.size):
             if not np.isfinite(theta[q]):
                 return step + 1, DIVERGED

@@ -1,6 +1,8 @@
 import numpy as np
 import pytest
 
+from engine.schedules import ScheduleConfig
+
 from tests.app.conftest import decode_u8, pictures
 
 
@@ -324,3 +326,37 @@ def test_play_frames_after_the_first_come_in_one_feed_message(open_page):
     assert int(step) == model(at).steps > 0  # the last frame's numbers, as the engine has them
     assert "help" not in feeds[0]["frames"][views.index("pg_stats")]["items"][0]  # help went with the first frame
     assert not at.metric, "while playing, the metrics are the live row, not st.metric elements"
+
+
+def test_a_rate_schedule_trains_draws_its_rate_and_rides_in_the_link(open_page):
+    at = open_page("playground", pg_sched="step", pg_sched_n="100", pg_gamma="0.1", pg_warm="20", pg_opt="sgd",
+                   pg_lr="0.1")
+    assert not at.warning
+    sc = model(at).config.schedule
+    assert (sc.kind, sc.period, sc.gamma, sc.warmup) == ("step", 100, 0.1, 20)
+    assert "pg_lr_live" not in pictures(at)
+    at = play(at, 4)     # 100 updates a frame: warm-up 20, then 100 at 0.1, 100 at 0.01, then 0.001
+    assert "pg_lr_live" in pictures(at)
+    m = model(at)
+    assert m.steps >= 221
+    rates = np.frombuffer(pictures(at)["pg_lr_live"]["series"][0]["y"], "<f4")
+    assert rates[-1] == pytest.approx(0.1 * sc.factor(m.steps - 1), rel=1e-6) and rates[-1] <= 0.001 + 1e-9
+    assert rates[0] == pytest.approx(0.1 * sc.factor(m.history.step[0] - 1), rel=1e-6)
+    pause(at)
+    assert m.history.lr[-1] == pytest.approx(0.001) and m.learning_rate() == pytest.approx(0.1 * sc.factor(m.steps))
+    assert not at.exception, at.exception
+    assert {"pg_loss", "pg_lr_chart", "pg_grads"} <= {c.key for c in at.get("plotly_chart")}
+    at.selectbox(key="pg_sched").set_value("cosine").run()   # kept weights, the rate where cosine stands now
+    assert at.query_params["pg_sched"] == "cosine" and model(at) is m
+    cosine = ScheduleConfig("cosine", period=100, gamma=0.1, warmup=20)
+    assert m.learning_rate() == pytest.approx(0.1 * cosine.factor(m.steps)) and m.learning_rate() == pytest.approx(0.01)
+
+
+def test_constant_rate_draws_no_rate_chart_and_bad_schedule_links_say_so(open_page):
+    at = play(open_page("playground"), 2)
+    assert "pg_lr_live" not in pictures(at)
+    bad = open_page("playground", pg_sched="linear", pg_gamma="2", pg_sched_n="7", pg_warm="-1")
+    text = bad.warning[0].value
+    for key in ("pg_sched", "pg_gamma", "pg_sched_n", "pg_warm"):
+        assert f"`{key}`" in text
+    assert not model(bad).config.schedule.active   # the defaults: a constant rate, no warm-up
