@@ -1,5 +1,7 @@
-"""A trained MLP taken elsewhere: as JSON (every weight, bias and setting) and as a Python snippet
-that needs only NumPy and gives the same predictions (a test runs it and compares).
+"""A trained MLP taken elsewhere: as JSON (every weight, bias and setting), as a Python snippet
+that needs only NumPy, and as PyTorch and Keras model definitions with the weights loaded, each
+giving the same predictions (tests run them and compare; the PyTorch and Keras ones where those
+libraries are installed).
 
 The weights are written with ``repr``, so the snippet's numbers are the engine's to the last bit;
 what it computes differs from the engine only by floating-point rounding in the sums.
@@ -58,41 +60,123 @@ def to_json(model: MLP, features: list[str] | None = None) -> str:
     return json.dumps(to_dict(model, features), indent=1)
 
 
+def _weight_lines(d: dict) -> list[str]:
+    """WEIGHTS and BIASES as NumPy arrays, every number as the engine holds it."""
+    return ["WEIGHTS = [  # layer l: (inputs, outputs)",
+            *[f"    np.array({w!r})," for w in d["weights"]],
+            "]",
+            "BIASES = [",
+            *[f"    np.array({b!r})," for b in d["biases"]],
+            "]"]
+
+
+def _inputs_lines(d: dict, features: list[str] | None) -> tuple[list[str], str]:
+    """The ``predict`` header and its first lines, up to ``a``: the network's input rows."""
+    if bool(features) and all(f in FEATURE_SOURCE for f in features):
+        return ["def predict(x1, x2):",
+                '    """The network\'s output for points (x1, x2) (numbers or arrays of the same shape)."""',
+                "    x1, x2 = np.asarray(x1, dtype=float), np.asarray(x2, dtype=float)",
+                f"    a = np.stack([{', '.join(FEATURE_SOURCE[f] for f in features)}], axis=-1)  "
+                f"# {', '.join(features)}"], "points"
+    return ["def predict(x):",
+            f'    """The network\'s output for inputs x (..., {d["sizes"][0]})."""',
+            "    a = np.asarray(x, dtype=float)"], "inputs"
+
+
+def _title(d: dict, needs: str) -> str:
+    return (f'"""A neural network exported from netplay ({" - ".join(map(str, d["sizes"]))}, '
+            f'{d["steps_trained"]:,} training steps). Needs {needs}."""')
+
+
+def _ending(d: dict, value: str) -> str:
+    single = d["task"] in ("binary", "regression")
+    return f"    return {value}[..., 0]  # one output" if single else f"    return {value}"
+
+
 def numpy_snippet(model: MLP, features: list[str] | None = None) -> str:
     """A self-contained Python module: ``predict(...)`` takes the raw inputs (for the playground's
     features, the point's x1 and x2) and returns what ``model.predict`` returns."""
     d = to_dict(model, features)
     a = d["activation_parameter"]
-    from_point = bool(features) and all(f in FEATURE_SOURCE for f in features)
-    lines = [
-        f'"""A neural network exported from netplay ({" - ".join(map(str, d["sizes"]))}, '
-        f'{d["steps_trained"]:,} training steps). Needs only NumPy."""',
-        "import math",
-        "",
-        "import numpy as np",
-        "",
-        "WEIGHTS = [",
-        *[f"    np.array({w!r})," for w in d["weights"]],
-        "]",
-        "BIASES = [",
-        *[f"    np.array({b!r})," for b in d["biases"]],
-        "]",
-        "",
-        "",
-    ]
-    if from_point:
-        lines += ["def predict(x1, x2):",
-                  '    """The network\'s output for points (x1, x2) (numbers or arrays of the same shape)."""',
-                  "    x1, x2 = np.asarray(x1, dtype=float), np.asarray(x2, dtype=float)",
-                  f"    a = np.stack([{', '.join(FEATURE_SOURCE[f] for f in features)}], axis=-1)  "
-                  f"# {', '.join(features)}"]
-    else:
-        lines += ["def predict(x):",
-                  f'    """The network\'s output for inputs x (..., {d["sizes"][0]})."""',
-                  "    a = np.asarray(x, dtype=float)"]
+    lines = [_title(d, "only NumPy"), "import math", "", "import numpy as np", "", *_weight_lines(d), "", ""]
+    lines += _inputs_lines(d, features)[0]
     for l, act in enumerate(d["hidden_activations"] + [d["output_activation"]]):
         lines.append(f"    z = a @ WEIGHTS[{l}] + BIASES[{l}]")
         lines.append(f"    a = {ACTIVATION_SOURCE[act].format(a=a)}  # {act}")
-    single = d["task"] in ("binary", "regression")
-    lines.append("    return a[..., 0]  # one output" if single else "    return a")
+    lines.append(_ending(d, "a"))
+    return "\n".join(lines) + "\n"
+
+
+# each activation as a PyTorch module ({a}: the model's activation parameter)
+TORCH_LAYER = {
+    "linear": "nn.Identity()", "step": "Step()", "sigmoid": "nn.Sigmoid()", "tanh": "nn.Tanh()",
+    "relu": "nn.ReLU()", "leaky_relu": "nn.LeakyReLU({a!r})", "elu": "nn.ELU({a!r})", "softplus": "nn.Softplus()",
+    "selu": "nn.SELU()", "gelu": "nn.GELU()", "silu": "nn.SiLU()", "mish": "nn.Mish()", "softmax": "nn.Softmax(dim=-1)",
+}
+# ... and as Keras layers after a Dense layer without activation
+KERAS_LAYER = {
+    "linear": None, "step": "keras.layers.Lambda(lambda z: keras.ops.cast(z >= 0, z.dtype))",
+    "sigmoid": 'keras.layers.Activation("sigmoid")', "tanh": 'keras.layers.Activation("tanh")',
+    "relu": 'keras.layers.Activation("relu")', "leaky_relu": "keras.layers.LeakyReLU(negative_slope={a!r})",
+    "elu": "keras.layers.ELU(alpha={a!r})", "softplus": 'keras.layers.Activation("softplus")',
+    "selu": 'keras.layers.Activation("selu")', "gelu": "keras.layers.Lambda(lambda z: keras.ops.gelu(z, approximate=False))",
+    "silu": 'keras.layers.Activation("silu")', "mish": 'keras.layers.Activation("mish")',
+    "softmax": 'keras.layers.Activation("softmax")',
+}
+
+
+def pytorch_snippet(model: MLP, features: list[str] | None = None) -> str:
+    """A Python module that builds the network as a PyTorch ``nn.Sequential`` (float64) with the
+    trained weights loaded; ``predict(...)`` as in ``numpy_snippet``."""
+    d = to_dict(model, features)
+    a = d["activation_parameter"]
+    acts = d["hidden_activations"] + [d["output_activation"]]
+    layers = []
+    for l, act in enumerate(acts):
+        layers += [f"    nn.Linear({d['sizes'][l]}, {d['sizes'][l + 1]}),",
+                   f"    {TORCH_LAYER[act].format(a=a)},  # {act}"]
+    lines = [_title(d, "PyTorch"), "import math", "", "import numpy as np", "import torch", "from torch import nn", "",
+             *_weight_lines(d), "", ""]
+    if "step" in acts:
+        lines += ["class Step(nn.Module):", '    """1 where z >= 0, else 0 (no gradient)."""',
+                  "    def forward(self, z):", "        return (z >= 0).to(z.dtype)", "", ""]
+    lines += ["model = nn.Sequential(", *layers, ").double()",
+              "with torch.no_grad():  # PyTorch keeps a Linear layer's weight as (outputs, inputs)",
+              "    for layer, w, b in zip(model[0::2], WEIGHTS, BIASES):",
+              "        layer.weight.copy_(torch.from_numpy(w.T.copy()))",
+              "        layer.bias.copy_(torch.from_numpy(b))",
+              "model.eval()", "", ""]
+    lines += _inputs_lines(d, features)[0]
+    lines += ["    with torch.no_grad():", "        out = model(torch.from_numpy(np.ascontiguousarray(a))).numpy()",
+              _ending(d, "out")]
+    return "\n".join(lines) + "\n"
+
+
+def keras_snippet(model: MLP, features: list[str] | None = None) -> str:
+    """A Python module that builds the network as a Keras 3 ``Sequential`` (float64) with the
+    trained weights loaded; ``predict(...)`` as in ``numpy_snippet``. Keras' PyTorch backend
+    multiplies float64 matrices in float32 (Keras 3.15), so there the predictions agree to about
+    1e-6, not to the last digits (said in the file)."""
+    d = to_dict(model, features)
+    a = d["activation_parameter"]
+    layers = [f"    keras.Input(shape=({d['sizes'][0]},)),"]
+    for l, act in enumerate(d["hidden_activations"] + [d["output_activation"]]):
+        layers.append(f"    keras.layers.Dense({d['sizes'][l + 1]}),")
+        if KERAS_LAYER[act] is not None:
+            layers.append(f"    {KERAS_LAYER[act].format(a=a)},  # {act}")
+    lines = [_title(d, "Keras 3 and one of its backends (JAX, TensorFlow or PyTorch)")[:-3],
+             "Keras' PyTorch backend multiplies in float32 (Keras 3.15): there its predictions agree with netplay's",
+             'to about 1e-6; JAX needs jax.config.update("jax_enable_x64", True) for double precision."""',
+             "import math", "",
+             "import keras", "import numpy as np", "", "keras.config.set_floatx(\"float64\")  # netplay computes in double precision",
+             "keras.config.set_dtype_policy(\"float64\")", "",
+             *_weight_lines(d), "", "",
+             "model = keras.Sequential([", *layers, "])",
+             "for layer, w, b in zip([x for x in model.layers if isinstance(x, keras.layers.Dense)], WEIGHTS, BIASES):",
+             "    layer.set_weights([w, b])  # Keras keeps a Dense kernel as (inputs, outputs), as netplay does", "", ""]
+    lines += _inputs_lines(d, features)[0]
+    lines += ["    shape = a.shape[:-1]",
+              "    out = keras.ops.convert_to_numpy(model(a.reshape(-1, a.shape[-1]), training=False))",
+              "    out = out.reshape(*shape, out.shape[-1])",
+              _ending(d, "out")]
     return "\n".join(lines) + "\n"

@@ -565,7 +565,7 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
                                             else preds.reshape(GRID, GRID), cfg.task, discrete)
             return charts.to_png(charts.boundary_image(colours, sets, cfg.task, title="Output"))
 
-        d = st.columns([1, 1, 1, 1.3, 0.7])
+        d = st.columns([1.28, 1.18, 1.3, 1.46, 0.98, 0.82], gap="small")  # as wide as their labels
         d[0].download_button("Network PNG", network_png, file_name="netplay-network.png",
                              mime="image/png", icon=":material/download:", key="pg_dl_net")
         d[1].download_button("Output PNG", output_png, file_name="netplay-output.png",
@@ -578,6 +578,15 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
                              file_name="netplay_network.py", mime="text/x-python", icon=":material/code:",
                              key="pg_dl_py", help="A file that needs only NumPy: predict(x1, x2) gives this "
                                                   "network's output, the same numbers as here.")
+        d[4].download_button("PyTorch", lambda: export.pytorch_snippet(model, list(feats)),
+                             file_name="netplay_network_torch.py", mime="text/x-python", icon=":material/code:",
+                             key="pg_dl_torch", help="This network as a PyTorch nn.Sequential (float64) with its "
+                                                     "weights loaded; predict(x1, x2) gives the same numbers.")
+        d[5].download_button("Keras", lambda: export.keras_snippet(model, list(feats)),
+                             file_name="netplay_network_keras.py", mime="text/x-python", icon=":material/code:",
+                             key="pg_dl_keras", help="This network as a Keras 3 Sequential with its weights "
+                                                     "loaded; predict(x1, x2) gives the same numbers (to about "
+                                                     "1e-6 on Keras' PyTorch backend, which multiplies in float32).")
 
     curves, grads = (None, None) if fed else st.columns(2)
     layer_names = [f"W{l + 1}" for l in range(len(ws))]

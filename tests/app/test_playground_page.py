@@ -40,7 +40,8 @@ def test_defaults_render_with_metrics_and_pictures(open_page):
     views = pictures(at)
     assert {"pg_net", "pg_out"} <= set(views)  # network graph and output heatmap, drawn in the browser
     assert model(at).config.hidden == (4, 2)
-    assert {b.label for b in at.get("download_button")} == {"Network PNG", "Output PNG", "Network JSON", "Python (NumPy)"}
+    assert {b.label for b in at.get("download_button")} == {"Network PNG", "Output PNG", "Network JSON", "Python (NumPy)",
+                                                            "PyTorch", "Keras"}
 
 
 def test_training_reduces_the_loss_and_learns_the_circle(open_page):

@@ -245,6 +245,39 @@ def test_the_trained_network_downloads_as_json_and_as_a_numpy_file_that_runs(pag
     # the same numbers as the JSON's weights
     w = [np.array(a) for a in d["weights"]]
     assert all(np.array_equal(a, b) for a, b in zip(space["WEIGHTS"], w))
+    with page.expect_download(timeout=60_000) as got:
+        page.get_by_role("button", name="PyTorch", exact=True).click()
+    assert got.value.suggested_filename == "netplay_network_torch.py"
+    source = open(got.value.path()).read()
+    assert "nn.Linear(3, 4)" in source and "nn.Sigmoid()" in source
+    try:
+        import torch  # noqa: F401  (dev-only: run the file where PyTorch is installed)
+    except ImportError:
+        pass
+    else:
+        torch_space: dict = {}
+        exec(source, torch_space)
+        np.testing.assert_allclose(torch_space["predict"](np.array([-3.0, 3.0]), np.array([3.0, 3.0])), out,
+                                   atol=1e-12)
+    with page.expect_download(timeout=60_000) as got:
+        page.get_by_role("button", name="Keras", exact=True).click()
+    assert got.value.suggested_filename == "netplay_network_keras.py"
+    assert "keras.layers.Dense(4)" in open(got.value.path()).read()
+    assert_no_exception(page)
+
+
+def test_a_rate_schedule_draws_the_rate_under_the_loss_while_playing(page, app_url):
+    page.goto(f"{app_url}/playground?pg_sched=cosine&pg_sched_n=200&pg_gamma=0.1&pg_warm=20&pg_speed=20")
+    wait_for_app(page)
+    expect(page.get_by_role("combobox", name="Rate schedule")).to_have_value("cosine decay", timeout=60_000)
+    page.get_by_role("button", name="Play", exact=True).click()
+    rate = page.locator("canvas[data-view=pg_lr_live]")
+    expect(rate).to_be_visible(timeout=60_000)
+    loss = page.locator("canvas[data-view=pg_loss_live]").bounding_box()
+    box = rate.bounding_box()
+    assert box["y"] >= loss["y"] + loss["height"] - 2 and abs(box["x"] - loss["x"]) < 4   # right under the loss
+    page.get_by_role("button", name="Pause", exact=True).click()
+    wait_for_app(page)
     assert_no_exception(page)
 
 

@@ -3,13 +3,14 @@ predicts what the engine predicts, for every activation, task and input feature.
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
 
 from engine.activations import ELEMENTWISE
 from engine.datasets import make_2d
-from engine.export import FORMAT, numpy_snippet, to_json
+from engine.export import FORMAT, keras_snippet, numpy_snippet, pytorch_snippet, to_json
 from engine.features import FEATURE_NAMES, make_features
 from engine.mlp import MLP, MLPConfig
 
@@ -52,3 +53,43 @@ def test_the_json_holds_every_weight_exactly_and_a_custom_output_exports_too():
     assert all(np.array_equal(np.array(a), b) for a, b in zip(d["weights"] + d["biases"], ws + bs))
     predict = _run(numpy_snippet(m))
     np.testing.assert_allclose(predict(x), m.predict(x), atol=1e-12)
+
+
+def _trained(act: str, task: str):
+    data = make_2d({"binary": "circle", "multiclass": "blobs", "regression": "plane"}[task], 120, 0.1, seed=1,
+                   n_classes=4)
+    feats = ["x1", "x2", "x1·x2", "sin x2"]
+    cfg = MLPConfig(n_inputs=len(feats), hidden=(5, 3), activations=(act, "tanh"), task=task, n_classes=4,
+                    leaky_slope=0.2, seed=2)
+    m = MLP(cfg, make_features(data.x, feats), data.y)
+    m.step(150)
+    return m, feats
+
+
+@pytest.mark.parametrize("act", ELEMENTWISE)
+@pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
+def test_the_pytorch_definition_predicts_what_the_engine_predicts(act, task):
+    pytest.importorskip("torch")   # dev-only: PyTorch is not a dependency
+    m, feats = _trained(act, task)
+    predict = _run(pytorch_snippet(m, feats))
+    want = m.predict(make_features(GRID, feats))
+    got = predict(GRID[:, 0], GRID[:, 1])
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, atol=1e-8, rtol=1e-9)   # Softplus: PyTorch returns z past z = 20
+    assert np.allclose(predict(1.5, -2.0), m.predict(make_features(np.array([[1.5, -2.0]]), feats))[0])
+
+
+@pytest.mark.parametrize("act", ELEMENTWISE)
+@pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
+def test_the_keras_definition_predicts_what_the_engine_predicts(act, task):
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    pytest.importorskip("keras")   # dev-only; on its PyTorch backend Keras multiplies in float32
+    m, feats = _trained(act, task)
+    source = keras_snippet(m, feats)
+    predict = _run(source)
+    want = m.predict(make_features(GRID, feats))
+    got = predict(GRID[:, 0], GRID[:, 1])
+    assert got.shape == want.shape
+    # a step unit sits on its threshold for no grid point here, so float32 rounding cannot flip it
+    np.testing.assert_allclose(got, want, atol=2e-5, rtol=1e-5)
+    assert np.allclose(predict(1.5, -2.0), m.predict(make_features(np.array([[1.5, -2.0]]), feats))[0], atol=2e-5)
