@@ -17,6 +17,7 @@ MLP_MAX_INPUTS = 64                # an 8 x 8 digit image, flattened
 MLP_MAX_CLASSES = 10
 MLP_MAX_STEPS_PER_CALL = 100_000
 MLP_MAX_SAMPLES = 200_000          # rows given to predict / all_units / loss at once
+MLP_MC_MAX_PASSES = 1000           # Monte Carlo dropout: predictions averaged
 
 # datasets (engine.datasets)
 MAX_POINTS = 5000                  # points of a generated or uploaded 2-D set

@@ -24,6 +24,7 @@ from engine.initializers import INITIALIZERS, initialize
 from engine.kernels import mlp as k
 from engine.losses import LOSS_CODES
 from engine.limits import MLP_MAX_CLASSES, MLP_MAX_SAMPLES
+from engine.limits import MLP_MC_MAX_PASSES as MC_MAX_PASSES
 from engine.limits import MLP_MAX_INPUTS as MAX_INPUTS
 from engine.limits import MLP_MAX_LAYERS as MAX_LAYERS
 from engine.limits import MLP_MAX_STEPS_PER_CALL as MAX_STEPS_PER_CALL
@@ -409,17 +410,48 @@ class MLP:
 
         A transposed view of the kernel's (units, n) result: each unit's values are contiguous.
         """
-        xt = np.ascontiguousarray(self._inputs(x).T)
+        return self._units_with(self.theta, self._inputs(x))
+
+    def _units_with(self, theta: np.ndarray, x: np.ndarray) -> np.ndarray:
+        xt = np.ascontiguousarray(x.T)
         out = np.empty((int(self._u_off[-1]), xt.shape[1]))
-        k.forward_all(xt, self.theta, self._sizes, self._w_off, self._b_off, self._u_off,
+        k.forward_all(xt, theta, self._sizes, self._w_off, self._b_off, self._u_off,
                       self._act_codes, self._alpha, self.config.out_kind, out)
         return out.T
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Probabilities (n, classes) / P(class 1) (n,) / values (n,) by task; a custom output
         layer's outputs (n, n_outputs)."""
-        out = self.all_units(x)[:, self._u_off[-2]:]
+        return self._predict_with(self.theta, self._inputs(x))
+
+    def _predict_with(self, theta: np.ndarray, x: np.ndarray) -> np.ndarray:
+        out = self._units_with(theta, x)[:, self._u_off[-2]:]
         return out if self.config.task in ("multiclass", "custom") else out[:, 0]
+
+    def predict_mc(self, x: np.ndarray, passes: int = 30, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Monte Carlo dropout (Gal and Ghahramani, 2016): ``passes`` predictions of ``x`` with
+        dropout left on, each by one thinned network (every hidden unit dropped with its layer's
+        rate, the kept ones scaled by 1 / (1 - rate), as in training: the same mask for every row
+        of ``x``, so each pass is one function over the plane). Returns the mean prediction and
+        its standard deviation over the passes, shaped as ``predict``'s. Without dropout every pass
+        is the network itself and the deviation is 0."""
+        passes = checks.whole("passes", passes, 1, MC_MAX_PASSES)
+        seed = checks.seed("seed", seed)
+        x = self._inputs(x)
+        rng = np.random.default_rng(seed)
+        ws, _ = self.weights()
+        thinned = self.theta.copy()   # the model's own weights are never touched (a frame may be drawing them)
+        total = sq = None
+        for _ in range(passes):
+            for l, rate in enumerate(self._dropout[:-1]):   # hidden unit j of layer l + 1 dropped: row j of W_{l+2} is 0
+                if rate > 0.0:
+                    keep = (rng.random(len(ws[l + 1])) >= rate) / (1.0 - rate)
+                    thinned[self._w_off[l + 1]:self._b_off[l + 1]] = (ws[l + 1] * keep[:, None]).ravel()
+            p = self._predict_with(thinned, x)
+            total = p.copy() if total is None else total + p
+            sq = p * p if sq is None else sq + p * p
+        mean = total / passes
+        return mean, np.sqrt(np.maximum(sq / passes - mean * mean, 0.0))
 
     def layer_outputs(self, units: np.ndarray) -> list[np.ndarray]:
         """Split an ``all_units`` result into one (n, width) block per layer, inputs first."""

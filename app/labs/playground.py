@@ -44,6 +44,7 @@ WARMUPS = ("0", "10", "20", "50", "100", "200", "500", "1000")
 GRID = 50                                      # output heatmap resolution
 THUMB_STRIDE = 3                               # thumbnails use every 3rd grid point (17 x 17)
 VALIDATION_SHARE = 0.2                         # of the training points, when early stopping is on
+MC_PASSES = 30                                 # Monte Carlo dropout: thinned networks averaged
 
 ARCH_DEFAULT_UNITS = (4, 2) + (4,) * (MAX_LAYERS - 2)
 
@@ -91,6 +92,7 @@ FIELDS = [
     url.choice("pg_speed", "5", SPEED_CHOICES),
     url.flag("pg_show_test", False),
     url.flag("pg_discrete", False),
+    url.flag("pg_mc", False),
 ]
 STATE = url.PageState("playground", FIELDS)
 DEFAULTS = {f.key: f.default for f in FIELDS}
@@ -137,6 +139,16 @@ PRESETS = {
                       {"pg_data": "gaussians", "pg_noise": 50, "pg_points": 200, "pg_test": 70,
                        "pg_layers": 3, **{f"pg_u{i}": 16 for i in range(3)},
                        **{f"pg_a{i}": "relu" for i in range(3)}, "pg_lr": 0.03, "pg_show_test": True}),
+    "mc_dropout": Preset("MC dropout: unsure off the data",
+                         "Dropout stays on at prediction time: each of 30 passes drops a random 30% of the "
+                         "hidden neurons, and the 30 thinned networks vote. Their mean is the output plane; "
+                         "where they disagree (their standard deviation, the blue map under it) the network "
+                         "is unsure. Near the two clusters they agree; off the data, along the boundary the "
+                         "data never pinned down, they do not. Turn dropout off and the map goes blank: one "
+                         "network has no spread to show.",
+                         {"pg_data": "gaussians", "pg_noise": 10, "pg_points": 200, "pg_layers": 2, "pg_u0": 16,
+                          "pg_u1": 16, "pg_a0": "relu", "pg_a1": "relu", "pg_drop": 0.3, "pg_lr": 0.01,
+                          "pg_speed": "50", "pg_mc": True}),
     "spiral": Preset("The spiral needs depth and feature crosses",
                      "Curved boundaries come easier from curved inputs: with x1², x2², x1·x2 and the sines "
                      "switched on, three tanh layers wrap around the spiral. Switch the extra features "
@@ -335,6 +347,10 @@ with left:
                             help="How strongly the penalty counts.")
         t2[3].slider("Dropout", 0.0, 0.8, step=0.05, key="pg_drop",
                      help="Share of hidden neurons switched off at random in each training step.")
+        st.toggle("Uncertainty (MC dropout)", key="pg_mc", disabled=st.session_state["pg_drop"] == 0,
+                  help=f"Monte Carlo dropout: keep dropout on when predicting, average {MC_PASSES} thinned networks "
+                       "(the output plane) and map how much they disagree (their standard deviation), under "
+                       "the output plane. Needs a dropout rate above 0.")
         t2[4].selectbox("Initialization", INITIALIZERS, key="pg_init",
                         help="How the weights start. Changing it resets the network.")
         t2[5].number_input("Seed", 0, 100_000, key="pg_seed",
@@ -436,6 +452,7 @@ def unit_thumbnails(units_grid: list[np.ndarray], acts: tuple[str, ...], task: s
 
 
 PICTURE_PX = 400  # the network and the output plane: both in view at 1440 x 900
+UNCERTAINTY_PX = 330  # Monte Carlo dropout's disagreement map, under the output plane
 CURVE_PX = 300    # loss curves and gradient bars, playing (canvas) or paused (Plotly) alike
 RATE_PX = 170     # the learning rate under the loss curve, when a schedule or warm-up is on
 
@@ -465,6 +482,22 @@ def _edit_received(edit: object) -> None:
                                             f"-{EDIT_LIMIT:g} to {EDIT_LIMIT:g}, on a link or neuron of this network.")
 
 
+def mc_maps(model: MLP, grid_x: np.ndarray, live_now: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Monte Carlo dropout over the plane: the mean prediction of the thinned networks and their
+    spread (for classes: of the winning class's probability). The same masks every time (the
+    seed), so the maps change only as the weights do; while playing, made at most twice a second."""
+    key = (id(model), model.steps, model.config.dropout, tuple(model.theta[:4]))
+    cache = st.session_state.get("pg_mc_cache")
+    other = cache is None or cache[0][:3] != key[:3]   # another network or dropout: never shown stale
+    if other or (cache[0] != key and (not live_now or render.due("pg_mc", 0.5))):
+        mean, std = model.predict_mc(grid_x, MC_PASSES, seed=model.config.seed)
+        if model.config.task == "multiclass":
+            std = np.take_along_axis(std, mean.argmax(axis=1)[:, None], axis=1)[:, 0]
+        cache = (key, mean, std)
+        st.session_state["pg_mc_cache"] = cache
+    return cache[1], cache[2]
+
+
 def output_snapshot(preds: np.ndarray, sets: list[charts.PointSet], task: str, discrete: bool) -> dict:
     """What the browser's heatmap renderer draws: the output grid and the points, all uint8."""
     out: dict = {"n": GRID, "title": "Output", "discrete": bool(discrete), "domain": charts.DOMAIN}
@@ -487,9 +520,13 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
     """One frame. While playing, every picture is a light image; paused, curves are Plotly."""
     snap = model.snapshot()
     cfg = model.config
-    units = model.all_units(charts.grid_features(tuple(feats), GRID))
+    grid_x = charts.grid_features(tuple(feats), GRID)
+    units = model.all_units(grid_x)
     blocks = model.layer_outputs(units)
     preds = blocks[-1] if cfg.task == "multiclass" else blocks[-1][:, 0]
+    spread = None   # Monte Carlo dropout: the thinned networks' mean replaces the plane, their spread is mapped
+    if st.session_state["pg_mc"] and any(r > 0 for r in cfg.dropout):
+        preds, spread = mc_maps(model, grid_x, live_now)
     train_x, test_x = st.session_state["pg_xy"]
     y_train = _labels(model.y_train, cfg.task)
     y_test = _labels(model.y_test, cfg.task)
@@ -549,10 +586,24 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
     with render.within(out_col):
         plane = output_snapshot(preds, sets, cfg.task, st.session_state["pg_discrete"])
         plane["drawable"] = st.session_state["pg_data"] == "draw"  # a click adds (or erases) a point
-        render.show("heatmap", "pg_out", plane, kept={"sets": plane.pop("kept")}, height=PICTURE_PX, live=live_now,
+        if spread is not None:
+            plane["title"] = f"Mean of {MC_PASSES} dropout passes"
+        kept = {"sets": plane.pop("kept")}
+        render.show("heatmap", "pg_out", plane, kept=kept, height=PICTURE_PX, live=live_now,
                     alt="The model's output over the input plane with the data points on top.")
+        if spread is not None:
+            top = 0.5 if cfg.task != "regression" else max(float(spread.max()), 1e-9)  # a probability's std is <= 0.5
+            render.show("heatmap", "pg_unc", {
+                "n": GRID, "title": "Disagreement (std)", "mode": "magnitude", "domain": charts.DOMAIN,
+                "grid": render.u8(spread, 0.0, top), "ends": ["0", f"{top:.2g}"]}, kept=kept,
+                height=UNCERTAINTY_PX, live=live_now,
+                alt="How much the thinned networks disagree over the plane: their standard deviation.")
         if not fed:
-            st.caption("Model output over the plane; white-ringed points train, black-ringed test.")
+            st.caption("Model output over the plane; white-ringed points train, black-ringed test."
+                       + (f" Below: the standard deviation of the {MC_PASSES} passes, grey where they agree, "
+                          "blue where they do not." if spread is not None else ""))
+            if st.session_state["pg_mc"] and spread is None:
+                st.info("Uncertainty (MC dropout) needs dropout: set More → Dropout above 0.")
     if not live_now:  # slide-ready pictures of this state, drawn by Pillow only when asked for
         discrete = st.session_state["pg_discrete"]
 

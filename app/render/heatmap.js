@@ -12,6 +12,7 @@ export default function (component) {
         const c = d.discrete ? 1 : conf[i] / 255, w = Math.max(0, Math.min(1, (c - 1 / k) / (1 - 1 / k))) * 0.85;
         return [MID[0] + (base[0] - MID[0]) * w, MID[1] + (base[1] - MID[1]) * w, MID[2] + (base[2] - MID[2]) * w];
       }
+    : d.mode === "magnitude" ? (i) => diverging(cells[i] / 255)   // 0 grey .. most blue (an uncertainty)
     : (i) => diverging(signed(cells[i]));
   gridImage(ctx, cells, d.n, colour, x0, y0, side, side);
   const dom = d.domain || 6, px = (v) => x0 + (v + dom) / (2 * dom) * side, py = (v) => y0 + (dom - v) / (2 * dom) * side;
@@ -64,11 +65,12 @@ export default function (component) {
       right -= w + 22;
     }
     if (right - ctx.measureText("class").width >= 2) { ctx.fillStyle = FAINT; ctx.textAlign = "right"; ctx.fillText("class", right, ky); }
-  } else {  // a signed scale: orange end, grey middle, blue end, each end named
+  } else {  // a signed scale: orange end, grey middle, blue end, each end named (a magnitude: grey to blue)
     const [lo, hi] = d.ends, wHi = ctx.measureText(hi).width, bar = 56;
     ctx.fillStyle = INK; ctx.textAlign = "right"; ctx.fillText(hi, right, ky);
     const bx = right - wHi - 6 - bar;
-    for (let i = 0; i < bar; i++) { ctx.fillStyle = rgb(diverging(i / (bar - 1) * 2 - 1)); ctx.fillRect(bx + i, ky - 6, 1.5, 12); }
+    const shade = d.mode === "magnitude" ? (t) => t : (t) => t * 2 - 1;
+    for (let i = 0; i < bar; i++) { ctx.fillStyle = rgb(diverging(shade(i / (bar - 1)))); ctx.fillRect(bx + i, ky - 6, 1.5, 12); }
     ctx.strokeStyle = "#9a9a9a"; ctx.lineWidth = 1; ctx.strokeRect(bx + 0.5, ky - 6.5, bar, 13);
     ctx.fillStyle = INK; ctx.fillText(lo, bx - 6, ky);
   }

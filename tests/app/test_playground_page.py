@@ -361,3 +361,35 @@ def test_constant_rate_draws_no_rate_chart_and_bad_schedule_links_say_so(open_pa
     for key in ("pg_sched", "pg_gamma", "pg_sched_n", "pg_warm"):
         assert f"`{key}`" in text
     assert not model(bad).config.schedule.active   # the defaults: a constant rate, no warm-up
+
+
+def test_mc_dropout_draws_the_mean_and_the_thinned_networks_disagreement(open_page):
+    at = open_page("playground", pg_data="gaussians", pg_u0="16", pg_u1="16", pg_a0="relu", pg_a1="relu",
+                   pg_drop="0.3", pg_lr="0.01", pg_mc="1")
+    at.button(key="pg_step").click().run()
+    m = model(at)
+    views = pictures(at)
+    assert views["pg_out"]["title"] == "Mean of 30 dropout passes" and views["pg_unc"]["mode"] == "magnitude"
+    grid = np.column_stack([g.ravel() for g in np.meshgrid(np.linspace(-6, 6, 50), np.linspace(6, -6, 50))])
+    mean, std = m.predict_mc(grid, 30, seed=m.config.seed)
+    np.testing.assert_allclose(decode_u8(views["pg_unc"]["grid"], 0, 0.5), std, atol=0.5 / 250)
+    np.testing.assert_allclose(decode_u8(views["pg_out"]["grid"]), (mean * 2 - 1) * 0.85, atol=1 / 250)
+    at.slider(key="pg_drop").set_value(0.0).run()   # no dropout: nothing to disagree; the toggle waits
+    assert "pg_unc" not in pictures(at) and pictures(at)["pg_out"]["title"] == "Output"
+    assert any("needs dropout" in i.value for i in at.info)
+    assert at.toggle(key="pg_mc").disabled
+
+
+def test_the_mc_dropout_preset_shows_the_spread_off_the_data(open_page):
+    at = open_page("playground")
+    at.button(key="pg_preset_mc_dropout").click().run()
+    assert at.session_state["pg_playing"] and at.session_state["pg_mc"]
+    m = model(at)
+    assert m.config.dropout == (0.3, 0.3) and m.config.hidden == (16, 16)
+    pause(play(at, 30, speed="100"))
+    assert m.steps >= 2500 and "pg_unc" in pictures(at)
+    _, std = at.session_state["pg_mc_cache"][1:]
+    train_x, _ = at.session_state["pg_xy"]
+    grid = np.column_stack([g.ravel() for g in np.meshgrid(np.linspace(-6, 6, 50), np.linspace(6, -6, 50))])
+    dist = np.min(np.linalg.norm(grid[:, None] - train_x[None], axis=2), axis=1)
+    assert std[dist > 2].mean() > 3 * std[dist < 0.5].mean()   # what the preset's note says

@@ -306,3 +306,23 @@ def test_points_drawn_on_the_plane_train_and_travel_in_the_link(page, app_url):
     wait_for_app(page)
     expect(page.get_by_text("7 points drawn.")).to_be_visible(timeout=30_000)
     assert_no_exception(page)
+
+
+def test_mc_dropout_maps_the_disagreement_under_the_output_plane(page, app_url):
+    page.goto(f"{app_url}/playground?pg_data=gaussians&pg_u0=16&pg_u1=16&pg_a0=relu&pg_a1=relu&pg_drop=0.3"
+              "&pg_lr=0.01&pg_mc=1&pg_speed=50")
+    wait_for_app(page)
+    page.get_by_role("button", name="Play", exact=True).click()
+    unc = page.locator("canvas[data-view=pg_unc]")
+    expect(unc).to_be_visible(timeout=60_000)
+    page.wait_for_timeout(3000)
+    page.get_by_role("button", name="Pause", exact=True).click()
+    wait_for_app(page)
+    out = page.locator("canvas[data-view=pg_out]").bounding_box()
+    box = unc.bounding_box()
+    assert box["y"] > out["y"] + out["height"] - 2          # under the output plane
+    # the map is not one flat grey: some cells are blue (networks that disagree)
+    blue = unc.evaluate("c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;"
+                        " for (let i = 0; i < d.length; i += 4) if (d[i + 2] > d[i] + 60) n++; return n; }")
+    assert blue > 500, blue
+    assert_no_exception(page)
