@@ -11,6 +11,8 @@ xavier_uniform     U(-l, l), l = sqrt(6 / (fan_in + fan_out))           (Glorot 
 xavier_normal      N(0, 2 / (fan_in + fan_out))
 he_uniform         U(-l, l), l = sqrt(6 / fan_in)                          (He et al., ReLU)
 he_normal          N(0, 2 / fan_in)
+tf_playground      U(-0.5, 0.5), TensorFlow Playground's (``Math.random() - 0.5``); its biases
+                   start at 0.1, which the MLP sets
 =================  =======================================================================
 """
 from __future__ import annotations
@@ -21,7 +23,7 @@ from engine import checks
 from engine.limits import MAX_ELEMENTS
 
 INITIALIZERS = ("zeros", "constant", "uniform", "normal", "xavier_uniform", "xavier_normal",
-                "he_uniform", "he_normal")
+                "he_uniform", "he_normal", "tf_playground")
 
 
 def initialize(name: str, fan_in: int, fan_out: int, rng: np.random.Generator,
@@ -50,6 +52,8 @@ def initialize(name: str, fan_in: int, fan_out: int, rng: np.random.Generator,
         return rng.uniform(-limit, limit, shape)
     if name == "xavier_normal":
         return rng.normal(0.0, np.sqrt(2.0 / (fan_in + fan_out)), shape)
+    if name == "tf_playground":
+        return rng.uniform(-0.5, 0.5, shape)
     if name == "he_uniform":
         limit = np.sqrt(6.0 / fan_in)
         return rng.uniform(-limit, limit, shape)

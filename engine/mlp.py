@@ -163,6 +163,29 @@ class MLPConfig:
         return k.SQUARED if self.regression_loss == "mse" else k.ABSOLUTE
 
 
+def tf_playground_config(n_inputs: int, hidden: tuple[int, ...], activations: tuple[str, ...], *,
+                         regression: bool, lr: float, batch_size: int, n_train: int, regularization: str = "none",
+                         rate: float = 0.0, init_zero: bool = False, **more) -> MLPConfig:
+    """A network that trains as playground.tensorflow.org does (its src/nn.ts and playground.ts),
+    so the loss figures of exercises written for it mean the same here: targets -1 / +1 and a
+    tanh output (a linear one for regression), 1/2 squared error averaged over a batch, plain SGD
+    through the training points in a fixed order, weights U(-0.5, 0.5) and biases 0.1 (all 0 when
+    ``init_zero``), and the L1 / L2 penalty's derivative times ``rate`` divided by the batch's size
+    (its updateWeights divides the whole sum by the number of points). ``more``: other MLPConfig
+    fields (dropout, schedule, seed, ...). Where it still differs: TF carries a last short batch's
+    gradients into the next epoch (here a short batch updates at the epoch's end), and its L1
+    derivative at exactly 0 is +1 (here 0)."""
+    checks.one_of("regularization", regularization, ("none", "L1", "L2"))
+    batch_size = checks.whole("batch_size", batch_size, 1, 2**31)
+    n_train = checks.whole("n_train", n_train, 1, MLP_MAX_SAMPLES)
+    per = checks.real("rate", rate, 0.0, 1e6) / min(batch_size, n_train)
+    return MLPConfig(n_inputs=n_inputs, hidden=hidden, activations=activations, n_outputs=1,
+                     output_activation="linear" if regression else "tanh", loss="mse_half",
+                     optimizer=OptimizerConfig("sgd", lr=lr), init="zeros" if init_zero else "tf_playground",
+                     batch_size=batch_size, shuffle=False, l1=per if regularization == "L1" else 0.0,
+                     l2=per if regularization == "L2" else 0.0, **more)
+
+
 @dataclass
 class History:
     """One entry per ``step`` call (a frame): where training stood after it."""
@@ -227,6 +250,8 @@ class MLP:
         for l in range(len(sizes) - 1):
             w = initialize(config.init, int(sizes[l]), int(sizes[l + 1]), rng, value=config.init_value)
             self.theta[self._w_off[l]:self._b_off[l]] = w.ravel()
+            if config.init == "tf_playground":   # TF Playground's nodes start with bias 0.1
+                self.theta[self._b_off[l]:self._b_off[l] + sizes[l + 1]] = 0.1
         self._rng_state = np.array([rng.integers(0, 2 ** 63)], dtype=np.uint64)
         self._order = np.arange(len(self.x_train), dtype=np.int64)
         if config.shuffle:
@@ -380,6 +405,7 @@ class MLP:
         own = any(x is a for a in (self.x_train, self.x_test, self.x_val) if a is not None)
         if not own:
             x = self._inputs(x)
+        if not any(y_targets is a for a in (self.y_train, self.y_test, self.y_val) if a is not None):
             y_targets = checks.array("y_targets", y_targets, shape=(len(x), self.config.n_outputs))
         rows = np.arange(len(x), dtype=np.int64)
         xt = self._xt_train if x is self.x_train else np.ascontiguousarray(x.T)

@@ -19,7 +19,7 @@ from engine.activations import ELEMENTWISE
 from engine.datasets import DATASETS_2D, Dataset, load_csv, make_2d, train_test_split
 from engine.features import FEATURE_NAMES, make_features
 from engine.initializers import INITIALIZERS
-from engine.mlp import MAX_LAYERS, MAX_UNITS, MLP, MLPConfig
+from engine.mlp import MAX_LAYERS, MAX_UNITS, MLP, MLPConfig, tf_playground_config
 from engine.optimizers import OPTIMIZERS, OptimizerConfig
 from engine.schedules import SCHEDULES, ScheduleConfig
 
@@ -93,6 +93,7 @@ FIELDS = [
     url.flag("pg_show_test", False),
     url.flag("pg_discrete", False),
     url.flag("pg_mc", False),
+    url.flag("pg_tfmode", False),
 ]
 STATE = url.PageState("playground", FIELDS)
 DEFAULTS = {f.key: f.default for f in FIELDS}
@@ -182,7 +183,9 @@ def _open_tf_link() -> None:
     st.session_state.pop("pg_model", None)
     st.session_state["pg_playing"] = False
     st.session_state["pg_tf_note"] = ("success", "Opened: the same data, features, network, learning rate and "
-                                      "regularisation, trained with plain SGD as TF Playground trains.", notes)
+                                      "regularisation, in TF Playground mode: trained as TF Playground trains "
+                                      "(−1/+1 labels, tanh output, ½ squared error, plain SGD, its initial "
+                                      "weights; Step is one epoch), so its loss figures mean the same here.", notes)
 
 
 st.session_state.setdefault("pg_tf_link", "")
@@ -259,6 +262,22 @@ def _plane_clicked(edit: object) -> None:
     st.session_state["pg_edit_note"] = ("success", done)
 
 
+def _tf_mode_changed() -> None:
+    """TF Playground mode on: its optimizer and initial weights shown as they are used."""
+    if st.session_state["pg_tfmode"]:
+        st.session_state["pg_opt"] = "sgd"
+        if st.session_state["pg_init"] != "zeros":
+            st.session_state["pg_init"] = "tf_playground"
+
+
+def step_once(m: MLP) -> None:
+    """Step: one update, or in TF Playground mode one epoch, as its step button does."""
+    if m.config.task == "custom":
+        m.step(max(1, -(-len(m.x_train) // min(m.config.batch_size, len(m.x_train)))))
+    else:
+        m.step(1)
+
+
 def _pick_dataset(name: str) -> None:
     if name in DATASET_CHOICES:  # sent by the browser: only a known dataset is taken
         st.session_state["pg_data"] = name
@@ -313,11 +332,21 @@ with left:
                         help=f"Activation of hidden layer {i + 1}.")
 
     st.header("Training", divider="gray")
+    st.toggle("TF Playground mode", key="pg_tfmode", on_change=_tf_mode_changed,
+              help="Train exactly as playground.tensorflow.org does, so its exercises' numbers (\"test loss below "
+                   "0.177\") mean the same here: labels −1/+1 and a tanh output (linear for regression), "
+                   "½ squared error, plain SGD through the points in a fixed order, weights U(−0.5, 0.5) and "
+                   "biases 0.1, Step = one epoch, L1/L2 divided by the batch size as it does.")
+    tf_on = st.session_state["pg_tfmode"]
+    if tf_on and dataset is not None and dataset.task == "multiclass":
+        st.info("TF Playground mode covers two classes and regression, as TF Playground does: this dataset has "
+                f"{dataset.n_classes} classes, so it trains as usual.")
     st.select_slider("Steps per frame", SPEED_CHOICES, key="pg_speed",
                      help="Training speed: mini-batch updates between two redraws. 'auto': as many as fit "
                           f"in {live.FRAME_BUDGET_S * 1000:.0f} ms; a frame never computes longer than that.")
-    st.selectbox("Optimizer", OPTIMIZERS, key="pg_opt",
-                 help="The update rule. Changing it mid-run keeps the weights (its memory resets).")
+    st.selectbox("Optimizer", OPTIMIZERS, key="pg_opt", disabled=tf_on,
+                 help="The update rule. Changing it mid-run keeps the weights (its memory resets). "
+                      "TF Playground mode: plain SGD.")
     st.select_slider("Learning rate", LEARNING_RATES, key="pg_lr", format_func=lambda v: f"{v:g}",
                      help="Step size. Changing it mid-run keeps the weights.")
     sc = st.columns([1.4, 1], vertical_alignment="bottom")
@@ -351,8 +380,9 @@ with left:
                   help=f"Monte Carlo dropout: keep dropout on when predicting, average {MC_PASSES} thinned networks "
                        "(the output plane) and map how much they disagree (their standard deviation), under "
                        "the output plane. Needs a dropout rate above 0.")
-        t2[4].selectbox("Initialization", INITIALIZERS, key="pg_init",
-                        help="How the weights start. Changing it resets the network.")
+        t2[4].selectbox("Initialization", INITIALIZERS, key="pg_init", disabled=tf_on,
+                        help="How the weights start. Changing it resets the network. TF Playground mode: "
+                             "tf_playground (or zeros, its initZero).")
         t2[5].number_input("Seed", 0, 100_000, key="pg_seed",
                            help="Same seed, same initial weights, same run.")
         o = [st] * 4
@@ -370,25 +400,35 @@ with left:
 
 
 
-def training_config(data: Dataset, n_inputs: int) -> MLPConfig:
+def tf_mode_applies(data: Dataset) -> bool:
+    """TF Playground mode is asked for and the data has what TF Playground trains on."""
+    return bool(st.session_state["pg_tfmode"]) and data.task in ("binary", "regression")
+
+
+def training_config(data: Dataset, n_inputs: int, n_train: int) -> MLPConfig:
     s = st.session_state
     n_layers = s["pg_layers"]
     reg, rate = s["pg_reg"], s["pg_rate"]
     batch = int(s["pg_batch"])
+    batch_size = batch if batch > 0 else 10 ** 6
+    hidden = tuple(s[f"pg_u{i}"] for i in range(n_layers))
+    activations = tuple(s[f"pg_a{i}"] for i in range(n_layers))
+    more = dict(dropout=(s["pg_drop"],) * n_layers if s["pg_drop"] > 0 and n_layers else (),
+                clip_norm=s["pg_clip"], early_stopping_patience=s["pg_patience"] if s["pg_early"] else 0,
+                schedule=ScheduleConfig(s["pg_sched"], period=int(s["pg_sched_n"]), gamma=s["pg_gamma"],
+                                        warmup=int(s["pg_warm"])),
+                seed=s["pg_seed"])
+    if tf_mode_applies(data):
+        return tf_playground_config(n_inputs, hidden, activations, regression=data.task == "regression",
+                                    lr=s["pg_lr"], batch_size=batch_size, n_train=n_train, regularization=reg,
+                                    rate=rate, init_zero=s["pg_init"] == "zeros", **more)
     return MLPConfig(
-        n_inputs=n_inputs, hidden=tuple(s[f"pg_u{i}"] for i in range(n_layers)),
-        activations=tuple(s[f"pg_a{i}"] for i in range(n_layers)), task=data.task,
-        n_classes=max(data.n_classes, 3) if data.task == "multiclass" else 2,
-        regression_loss=s["pg_rloss"],
+        n_inputs=n_inputs, hidden=hidden, activations=activations, task=data.task,
+        n_classes=max(data.n_classes, 3) if data.task == "multiclass" else 2, regression_loss=s["pg_rloss"],
         optimizer=OptimizerConfig(s["pg_opt"], lr=s["pg_lr"],
                                   **({"rho": 0.95, "eps": 1e-6} if s["pg_opt"] == "adadelta" else {})),
-        init=s["pg_init"], batch_size=batch if batch > 0 else 10 ** 6,
-        l1=rate if reg == "L1" else 0.0, l2=rate if reg == "L2" else 0.0,
-        dropout=(s["pg_drop"],) * n_layers if s["pg_drop"] > 0 and n_layers else (),
-        clip_norm=s["pg_clip"], early_stopping_patience=s["pg_patience"] if s["pg_early"] else 0,
-        schedule=ScheduleConfig(s["pg_sched"], period=int(s["pg_sched_n"]), gamma=s["pg_gamma"],
-                                warmup=int(s["pg_warm"])),
-        seed=s["pg_seed"])
+        init=s["pg_init"], batch_size=batch_size, l1=rate if reg == "L1" else 0.0, l2=rate if reg == "L2" else 0.0,
+        **more)
 
 
 def build_model(data: Dataset, feats: list[str]) -> MLP | None:
@@ -401,7 +441,7 @@ def build_model(data: Dataset, feats: list[str]) -> MLP | None:
             st.warning("Too few training points to hold out a validation set for early stopping.")
         else:
             train, val = train_test_split(train, VALIDATION_SHARE, seed=st.session_state["pg_dseed"] + 1)
-    config = training_config(data, len(feats))
+    config = training_config(data, len(feats), len(train.x))
     drawing = st.session_state["pg_data"] == "draw"
     setup = (st.session_state.get("pg_upload_digest") if st.session_state["pg_data"] == "upload" else None,
              st.session_state["pg_data"], st.session_state["pg_points"], st.session_state["pg_noise"],
@@ -415,9 +455,11 @@ def build_model(data: Dataset, feats: list[str]) -> MLP | None:
             model.set_config(config)
         return model
     f = lambda d: make_features(d.x, feats)  # noqa: E731
+    # TF Playground mode: its labels, -1 and +1
+    y = (lambda d: 2.0 * d.y - 1.0) if config.output_activation == "tanh" else (lambda d: d.y)  # noqa: E731
     previous = model
-    model = MLP(config, f(train), train.y, f(test), test.y,
-                *((f(val), val.y) if val is not None else (None, None)))
+    model = MLP(config, f(train), y(train), f(test), y(test),
+                *((f(val), y(val)) if val is not None else (None, None)))
     key_before = st.session_state.get("pg_model_key")
     if drawing and previous is not None and key_before is not None and key_before[0] == setup:
         model.set_weights(*previous.weights())  # a point added or erased: the same network trains on
@@ -482,6 +524,24 @@ def _edit_received(edit: object) -> None:
                                             f"-{EDIT_LIMIT:g} to {EDIT_LIMIT:g}, on a link or neuron of this network.")
 
 
+def shown_task(cfg: MLPConfig) -> str:
+    """What the page draws: TF Playground mode's custom output as the two classes or the values."""
+    if cfg.task != "custom":
+        return cfg.task
+    return "binary" if cfg.output_activation == "tanh" else "regression"
+
+
+def shown(cfg: MLPConfig, out: np.ndarray, spread: bool = False) -> np.ndarray:
+    """A prediction (or its spread) as the page draws it: TF Playground mode's (n, 1) outputs as
+    (n,), its tanh output in [-1, 1] on P(class 1)'s scale [0, 1] (a spread halved with it)."""
+    if cfg.task != "custom":
+        return out
+    out = out[:, 0]
+    if cfg.output_activation == "tanh":
+        return out / 2 if spread else (out + 1) / 2
+    return out
+
+
 def mc_maps(model: MLP, grid_x: np.ndarray, live_now: bool) -> tuple[np.ndarray, np.ndarray]:
     """Monte Carlo dropout over the plane: the mean prediction of the thinned networks and their
     spread (for classes: of the winning class's probability). The same masks every time (the
@@ -491,6 +551,7 @@ def mc_maps(model: MLP, grid_x: np.ndarray, live_now: bool) -> tuple[np.ndarray,
     other = cache is None or cache[0][:3] != key[:3]   # another network or dropout: never shown stale
     if other or (cache[0] != key and (not live_now or render.due("pg_mc", 0.5))):
         mean, std = model.predict_mc(grid_x, MC_PASSES, seed=model.config.seed)
+        mean, std = shown(model.config, mean), shown(model.config, std, spread=True)
         if model.config.task == "multiclass":
             std = np.take_along_axis(std, mean.argmax(axis=1)[:, None], axis=1)[:, 0]
         cache = (key, mean, std)
@@ -520,16 +581,18 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
     """One frame. While playing, every picture is a light image; paused, curves are Plotly."""
     snap = model.snapshot()
     cfg = model.config
+    task = shown_task(cfg)
     grid_x = charts.grid_features(tuple(feats), GRID)
     units = model.all_units(grid_x)
     blocks = model.layer_outputs(units)
-    preds = blocks[-1] if cfg.task == "multiclass" else blocks[-1][:, 0]
+    blocks[-1] = shown(cfg, blocks[-1])[:, None] if cfg.task == "custom" else blocks[-1]
+    preds = blocks[-1] if task == "multiclass" else blocks[-1][:, 0]
     spread = None   # Monte Carlo dropout: the thinned networks' mean replaces the plane, their spread is mapped
     if st.session_state["pg_mc"] and any(r > 0 for r in cfg.dropout):
         preds, spread = mc_maps(model, grid_x, live_now)
     train_x, test_x = st.session_state["pg_xy"]
-    y_train = _labels(model.y_train, cfg.task)
-    y_test = _labels(model.y_test, cfg.task)
+    y_train = _labels(model.y_train, task)
+    y_test = _labels(model.y_test, task)
     sets = [charts.PointSet(train_x, y_train, (255, 255, 255))]
     if st.session_state["pg_show_test"] or st.session_state["pg_data"] == "draw":  # a drawing shows every point
         sets.append(charts.PointSet(test_x, y_test, (20, 20, 20)))
@@ -553,11 +616,14 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
     test_loss = h.test_loss[-1] if h.test_loss else model.loss(model.x_test, model.y_test)
     loss_help = ("Mean over the points of the per-point loss: cross-entropy for classes, squared error "
                  "(no ½ factor) or absolute error for regression.")
-    pred_test = model.predict(model.x_test)
+    if cfg.task == "custom":
+        loss_help = ("TF Playground's loss: ½ (output − label)² averaged over the points"
+                     + (", labels −1 and +1." if task == "binary" else "."))
+    pred_test = shown(cfg, model.predict(model.x_test))
     dead_help = "ReLU neurons that output 0 for every training point: they get no gradient."
-    if cfg.task == "binary":
+    if task == "binary":
         score = ("Test accuracy", f"{metrics.accuracy(y_test, pred_test > 0.5):.1%}", "")
-    elif cfg.task == "multiclass":
+    elif task == "multiclass":
         score = ("Test accuracy", f"{metrics.accuracy(y_test, pred_test.argmax(axis=1)):.1%}", "")
     else:
         score = ("Test MAE", echo.number(metrics.mean_absolute_error(y_test, pred_test)), "")
@@ -570,11 +636,11 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
     layer_sizes = list(cfg.sizes)
     labels = ["input"] + [f"{n} {a}" for n, a in zip(cfg.hidden, cfg.activations)] + ["output"]
     ws, bs = model.weights()
-    thumbs = None if fed else unit_thumbnails(blocks, cfg.activations, cfg.task)
+    thumbs = None if fed else unit_thumbnails(blocks, cfg.activations, task)
     with render.within(net_col):
         if render.due("pg_net", 0.1):  # 10 times a second: its small maps move little between frames
             if thumbs is None:  # a fed frame makes them only when the picture goes out
-                thumbs = unit_thumbnails(blocks, cfg.activations, cfg.task)
+                thumbs = unit_thumbnails(blocks, cfg.activations, task)
             render.show("network", "pg_net", network_snapshot(layer_sizes, labels, list(feats), ws, bs, thumbs, dead),
                         height=PICTURE_PX, live=live_now,
                         alt=f"The network {' - '.join(map(str, layer_sizes))}: each neuron as a small map of "
@@ -584,7 +650,7 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
                        "by weight sign (dashed: negative), thickness by size. Red outline: dead. Hover for "
                        "values; click a link or a neuron to set its weight or bias.")
     with render.within(out_col):
-        plane = output_snapshot(preds, sets, cfg.task, st.session_state["pg_discrete"])
+        plane = output_snapshot(preds, sets, task, st.session_state["pg_discrete"])
         plane["drawable"] = st.session_state["pg_data"] == "draw"  # a click adds (or erases) a point
         if spread is not None:
             plane["title"] = f"Mean of {MC_PASSES} dropout passes"
@@ -592,7 +658,7 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
         render.show("heatmap", "pg_out", plane, kept=kept, height=PICTURE_PX, live=live_now,
                     alt="The model's output over the input plane with the data points on top.")
         if spread is not None:
-            top = 0.5 if cfg.task != "regression" else max(float(spread.max()), 1e-9)  # a probability's std is <= 0.5
+            top = 0.5 if task != "regression" else max(float(spread.max()), 1e-9)  # a probability's std is <= 0.5
             render.show("heatmap", "pg_unc", {
                 "n": GRID, "title": "Disagreement (std)", "mode": "magnitude", "domain": charts.DOMAIN,
                 "grid": render.u8(spread, 0.0, top), "ends": ["0", f"{top:.2g}"]}, kept=kept,
@@ -612,9 +678,9 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
                                                       highlight_dead=dead))
 
         def output_png() -> bytes:
-            colours = charts.output_colours(preds.reshape(GRID, GRID, -1) if cfg.task == "multiclass"
-                                            else preds.reshape(GRID, GRID), cfg.task, discrete)
-            return charts.to_png(charts.boundary_image(colours, sets, cfg.task, title="Output"))
+            colours = charts.output_colours(preds.reshape(GRID, GRID, -1) if task == "multiclass"
+                                            else preds.reshape(GRID, GRID), task, discrete)
+            return charts.to_png(charts.boundary_image(colours, sets, task, title="Output"))
 
         d = st.columns([1.28, 1.18, 1.3, 1.46, 0.98, 0.82], gap="small")  # as wide as their labels
         d[0].download_button("Network PNG", network_png, file_name="netplay-network.png",
@@ -679,11 +745,11 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
         return
     if live_now:  # the metrics table is drawn when paused: a grid widget per frame halves the rate
         table = {"binary": "accuracy, precision, recall and AUC per set", "multiclass": "test accuracy per class",
-                 "regression": "the MAE per set"}[cfg.task]
+                 "regression": "the MAE per set"}[task]
         st.caption(f"Pause to see {table}.")
         return
-    pred_train = model.predict(model.x_train)
-    if cfg.task == "binary":
+    pred_train = shown(cfg, model.predict(model.x_train))
+    if task == "binary":
         prec, rec = metrics.precision_recall(y_test, pred_test > 0.5)
         st.dataframe(pd.DataFrame({
             "set": ["training", "test"],
@@ -692,7 +758,7 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
             "recall": [metrics.precision_recall(y_train, pred_train > 0.5)[1], rec],
             "AUC": [metrics.roc_auc(y_train, pred_train), metrics.roc_auc(y_test, pred_test)],
         }), hide_index=True)
-    elif cfg.task == "multiclass":
+    elif task == "multiclass":
         per = metrics.per_class_accuracy(y_test, pred_test.argmax(axis=1), cfg.n_classes)
         st.dataframe(pd.DataFrame({"class": list(range(cfg.n_classes)), "test accuracy": per}).T,
                      hide_index=False)
@@ -706,7 +772,7 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
 def _labels(targets: np.ndarray, task: str) -> np.ndarray:
     if task == "multiclass":
         return targets.argmax(axis=1)
-    return targets[:, 0] if task == "regression" else targets[:, 0].astype(int)
+    return targets[:, 0] if task == "regression" else (targets[:, 0] > 0).astype(int)   # 0/1 or -1/+1
 
 
 def advance(m: MLP) -> bool:
@@ -722,10 +788,10 @@ def view_toggles() -> None:
 
 if model is not None:
     with main:
-        live.transport("pg", "pg_playing", on_step=lambda: st.session_state["pg_model"].step(1),
+        live.transport("pg", "pg_playing", on_step=lambda: step_once(st.session_state["pg_model"]),
                        on_reset=lambda: st.session_state.pop("pg_model", None),
                        play_help="Train continuously, a few steps per frame.",
-                       step_help="One mini-batch update, then pause.",
+                       step_help="One mini-batch update (TF Playground mode: one epoch), then pause.",
                        reset_help="New initial weights from the seed; keeps every setting.",
                        extras=view_toggles)
         if "pg_model" not in st.session_state:

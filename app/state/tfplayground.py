@@ -1,7 +1,7 @@
 """A TensorFlow Playground link (playground.tensorflow.org/#activation=tanh&...) as this
-playground's settings: the same data, features, network, learning rate and regularisation.
-
-TF Playground trains with plain SGD, so the optimizer becomes SGD. A value this playground cannot
+playground's settings: the same data, features, network, learning rate and regularisation, and
+TF Playground mode on, so training runs as it does there (plain SGD, -1/+1 labels, a tanh output,
+1/2 squared error, its initial weights; see app/labs/playground.py). A value this playground cannot
 take (a batch size of 7, a regularisation rate of 3) becomes the nearest it can, and the sentence
 says so; keys with no counterpart here (cosX, collectStats, ...) are named, quoted, never echoed raw.
 """
@@ -18,6 +18,7 @@ FEATURES = {"x": "x1", "y": "x2", "xSquared": "x1²", "ySquared": "x2²", "xTime
 ACTIVATIONS = {"relu": "relu", "tanh": "tanh", "sigmoid": "sigmoid", "linear": "linear"}
 IGNORED = {"seed", "collectStats", "hideText", "cosX", "cosY", "tutorial"}  # no counterpart; said
 MAX_LINK_CHARS = 2000
+TF_POINTS = {False: 500, True: 1200}   # src/playground.ts: NUM_SAMPLES_CLASSIFY, NUM_SAMPLES_REGRESS
 
 
 def _nearest(value: float, allowed: tuple) -> float:
@@ -25,7 +26,7 @@ def _nearest(value: float, allowed: tuple) -> float:
 
 
 def translate(link: str, *, learning_rates: tuple, reg_rates: tuple, batch_sizes: tuple,
-              max_layers: int, max_units: int) -> tuple[dict, list[str]]:
+              max_layers: int, max_units: int, max_points: int = 1000) -> tuple[dict, list[str]]:
     """Session settings for a TF Playground link, and sentences about what could not be taken as
     it is. A ValueError says why a text is not such a link at all."""
     if not isinstance(link, str) or not link.strip():
@@ -40,7 +41,8 @@ def translate(link: str, *, learning_rates: tuple, reg_rates: tuple, batch_sizes
     pairs = dict(parse_qsl(fragment, keep_blank_values=True))
     if not pairs:
         raise ValueError("the link has no settings after its #")
-    out: dict = {"pg_opt": "sgd"}
+    # TF Playground mode: trained as TF Playground trains (plain SGD, its initial weights, ...)
+    out: dict = {"pg_opt": "sgd", "pg_tfmode": True, "pg_init": "tf_playground"}
     notes: list[str] = []
 
     def bad(key: str, value: str, why: str) -> None:
@@ -50,6 +52,10 @@ def translate(link: str, *, learning_rates: tuple, reg_rates: tuple, batch_sizes
     regression = problem == "regression"
     if problem not in ("classification", "regression"):
         bad("problem", problem, "not classification or regression; classification used")
+    out["pg_points"] = min(TF_POINTS[regression], max_points)   # how many points TF Playground makes
+    if TF_POINTS[regression] > max_points:
+        notes.append(f"TF Playground makes {TF_POINTS[regression]:,} points for regression; "
+                     f"{max_points:,} here (the most)")
     name = pairs.pop("regDataset" if regression else "dataset", None)
     pairs.pop("dataset" if regression else "regDataset", None)
     table = REG_DATASETS if regression else DATASETS

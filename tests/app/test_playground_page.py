@@ -305,6 +305,10 @@ def test_a_tensorflow_playground_link_opens_the_same_demo(open_page):
     assert m.config.n_inputs == 6 and m.config.optimizer.name == "sgd" and m.config.optimizer.lr == 0.03
     assert at.session_state["pg_data"] == "spiral" and at.query_params.get("pg_data") == "spiral"
     assert any("Opened" in s.value for s in at.success)
+    # TF Playground mode: trained as it trains there
+    assert at.query_params.get("pg_tfmode") == "1" or at.session_state["pg_tfmode"]
+    assert m.config.output_activation == "tanh" and m.config.loss == "mse_half" and m.config.init == "tf_playground"
+    assert len(m.x_train) + len(m.x_test) == 500 and not m.config.shuffle
     at.text_input(key="pg_tf_link").set_value("https://example.com/x").run()
     at.button(key="pg_tf_open").click().run()
     assert at.error and "Could not open it" in at.error[0].value and model(at).config.hidden == (8, 8, 5)
@@ -393,3 +397,23 @@ def test_the_mc_dropout_preset_shows_the_spread_off_the_data(open_page):
     grid = np.column_stack([g.ravel() for g in np.meshgrid(np.linspace(-6, 6, 50), np.linspace(6, -6, 50))])
     dist = np.min(np.linalg.norm(grid[:, None] - train_x[None], axis=2), axis=1)
     assert std[dist > 2].mean() > 3 * std[dist < 0.5].mean()   # what the preset's note says
+
+
+def test_tf_playground_mode_steps_an_epoch_and_shows_its_loss_and_plane(open_page):
+    at = open_page("playground", pg_tfmode="1", pg_batch="10", pg_lr="0.03", pg_opt="adam", pg_init="he_normal")
+    m = model(at)
+    assert m.config.task == "custom" and m.config.optimizer.name == "sgd" and m.config.init == "tf_playground"
+    assert at.toggle(key="pg_tfmode").value and at.selectbox(key="pg_opt").disabled
+    assert set(np.unique(m.y_train)) == {-1.0, 1.0}                     # its labels
+    at.button(key="pg_step").click().run()
+    assert m.steps == len(m.x_train) // 10 and metric(at, "Epoch") == "1.0"   # Step: one epoch
+    out = m.predict(m.x_test)[:, 0]
+    assert float(metric(at, "Test loss")) == pytest.approx(np.mean(0.5 * (out - m.y_test[:, 0]) ** 2), abs=1e-4)
+    acc = np.mean((out > 0) == (m.y_test[:, 0] > 0))
+    assert metric(at, "Test accuracy") == f"{acc:.1%}"
+    grid = np.column_stack([g.ravel() for g in np.meshgrid(np.linspace(-6, 6, 50), np.linspace(6, -6, 50))])
+    np.testing.assert_allclose(decode_u8(pictures(at)["pg_out"]["grid"]), m.predict(grid)[:, 0] * 0.85,
+                               atol=1 / 250)                            # the plane: the tanh output itself
+    blobs = open_page("playground", pg_tfmode="1", pg_data="blobs")   # three classes: as usual, and said
+    assert model(blobs).config.task == "multiclass"
+    assert any("covers two classes and regression" in i.value for i in blobs.info)

@@ -22,7 +22,8 @@ def test_the_spiral_demo_translates_setting_by_setting():
     assert out["pg_a0"] == out["pg_a2"] == "tanh"
     assert out["pg_feat"] == ["x1", "x2", "x1²", "x2²", "sin x1", "sin x2"]
     assert out["pg_test"] == 50 and out["pg_noise"] == 0 and out["pg_batch"] == "10" and out["pg_rate"] == 0.0
-    assert out["pg_show_test"] is False and out["pg_discrete"] is False and "pg_init" not in out
+    assert out["pg_show_test"] is False and out["pg_discrete"] is False and out["pg_init"] == "tf_playground"
+    assert out["pg_tfmode"] is True and out["pg_points"] == 500          # trained as TF Playground trains
     assert notes == []                                   # seed, cosX, collectStats, hideText: nothing to say
 
 
@@ -34,6 +35,7 @@ def test_values_this_playground_does_not_offer_move_to_the_nearest_and_say_so():
     text = " ".join(notes)
     assert "`batchSize`" in text and "`regularizationRate`" in text and "32 is the most" in text
     assert "no counterpart here, left out: `foo`" in text
+    assert out["pg_points"] == 1000 and "1,200 points for regression" in text
 
 
 @pytest.mark.parametrize("link,why", [("", "paste"), ("https://example.com/page", "not a TensorFlow Playground"),

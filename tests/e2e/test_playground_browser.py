@@ -326,3 +326,26 @@ def test_mc_dropout_maps_the_disagreement_under_the_output_plane(page, app_url):
                         " for (let i = 0; i < d.length; i += 4) if (d[i + 2] > d[i] + 60) n++; return n; }")
     assert blue > 500, blue
     assert_no_exception(page)
+
+
+def test_a_tensorflow_playground_link_opens_in_its_mode_and_step_is_one_epoch(page, app_url):
+    from tests.app.test_tfplayground import SPIRAL
+
+    page.goto(f"{app_url}/playground")
+    wait_for_app(page)
+    page.get_by_text("Open a TensorFlow Playground link").click()
+    page.get_by_role("textbox", name="playground.tensorflow.org link").fill(SPIRAL)
+    page.keyboard.press("Enter")
+    wait_for_app(page)
+    page.get_by_role("button", name="Open it here").click()
+    expect(page.get_by_text("in TF Playground mode")).to_be_visible(timeout=60_000)
+    wait_for_app(page)
+    expect(page).to_have_url(re.compile("pg_tfmode=1"))
+    assert wait_for_metric(page, "Step", 60) == "0"
+    page.get_by_role("button", name="Step", exact=True).click()
+    wait_for_app(page)
+    deadline = time.time() + 30
+    while metric_value(page, "Epoch") != "1.0" and time.time() < deadline:
+        page.wait_for_timeout(200)
+    assert metric_value(page, "Epoch") == "1.0" and metric_value(page, "Step") == "25"   # 250 points, batch 10
+    assert_no_exception(page)

@@ -464,3 +464,49 @@ def autoencoder_loss_and_grads(x_in, target, mask, weights, biases, acts, code_l
             gw[L - 1 - l] = gw[L - 1 - l] + gw[l].T
             gw[l] = gw[L - 1 - l].T
     return loss, gw, gb
+
+
+def tf_playground_epochs(x: np.ndarray, labels: np.ndarray, weights: list, biases: list, activation_name: str,
+                         output: str, lr: float, batch_size: int, epochs: int, regularization: str = "none",
+                         rate: float = 0.0) -> tuple[list, list]:
+    """TensorFlow Playground's training, point by point as its src/nn.ts and playground.ts run it
+    (forwardProp, backProp with Errors.SQUARE, updateWeights every ``batch_size`` points; a
+    node's bias -= lr * accInputDer / n, a link's weight -= lr / n * (accErrorDer + rate * der)),
+    written from that code for the tests. ``weights[l]``: (inputs, outputs) as netplay stores them."""
+    ws = [np.array(w, dtype=float) for w in weights]
+    bs = [np.array(b, dtype=float) for b in biases]
+    der = {"L1": lambda w: np.where(w < 0, -1.0, 1.0), "L2": lambda w: w}.get(regularization)
+    acc_w = [np.zeros_like(w) for w in ws]
+    acc_b = [np.zeros_like(b) for b in bs]
+    count = 0
+    for _ in range(epochs):
+        for i, (point, label) in enumerate(zip(x, labels)):
+            outs, totals = [point], []
+            for l, (w, b) in enumerate(zip(ws, bs)):
+                z = outs[-1] @ w + b
+                totals.append(z)
+                last = l == len(ws) - 1
+                outs.append((np.tanh(z) if output == "tanh" else z) if last else activation(activation_name, z)[0])
+            out_der = outs[-1] - label                     # Errors.SQUARE.der
+            for l in range(len(ws) - 1, -1, -1):
+                z = totals[l]
+                if l == len(ws) - 1:
+                    slope = 1 - np.tanh(z) ** 2 if output == "tanh" else np.ones_like(z)
+                elif activation_name == "relu":
+                    slope = (z > 0).astype(float)          # TF: x <= 0 ? 0 : 1
+                else:
+                    slope = activation(activation_name, z)[1]
+                input_der = out_der * slope
+                acc_b[l] += input_der
+                acc_w[l] += np.outer(outs[l], input_der)
+                out_der = ws[l] @ input_der
+            count += 1
+            if (i + 1) % batch_size == 0:
+                for l in range(len(ws)):
+                    bs[l] -= lr * acc_b[l] / count
+                    reg = rate * der(ws[l]) if der else 0.0
+                    ws[l] -= lr / count * (acc_w[l] + reg)
+                    acc_w[l][:] = 0
+                    acc_b[l][:] = 0
+                count = 0
+    return ws, bs
