@@ -94,6 +94,10 @@ FIELDS = [
     url.flag("pg_discrete", False),
     url.flag("pg_mc", False),
     url.flag("pg_tfmode", False),
+    url.flag("pg_warp", False),
+    url.integer("pg_warp_l", 1, 1, MAX_LAYERS),
+    url.integer("pg_warp_i", 1, 1, MAX_UNITS),
+    url.integer("pg_warp_j", 2, 1, MAX_UNITS),
 ]
 STATE = url.PageState("playground", FIELDS)
 DEFAULTS = {f.key: f.default for f in FIELDS}
@@ -330,6 +334,15 @@ with left:
                            help=f"Neurons in hidden layer {i + 1} (1 to {MAX_UNITS}).")
         ed[1].selectbox(f"Activation {i + 1}", ELEMENTWISE, key=f"pg_a{i}",
                         help=f"Activation of hidden layer {i + 1}.")
+    st.toggle("Warped plane", key="pg_warp", disabled=n_layers == 0,
+              help="Under the curves: the input plane's grid and the points as two neurons of a hidden layer "
+                   "see them (ConvNetJS's view), live while training.")
+    if st.session_state["pg_warp"] and n_layers:
+        wp = st.columns(3)
+        wp[0].number_input("Layer", 1, MAX_LAYERS, key="pg_warp_l", help=f"Which hidden layer: 1 to {n_layers} here.")
+        top_units = st.session_state.get(f"pg_u{min(st.session_state['pg_warp_l'], n_layers) - 1}", 1)
+        wp[1].number_input("Neuron x", 1, MAX_UNITS, key="pg_warp_i", help=f"Across: 1 to {top_units} here.")
+        wp[2].number_input("Neuron y", 1, MAX_UNITS, key="pg_warp_j", help=f"Up: 1 to {top_units} here.")
 
     st.header("Training", divider="gray")
     st.toggle("TF Playground mode", key="pg_tfmode", on_change=_tf_mode_changed,
@@ -495,6 +508,7 @@ def unit_thumbnails(units_grid: list[np.ndarray], acts: tuple[str, ...], task: s
 
 PICTURE_PX = 400  # the network and the output plane: both in view at 1440 x 900
 UNCERTAINTY_PX = 330  # Monte Carlo dropout's disagreement map, under the output plane
+WARP_PX = 420     # the plane warped through two hidden neurons
 CURVE_PX = 300    # loss curves and gradient bars, playing (canvas) or paused (Plotly) alike
 RATE_PX = 170     # the learning rate under the loss curve, when a schedule or warm-up is on
 
@@ -741,6 +755,7 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
     else:
         curves.info("Press Play or Step to start training: the loss curves appear here.")
 
+    warped_plane(model, feats, train_x, y_train, task, live_now, fed)
     if fed:
         return
     if live_now:  # the metrics table is drawn when paused: a grid widget per frame halves the rate
@@ -767,6 +782,59 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
             "set": ["training", "test"],
             "MAE": [metrics.mean_absolute_error(y_train, pred_train), metrics.mean_absolute_error(y_test, pred_test)],
         }), hide_index=True)
+
+
+WARP_LINES = np.linspace(-charts.DOMAIN, charts.DOMAIN, 13)   # the input grid: every unit from -6 to 6
+WARP_POINTS = 61                                               # along each line
+
+
+def warp_grid() -> np.ndarray:
+    """The input plane's grid lines as points: 13 vertical then 13 horizontal, 61 points each."""
+    along = np.linspace(-charts.DOMAIN, charts.DOMAIN, WARP_POINTS)
+    vertical = [np.column_stack([np.full(WARP_POINTS, c), along]) for c in WARP_LINES]
+    horizontal = [np.column_stack([along, np.full(WARP_POINTS, c)]) for c in WARP_LINES]
+    return np.concatenate(vertical + horizontal)
+
+
+def warped_plane(model: MLP, feats: list[str], train_x: np.ndarray, labels: np.ndarray, task: str,
+                 live_now: bool, fed: bool) -> None:
+    """ConvNetJS's view: the input plane's grid lines and the training points as two neurons of
+    a hidden layer see them (their outputs as x and y), redrawn as the network trains."""
+    if not st.session_state["pg_warp"]:
+        return
+    cfg = model.config
+    wide = [l + 1 for l, n in enumerate(cfg.hidden) if n >= 2]
+    if not fed:
+        st.subheader("The plane as a hidden layer sees it", divider="gray")
+    if not wide:
+        if not fed:
+            st.info("The warped plane needs a hidden layer of 2 or more neurons.")
+        return
+    s = st.session_state
+    layer = s["pg_warp_l"] if s["pg_warp_l"] in wide else wide[0]
+    width = cfg.hidden[layer - 1]
+    i, j = min(s["pg_warp_i"], width), min(s["pg_warp_j"], width)
+    picture, side = (None, None) if fed else st.columns([3, 2])
+    if side is not None:
+        with side:
+            st.caption("Every grid line of the input plane (grey, −6 to 6 in steps of 1) and every training point, "
+                       "drawn where two neurons of one hidden layer put them: the first neuron's output across, "
+                       "the second's up. Training bends the plane until the classes can be cut by a line here.")
+            if layer != s["pg_warp_l"] or (i, j) != (s["pg_warp_i"], s["pg_warp_j"]):
+                st.caption(f"(Shown: layer {layer}, neurons {i} and {j}: the link's choice is not in this network.)")
+    if not render.due("pg_warp_view", 0.2):   # five times a second while playing
+        return
+    rows = np.concatenate([warp_grid(), train_x])
+    block = model.layer_outputs(model.all_units(make_features(rows, feats)))[layer]
+    xy = block[:, [i - 1, j - 1]]
+    n_grid = 2 * len(WARP_LINES) * WARP_POINTS
+    with render.within(picture):
+        render.show("scatter", "pg_warp_plot", {
+            "xy": render.f32(xy[n_grid:]), "labels": None if task == "regression" else render.u8_codes(labels),
+            "lines": render.f32(xy[:n_grid]), "line_len": WARP_POINTS,
+            "title": f"Layer {layer}: neuron {i} across, neuron {j} up",
+            "x_label": f"neuron {i} ({cfg.activations[layer - 1]})"}, height=WARP_PX, live=live_now,
+            alt=f"The input plane's grid and the training points as neurons {i} and {j} of hidden layer {layer} see them.")
 
 
 def _labels(targets: np.ndarray, task: str) -> np.ndarray:

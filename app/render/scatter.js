@@ -1,7 +1,8 @@
 // Points in a plane (an autoencoder's 2-D code, PCA's projection): ``xy`` float32 pairs, one
 // class per point (``labels``: uint8, coloured and shaped as every class picture here), the axes
 // from ``box`` [x0, x1, y0, y1] (else the points' own range); ``mark``: [x, y] ringed (the code
-// being decoded). ``legend``: class names.
+// being decoded). ``legend``: class names. ``lines`` (float32 pairs, ``line_len`` points a line):
+// polylines under the points (the playground's input grid warped by a hidden layer).
 export default function (component) {
   const d = component.data;
   return paint(component, d.height, (ctx, width, height) => {
@@ -25,6 +26,20 @@ export default function (component) {
     ctx.strokeStyle = "#c8c8c8"; ctx.lineWidth = 1; ctx.strokeRect(ox - 0.5, top - 0.5, side + 1, h + 1);
     if (x0 < 0 && x1 > 0) { ctx.strokeStyle = "#e6e6e6"; ctx.beginPath(); ctx.moveTo(X(0), top); ctx.lineTo(X(0), top + h); ctx.stroke(); }
     if (y0 < 0 && y1 > 0) { ctx.strokeStyle = "#e6e6e6"; ctx.beginPath(); ctx.moveTo(ox, Y(0)); ctx.lineTo(ox + side, Y(0)); ctx.stroke(); }
+    if (d.lines) {   // polylines of ``line_len`` points each (a grid's lines as a layer sees them), clipped
+      const ls = floats(d.lines), m = d.line_len;
+      ctx.save(); ctx.beginPath(); ctx.rect(ox, top, side, h); ctx.clip();
+      ctx.strokeStyle = "rgba(120,120,120,0.55)"; ctx.lineWidth = 1;
+      for (let s0 = 0; s0 + 2 * m <= ls.length; s0 += 2 * m) {
+        ctx.beginPath();
+        for (let i = 0; i < m; i++) {
+          const x = X(ls[s0 + 2 * i]), y = Y(ls[s0 + 2 * i + 1]);
+          if (i) ctx.lineTo(x, y); else ctx.moveTo(x, y);
+        }
+        ctx.stroke();
+      }
+      ctx.restore();
+    }
     const r = Math.max(2.2, Math.min(4, side / 140));
     ctx.globalAlpha = 0.85;
     for (let i = 0; i < n; i++) {

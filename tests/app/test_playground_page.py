@@ -417,3 +417,25 @@ def test_tf_playground_mode_steps_an_epoch_and_shows_its_loss_and_plane(open_pag
     blobs = open_page("playground", pg_tfmode="1", pg_data="blobs")   # three classes: as usual, and said
     assert model(blobs).config.task == "multiclass"
     assert any("covers two classes and regression" in i.value for i in blobs.info)
+
+
+def test_the_warped_plane_draws_the_points_and_grid_where_two_hidden_neurons_put_them(open_page):
+    at = open_page("playground", pg_warp="1", pg_layers="2", pg_u0="5", pg_u1="3", pg_warp_l="1", pg_warp_i="2",
+                   pg_warp_j="4")
+    at.button(key="pg_step").click().run()
+    m = model(at)
+    view = pictures(at)["pg_warp_plot"]
+    train_x, _ = at.session_state["pg_xy"]
+    hidden = m.layer_outputs(m.all_units(train_x))[1]
+    np.testing.assert_array_equal(np.frombuffer(view["xy"], "<f4").reshape(-1, 2), hidden[:, [1, 3]].astype("<f4"))
+    lines = np.frombuffer(view["lines"], "<f4").reshape(-1, view["line_len"], 2)
+    assert lines.shape == (26, 61, 2)
+    corner = m.layer_outputs(m.all_units(np.array([[-6.0, -6.0]])))[1][0, [1, 3]]   # the first line starts at (-6, -6)
+    np.testing.assert_allclose(lines[0, 0], corner, rtol=1e-6)
+    assert view["title"] == "Layer 1: neuron 2 across, neuron 4 up"
+    # a link that names a layer or neuron this network lacks: the nearest that exists, and said
+    at = open_page("playground", pg_warp="1", pg_layers="1", pg_u0="3", pg_warp_l="4", pg_warp_i="9")
+    assert pictures(at)["pg_warp_plot"]["title"] == "Layer 1: neuron 3 across, neuron 2 up"
+    assert any("not in this network" in c.value for c in at.caption)
+    lone = open_page("playground", pg_warp="1", pg_layers="1", pg_u0="1")
+    assert "pg_warp_plot" not in pictures(lone) and any("2 or more neurons" in i.value for i in lone.info)

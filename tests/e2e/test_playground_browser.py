@@ -349,3 +349,17 @@ def test_a_tensorflow_playground_link_opens_in_its_mode_and_step_is_one_epoch(pa
         page.wait_for_timeout(200)
     assert metric_value(page, "Epoch") == "1.0" and metric_value(page, "Step") == "25"   # 250 points, batch 10
     assert_no_exception(page)
+
+
+def test_the_warped_plane_moves_while_training(page, app_url):
+    page.goto(f"{app_url}/playground?pg_warp=1&pg_layers=1&pg_u0=3&pg_speed=20")
+    wait_for_app(page)
+    plot = page.locator("canvas[data-view=pg_warp_plot]")
+    expect(plot).to_be_visible(timeout=60_000)
+    before = plot.evaluate("c => c.toDataURL()")
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.wait_for_timeout(3000)
+    assert plot.evaluate("c => c.toDataURL()") != before      # redrawn as the weights move
+    page.get_by_role("button", name="Pause", exact=True).click()
+    wait_for_app(page)
+    assert_no_exception(page)
