@@ -56,6 +56,7 @@ class MLPConfig:
     optimizer: OptimizerConfig = field(default_factory=lambda: OptimizerConfig("adam", lr=0.03))
     init: str = "xavier_uniform"
     init_value: float = 1.0         # for init="constant"
+    init_scale: float = 0.05        # for init="uniform" (the bound) and "normal" (the deviation)
     batch_size: int = 10
     shuffle: bool = True
     l1: float = 0.0
@@ -113,6 +114,7 @@ class MLPConfig:
             raise ValueError(f"schedule must be a ScheduleConfig, got {checks.describe(self.schedule)}")
         checks.one_of("init", self.init, INITIALIZERS)
         set_(self, "init_value", checks.real("init_value", self.init_value, -1e3, 1e3))
+        set_(self, "init_scale", checks.real("init_scale", self.init_scale, 0.0, 1e3))
         # a batch larger than the training set is the full batch
         set_(self, "batch_size", checks.whole("batch_size", self.batch_size, 1, 2**31))
         set_(self, "shuffle", checks.flag("shuffle", self.shuffle))
@@ -248,7 +250,8 @@ class MLP:
         rng = np.random.default_rng(config.seed)
         self.theta = np.zeros(self.n_params)
         for l in range(len(sizes) - 1):
-            w = initialize(config.init, int(sizes[l]), int(sizes[l + 1]), rng, value=config.init_value)
+            w = initialize(config.init, int(sizes[l]), int(sizes[l + 1]), rng, scale=config.init_scale,
+                           value=config.init_value)
             self.theta[self._w_off[l]:self._b_off[l]] = w.ravel()
             if config.init == "tf_playground":   # TF Playground's nodes start with bias 0.1
                 self.theta[self._b_off[l]:self._b_off[l] + sizes[l + 1]] = 0.1

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -94,6 +95,7 @@ FIELDS = [
     url.flag("pg_discrete", False),
     url.flag("pg_mc", False),
     url.flag("pg_tfmode", False),
+    url.choice("pg_view", "train", ("train", "inits")),
     url.flag("pg_warp", False),
     url.integer("pg_warp_l", 1, 1, MAX_LAYERS),
     url.integer("pg_warp_i", 1, 1, MAX_UNITS),
@@ -154,6 +156,15 @@ PRESETS = {
                          {"pg_data": "gaussians", "pg_noise": 10, "pg_points": 200, "pg_layers": 2, "pg_u0": 16,
                           "pg_u1": 16, "pg_a0": "relu", "pg_a1": "relu", "pg_drop": 0.3, "pg_lr": 0.01,
                           "pg_speed": "50", "pg_mc": True}),
+    "inits": Preset("Five initializations side by side",
+                    "The same 2-layer tanh network trained five times, from five starts. Zeros: every neuron "
+                    "a copy of its neighbours and tanh(0) = 0 sends back no gradient, so nothing moves. Too "
+                    "small (σ = 0.01): the signal fades through the layers and training crawls out of a long "
+                    "plateau. Too large (σ = 4): the tanh neurons saturate, their slopes vanish and the "
+                    "boundary is a jagged accident. Xavier and He start where signals keep their size and "
+                    "learn the circle at once.",
+                    {"pg_data": "circle", "pg_layers": 2, "pg_u0": 8, "pg_u1": 8, "pg_a0": "tanh", "pg_a1": "tanh",
+                     "pg_opt": "sgd", "pg_lr": 0.1, "pg_view": "inits", "pg_speed": "20"}),
     "spiral": Preset("The spiral needs depth and feature crosses",
                      "Curved boundaries come easier from curved inputs: with x1², x2², x1·x2 and the sines "
                      "switched on, three tanh layers wrap around the spiral. Switch the extra features "
@@ -282,6 +293,17 @@ def step_once(m: MLP) -> None:
         m.step(1)
 
 
+def _step_pressed() -> None:
+    race = st.session_state.get("pg_cmp") if st.session_state["pg_view"] == "inits" else None
+    for m in (race[1] if race else [st.session_state["pg_model"]]):
+        step_once(m)
+
+
+def _reset_pressed() -> None:
+    st.session_state.pop("pg_model", None)
+    st.session_state.pop("pg_cmp", None)
+
+
 def _pick_dataset(name: str) -> None:
     if name in DATASET_CHOICES:  # sent by the browser: only a known dataset is taken
         st.session_state["pg_data"] = name
@@ -345,6 +367,10 @@ with left:
         wp[2].number_input("Neuron y", 1, MAX_UNITS, key="pg_warp_j", help=f"Up: 1 to {top_units} here.")
 
     st.header("Training", divider="gray")
+    st.segmented_control("View", ["train", "inits"], key="pg_view", required=True,
+                         format_func={"train": "One network", "inits": "Compare initializations"}.get,
+                         help="Compare initializations: the same network trained from five starts side by side "
+                              "(zeros, too small, too large, Xavier, He), every other setting as set here.")
     st.toggle("TF Playground mode", key="pg_tfmode", on_change=_tf_mode_changed,
               help="Train exactly as playground.tensorflow.org does, so its exercises' numbers (\"test loss below "
                    "0.177\") mean the same here: labels −1/+1 and a tanh output (linear for regression), "
@@ -837,6 +863,84 @@ def warped_plane(model: MLP, feats: list[str], train_x: np.ndarray, labels: np.n
             alt=f"The input plane's grid and the training points as neurons {i} and {j} of hidden layer {layer} see them.")
 
 
+INIT_RACE = (("zeros", "Zeros", "zeros", 0.05), ("small", "Too small: N(0, 0.01²)", "normal", 0.01),
+             ("large", "Too large: N(0, 4²)", "normal", 4.0), ("xavier", "Xavier", "xavier_uniform", 0.05),
+             ("he", "He", "he_normal", 0.05))
+CMP_PX = 215      # each of the five output planes
+
+
+def init_race(model: MLP) -> list[MLP]:
+    """The comparison view's five networks: this network's settings and data, five starts. Made
+    again when the network would be (its key), kept otherwise (training options follow it)."""
+    key = st.session_state.get("pg_model_key")
+    held = st.session_state.get("pg_cmp")
+    base = model.config
+    if held is not None and held[0] == key:
+        for m, (_, _, init, scale) in zip(held[1], INIT_RACE):
+            wanted = replace(base, init=init, init_scale=scale)
+            if m.config != wanted:
+                m.set_config(wanted)
+        return held[1]
+    def given(y: np.ndarray) -> np.ndarray:   # the targets as MLP takes them (it keeps them prepared)
+        return y if base.task == "custom" else (y.argmax(axis=1) if base.task == "multiclass" else y[:, 0])
+    nets = [MLP(replace(base, init=init, init_scale=scale), model.x_train, given(model.y_train), model.x_test,
+                given(model.y_test)) for _, _, init, scale in INIT_RACE]
+    st.session_state["pg_cmp"] = (key, nets)
+    return nets
+
+
+def draw_race(nets: list[MLP], feats: list[str], live_now: bool) -> None:
+    """Five small output planes, each with its start's name and test loss, and their test-loss curves."""
+    cfg = nets[0].config
+    task = shown_task(cfg)
+    grid_x = charts.grid_features(tuple(feats), GRID)
+    train_x, _ = st.session_state["pg_xy"]
+    sets = [charts.PointSet(train_x, _labels(nets[0].y_train, task), (255, 255, 255))]
+    fed = render.fed()
+    cols = [None] * len(nets) if fed else st.columns(len(nets))
+    losses = []
+    for net, col, (name, label, _, _) in zip(nets, cols, INIT_RACE):
+        h = net.history
+        test = h.test_loss[-1] if h.test_loss else net.loss(net.x_test, net.y_test)
+        losses.append(test)
+        out = shown(cfg, net.predict(grid_x))
+        plane = output_snapshot(out, sets, task, st.session_state["pg_discrete"])
+        plane["title"] = "diverged" if net.status == "diverged" else f"test loss {echo.number(test)}"
+        plane["key"] = False   # the colours are the one-network view's; the caption says so
+        with render.within(col):
+            if not fed:
+                st.markdown(f"**{label}**")
+            render.show("heatmap", f"pg_cmp_{name}", plane, kept={"sets": plane.pop("kept")}, height=CMP_PX,
+                        live=live_now, alt=f"The output plane of the network started with {label}.")
+    steps = max((n.history.step for n in nets), key=len)   # one that diverged stopped recording: NaN after
+    if steps and render.due("pg_cmp_curves", 0.2):
+        padded = [np.concatenate([n.history.test_loss, np.full(len(steps) - len(n.history.test_loss), np.nan)])
+                  for n in nets]
+        x, *ys = render.thin(steps, *padded, most=150)
+        render.show("lines", "pg_cmp_loss", {
+            "x": render.f32(x), "x_label": "step (mini-batch updates)", "title": "Test loss (log scale)", "log_y": True,
+            "series": [{"label": label.split(":")[0], "colour": charts.SERIES[i % len(charts.SERIES)], "y": render.f32(y)}
+                       for i, ((_, label, _, _), y) in enumerate(zip(INIT_RACE, ys))]},
+            height=CURVE_PX, live=live_now, alt="Test loss of the five networks over the steps.")
+    elif not steps and not fed:
+        st.info("Press Play or Step: the five networks train side by side, the same steps on the same data.")
+    if not fed:
+        st.caption("The same network, data, optimizer and steps; only the initial weights differ (colours as in the "
+                   "one-network view: blue class 1, orange class 0). Every setting in the sidebar applies to all "
+                   "five; their start is fixed by this view.")
+
+
+def advance_race(nets: list[MLP]) -> bool:
+    """A frame of the comparison: the same steps for each of the five that still trains."""
+    def step(k: int, last: bool) -> str:
+        alive = [m for m in nets if m.status not in ("diverged", "stopped_early")]
+        for m in alive:
+            m.step(k)
+        return "running" if alive else "diverged"
+    live.run_steps("pg_cmp", step, live.wanted_steps(st.session_state["pg_speed"]))
+    return any(m.status not in ("diverged", "stopped_early") for m in nets)
+
+
 def _labels(targets: np.ndarray, task: str) -> np.ndarray:
     if task == "multiclass":
         return targets.argmax(axis=1)
@@ -856,8 +960,7 @@ def view_toggles() -> None:
 
 if model is not None:
     with main:
-        live.transport("pg", "pg_playing", on_step=lambda: step_once(st.session_state["pg_model"]),
-                       on_reset=lambda: st.session_state.pop("pg_model", None),
+        live.transport("pg", "pg_playing", on_step=_step_pressed, on_reset=_reset_pressed,
                        play_help="Train continuously, a few steps per frame.",
                        step_help="One mini-batch update (TF Playground mode: one epoch), then pause.",
                        reset_help="New initial weights from the seed; keeps every setting.",
@@ -871,8 +974,14 @@ if model is not None:
             st.toast(note[1], icon=":material/check:" if note[0] == "success" else ":material/warning:")
         STATE.publish()  # before the play loop: the link must be current while it runs
         m: MLP = st.session_state["pg_model"]
-        live.play("pg", "pg_playing", lambda: advance(m),
-                  lambda: draw(m, dataset, list(features), live_now=bool(st.session_state.get("pg_playing"))),
-                  interval_s=0.05, fed=True)
+        if st.session_state["pg_view"] == "inits":
+            race = init_race(m)
+            live.play("pg", "pg_playing", lambda: advance_race(race),
+                      lambda: draw_race(race, list(features), live_now=bool(st.session_state.get("pg_playing"))),
+                      interval_s=0.05, fed=True)
+        else:
+            live.play("pg", "pg_playing", lambda: advance(m),
+                      lambda: draw(m, dataset, list(features), live_now=bool(st.session_state.get("pg_playing"))),
+                      interval_s=0.05, fed=True)
 
 STATE.publish()

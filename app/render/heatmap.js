@@ -44,7 +44,7 @@ export default function (component) {
   // the key: what each colour (and marker) means, in words; right-aligned on the title's line, or
   // on a line of its own under the title when both do not fit (eight classes)
   ctx.font = `14px ${FONT}`;
-  const keyWidth = d.mode === "classes" || !d.ends
+  const keyWidth = d.key === false ? 0 : d.mode === "classes" || !d.ends
     ? ctx.measureText("class").width + [...Array(k).keys()].reduce((s, c) => s + ctx.measureText(String(c)).width + 22, 0)
     : ctx.measureText(d.ends[0]).width + ctx.measureText(d.ends[1]).width + 68;
   ctx.font = `600 16px ${FONT}`;
@@ -53,6 +53,7 @@ export default function (component) {
     ctx.fillStyle = INK; ctx.textAlign = "left"; ctx.textBaseline = "alphabetic";
     ctx.fillText(d.title, x0, apart ? 16 : y0 - 10);
   }
+  if (d.key === false) return;   // small multiples: their page says what the colours mean
   ctx.font = `14px ${FONT}`; ctx.textBaseline = "middle";
   const ky = apart ? y0 - 11 : y0 - 16;
   let right = x0 + side;

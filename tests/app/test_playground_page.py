@@ -439,3 +439,36 @@ def test_the_warped_plane_draws_the_points_and_grid_where_two_hidden_neurons_put
     assert any("not in this network" in c.value for c in at.caption)
     lone = open_page("playground", pg_warp="1", pg_layers="1", pg_u0="1")
     assert "pg_warp_plot" not in pictures(lone) and any("2 or more neurons" in i.value for i in lone.info)
+
+
+def test_five_initializations_train_side_by_side_on_the_same_steps(open_page):
+    at = open_page("playground", pg_view="inits", pg_layers="2", pg_u0="8", pg_u1="8", pg_opt="sgd", pg_lr="0.1")
+    at.button(key="pg_step").click().run()
+    assert not at.exception
+    _, nets = at.session_state["pg_cmp"]
+    assert [(n.config.init, n.config.init_scale) for n in nets] == [
+        ("zeros", 0.05), ("normal", 0.01), ("normal", 4.0), ("xavier_uniform", 0.05), ("he_normal", 0.05)]
+    assert all(n.steps == 1 for n in nets) and model(at).steps == 0     # the one-network view's model rests
+    views = pictures(at)
+    assert {f"pg_cmp_{k}" for k in ("zeros", "small", "large", "xavier", "he")} <= set(views)
+    ws = nets[2].weights()[0]
+    assert 2.5 < np.std(np.concatenate([w.ravel() for w in ws])) < 6       # too large: sigma 4
+    at = play(at, 20, speed="100")
+    pause(at)
+    zeros, small, large, xavier, he = nets
+    assert all(n.steps == zeros.steps >= 1500 for n in nets)              # the same steps for all five
+    assert all(np.all(w == 0) for w in zeros.weights()[0])              # tanh(0) = 0: no weight ever moves
+    assert zeros.history.test_loss[-1] > 0.68                            # only the output's bias: the base rate
+    assert xavier.history.test_loss[-1] < 0.1 and he.history.test_loss[-1] < 0.1
+    assert large.history.test_loss[-1] > 3 * xavier.history.test_loss[-1]
+    at.select_slider(key="pg_lr").set_value(0.01).run()                  # a setting: all five follow, weights kept
+    assert at.session_state["pg_cmp"][1] is nets and all(n.config.optimizer.lr == 0.01 for n in nets)
+    at.button(key="pg_reset").click().run()
+    assert at.session_state["pg_cmp"][1] is not nets and all(n.steps == 0 for n in at.session_state["pg_cmp"][1])
+
+
+def test_the_initializations_preset_opens_the_comparison_playing(open_page):
+    at = open_page("playground")
+    at.button(key="pg_preset_inits").click().run()
+    assert at.session_state["pg_view"] == "inits" and at.session_state["pg_playing"]
+    assert "pg_cmp_loss" in pictures(play(at, 3)) or "pg_cmp_xavier" in pictures(at)

@@ -363,3 +363,16 @@ def test_the_warped_plane_moves_while_training(page, app_url):
     page.get_by_role("button", name="Pause", exact=True).click()
     wait_for_app(page)
     assert_no_exception(page)
+
+
+def test_five_initializations_play_side_by_side(page, app_url):
+    page.goto(f"{app_url}/playground?pg_view=inits&pg_layers=2&pg_u0=8&pg_u1=8&pg_opt=sgd&pg_lr=0.1&pg_speed=20")
+    wait_for_app(page)
+    page.get_by_role("button", name="Play", exact=True).click()
+    for name in ("zeros", "small", "large", "xavier", "he"):
+        expect(page.locator(f"canvas[data-view=pg_cmp_{name}]")).to_be_visible(timeout=60_000)
+    expect(page.locator("canvas[data-view=pg_cmp_loss]")).to_be_visible(timeout=30_000)
+    page.wait_for_timeout(2000)
+    page.get_by_role("button", name="Pause", exact=True).click()
+    wait_for_app(page)
+    assert_no_exception(page)

@@ -48,3 +48,19 @@ def test_bad_arguments_raise_value_error(args):
 def test_bad_scale_raises():
     with pytest.raises(ValueError):
         initialize("normal", 2, 2, rng(), scale=-1)
+
+
+def test_the_mlp_passes_its_init_scale_and_refuses_a_bad_one():
+    import numpy as np
+
+    from engine.mlp import MLP, MLPConfig
+    x = np.random.default_rng(0).normal(size=(20, 2))
+    y = (x[:, 0] > 0).astype(int)
+    for scale in (0.01, 4.0):
+        m = MLP(MLPConfig(hidden=(32, 32), activations=("tanh", "tanh"), init="normal", init_scale=scale), x, y)
+        w = np.concatenate([a.ravel() for a in m.weights()[0]])
+        assert np.std(w) == pytest.approx(scale, rel=0.1)
+    u = MLP(MLPConfig(hidden=(32,), activations=("tanh",), init="uniform", init_scale=2.0), x, y)
+    assert 1.9 < np.abs(u.weights()[0][0]).max() <= 2.0
+    with pytest.raises(ValueError, match="init_scale"):
+        MLPConfig(init="normal", init_scale=-1.0)
