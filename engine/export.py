@@ -53,6 +53,7 @@ def to_dict(model: MLP, features: list[str] | None = None) -> dict:
         "weights": [w.tolist() for w in ws],   # layer l: (fan_in, fan_out), input rows
         "biases": [b.tolist() for b in bs],
         "steps_trained": int(model.steps),
+        "residual": [bool(v) for v in c.skips],   # per layer: its output adds its input
     }
 
 
@@ -102,7 +103,10 @@ def numpy_snippet(model: MLP, features: list[str] | None = None) -> str:
     lines += _inputs_lines(d, features)[0]
     for l, act in enumerate(d["hidden_activations"] + [d["output_activation"]]):
         lines.append(f"    z = a @ WEIGHTS[{l}] + BIASES[{l}]")
-        lines.append(f"    a = {ACTIVATION_SOURCE[act].format(a=a)}  # {act}")
+        if d["residual"][l]:
+            lines.append(f"    a = {ACTIVATION_SOURCE[act].format(a=a)} + a  # {act}, plus its input (residual)")
+        else:
+            lines.append(f"    a = {ACTIVATION_SOURCE[act].format(a=a)}  # {act}")
     lines.append(_ending(d, "a"))
     return "\n".join(lines) + "\n"
 
@@ -140,9 +144,22 @@ def pytorch_snippet(model: MLP, features: list[str] | None = None) -> str:
     if "step" in acts:
         lines += ["class Step(nn.Module):", '    """1 where z >= 0, else 0 (no gradient)."""',
                   "    def forward(self, z):", "        return (z >= 0).to(z.dtype)", "", ""]
-    lines += ["model = nn.Sequential(", *layers, ").double()",
-              "with torch.no_grad():  # PyTorch keeps a Linear layer's weight as (outputs, inputs)",
-              "    for layer, w, b in zip(model[0::2], WEIGHTS, BIASES):",
+    if any(d["residual"]):   # a layer that adds its input: not a Sequential, a loop over the layers
+        lines += ["RESIDUAL = " + repr(d["residual"]) + "  # per layer: its output adds its input", "", "",
+                  "class Net(nn.Module):",
+                  "    def __init__(self):",
+                  "        super().__init__()",
+                  "        self.layers = nn.ModuleList([", *["    " + x for x in layers], "        ])", "",
+                  "    def forward(self, a):",
+                  "        for l, (linear, act) in enumerate(zip(self.layers[0::2], self.layers[1::2])):",
+                  "            out = act(linear(a))",
+                  "            a = out + a if RESIDUAL[l] else out",
+                  "        return a", "", "",
+                  "model = Net().double()", "linears = model.layers[0::2]"]
+    else:
+        lines += ["model = nn.Sequential(", *layers, ").double()", "linears = model[0::2]"]
+    lines += ["with torch.no_grad():  # PyTorch keeps a Linear layer's weight as (outputs, inputs)",
+              "    for layer, w, b in zip(linears, WEIGHTS, BIASES):",
               "        layer.weight.copy_(torch.from_numpy(w.T.copy()))",
               "        layer.bias.copy_(torch.from_numpy(b))",
               "model.eval()", "", ""]
@@ -171,7 +188,7 @@ def keras_snippet(model: MLP, features: list[str] | None = None) -> str:
              "import keras", "import numpy as np", "", "keras.config.set_floatx(\"float64\")  # netplay computes in double precision",
              "keras.config.set_dtype_policy(\"float64\")", "",
              *_weight_lines(d), "", "",
-             "model = keras.Sequential([", *layers, "])",
+             *(_keras_functional(d, a) if any(d["residual"]) else ["model = keras.Sequential([", *layers, "])"]),
              "for layer, w, b in zip([x for x in model.layers if isinstance(x, keras.layers.Dense)], WEIGHTS, BIASES):",
              "    layer.set_weights([w, b])  # Keras keeps a Dense kernel as (inputs, outputs), as netplay does", "", ""]
     lines += _inputs_lines(d, features)[0]
@@ -180,3 +197,15 @@ def keras_snippet(model: MLP, features: list[str] | None = None) -> str:
               "    out = out.reshape(*shape, out.shape[-1])",
               _ending(d, "out")]
     return "\n".join(lines) + "\n"
+
+
+def _keras_functional(d: dict, a: float) -> list[str]:
+    """A network with residual connections in Keras' functional API (an Add layer per skip)."""
+    lines = [f"inputs = keras.Input(shape=({d['sizes'][0]},))", "a = inputs"]
+    for l, act in enumerate(d["hidden_activations"] + [d["output_activation"]]):
+        out = f"keras.layers.Dense({d['sizes'][l + 1]})(a)"
+        if KERAS_LAYER[act] is not None:
+            out = f"{KERAS_LAYER[act].format(a=a)}({out})"
+        lines.append(f"a = keras.layers.Add()([{out}, a])  # {act}, plus its input (residual)" if d["residual"][l]
+                     else f"a = {out}  # {act}")
+    return lines + ["model = keras.Model(inputs, a)"]

@@ -8,6 +8,8 @@ the last two computed from the logits so they never overflow. Backpropagation:
     dLoss/dW_l = a_{l-1}^T delta_l / batch,   dLoss/db_l = mean of delta_l,
 plus l2 * W (penalty 0.5 * l2 * ||W||^2) and l1 * sign(W) on weights, not biases.
 Dropout is inverted dropout on hidden layers while training; evaluation uses every unit.
+Residual connections (``residual``): a hidden layer as wide as the one before it outputs
+a_l = f_l(z_l) + a_{l-1}, so dLoss/da_{l-1} = delta_l W_l^T + dLoss/da_l (He et al., 2016).
 
 Defaults: one hidden layer of 4 tanh units, Adam at 0.03, batch 10, Xavier init: a small net
 that learns the circle dataset in a few hundred steps.
@@ -66,6 +68,7 @@ class MLPConfig:
     leaky_slope: float = DEFAULT_ALPHA["leaky_relu"]
     early_stopping_patience: int = 0  # epochs without validation improvement; 0 = off
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)  # the learning rate over the updates
+    residual: bool = False          # skip connections: a hidden layer as wide as the one before adds its input
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -110,6 +113,7 @@ class MLPConfig:
         checks.one_of("regression_loss", self.regression_loss, ("mse", "mae"))
         if not isinstance(self.optimizer, OptimizerConfig):
             raise ValueError(f"optimizer must be an OptimizerConfig, got {checks.describe(self.optimizer)}")
+        set_(self, "residual", checks.flag("residual", self.residual))
         if not isinstance(self.schedule, ScheduleConfig):
             raise ValueError(f"schedule must be a ScheduleConfig, got {checks.describe(self.schedule)}")
         checks.one_of("init", self.init, INITIALIZERS)
@@ -136,6 +140,14 @@ class MLPConfig:
     @property
     def sizes(self) -> tuple[int, ...]:
         return (int(self.n_inputs), *map(int, self.hidden), int(self.n_outputs))
+
+    @property
+    def skips(self) -> tuple[int, ...]:
+        """Per layer (weights l): 1 where its output adds its input, a residual connection. Only
+        between hidden layers of the same width, the first hidden layer and the output never."""
+        n = len(self.hidden)
+        return tuple(int(self.residual and 1 <= l < n and self.hidden[l - 1] == self.hidden[l])
+                     for l in range(n + 1))
 
     @property
     def out_kind(self) -> int:
@@ -246,6 +258,7 @@ class MLP:
         self.n_params = pos
         self._u_off = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         self._act_codes = np.array([activation_code(a) for a in config.activations] + [0], dtype=np.int64)
+        self._skips = np.array(config.skips, dtype=np.int64)
         self._alpha = self._activation_parameter()
         rng = np.random.default_rng(config.seed)
         self.theta = np.zeros(self.n_params)
@@ -337,7 +350,8 @@ class MLP:
         """Change training options mid-run, keeping the weights (architecture must not change)."""
         if not isinstance(config, MLPConfig):
             raise ValueError(f"config must be an MLPConfig, got {checks.describe(config)}")
-        if config.sizes != self.config.sizes or config.activations != self.config.activations:
+        if config.sizes != self.config.sizes or config.activations != self.config.activations \
+                or config.residual != self.config.residual:
             raise ValueError("architecture changed: build a new MLP")
         self.optimizer.with_config(config.optimizer)
         self.config = config
@@ -363,7 +377,7 @@ class MLP:
                 int(c.batch_size), int(n_steps - done), watch, float(c.l1), float(c.l2),
                 self._dropout, float(c.clip_norm), self._order, self._cursor, self._rng_state,
                 self._act, self._slope, self._delta, losses[done:], self._layer_norms, c.freeze_biases,
-                self._schedule, self.steps)
+                self._schedule, self.steps, self._skips)
             done += ran
             self.steps += ran
             if state == k.DIVERGED:
@@ -417,7 +431,7 @@ class MLP:
                                  self._w_off, self._b_off, self._u_off, self._act_codes,
                                  self._alpha, self.config.out_kind, self.config.loss_code,
                                  self._dropout, False, self._rng_state, *bufs,
-                                 0.0, 0.0, self._layer_norms, True, False)
+                                 0.0, 0.0, self._layer_norms, True, False, self._skips)
         return float(value)
 
     def loss_and_gradient(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
@@ -431,7 +445,7 @@ class MLP:
                                  self.config.out_kind, self.config.loss_code,
                                  self._dropout, False, self._rng_state, act, slope, delta,
                                  float(self.config.l1), float(self.config.l2),
-                                 np.zeros(len(self._sizes) - 1), True, True)
+                                 np.zeros(len(self._sizes) - 1), True, True, self._skips)
         return float(value), grad
 
     def all_units(self, x: np.ndarray) -> np.ndarray:
@@ -445,7 +459,7 @@ class MLP:
         xt = np.ascontiguousarray(x.T)
         out = np.empty((int(self._u_off[-1]), xt.shape[1]))
         k.forward_all(xt, theta, self._sizes, self._w_off, self._b_off, self._u_off,
-                      self._act_codes, self._alpha, self.config.out_kind, out)
+                      self._act_codes, self._alpha, self.config.out_kind, out, self._skips)
         return out.T
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -547,7 +561,8 @@ class MLP:
         value = k.batch_gradient(np.ascontiguousarray(xs.T), targets, rows, self.theta, grad, self._sizes,
                                  self._w_off, self._b_off, self._u_off, self._act_codes, self._alpha,
                                  c.out_kind, c.loss_code, self._dropout, False, self._rng_state, act, slope,
-                                 delta, float(c.l1), float(c.l2), np.zeros(len(self._sizes) - 1), True, True)
+                                 delta, float(c.l1), float(c.l2), np.zeros(len(self._sizes) - 1), True, True,
+                                 self._skips)
         if c.freeze_biases:
             for l in range(len(self._sizes) - 1):
                 grad[self._b_off[l]:self._b_off[l] + self._sizes[l + 1]] = 0.0

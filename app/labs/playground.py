@@ -96,6 +96,7 @@ FIELDS = [
     url.flag("pg_mc", False),
     url.flag("pg_tfmode", False),
     url.choice("pg_view", "train", ("train", "inits")),
+    url.flag("pg_res", False),
     url.flag("pg_warp", False),
     url.integer("pg_warp_l", 1, 1, MAX_LAYERS),
     url.integer("pg_warp_i", 1, 1, MAX_UNITS),
@@ -156,6 +157,14 @@ PRESETS = {
                          {"pg_data": "gaussians", "pg_noise": 10, "pg_points": 200, "pg_layers": 2, "pg_u0": 16,
                           "pg_u1": 16, "pg_a0": "relu", "pg_a1": "relu", "pg_drop": 0.3, "pg_lr": 0.01,
                           "pg_speed": "50", "pg_mc": True}),
+    "residual": Preset("Residual connections rescue a deep net",
+                       "Eight sigmoid layers of six: every layer multiplies the gradient by at most 0.25, the "
+                       "first layers' bars sit at 0 and the network never leaves 50%. Switch Residual "
+                       "connections on (Network) and it trains at once: each layer adds its input to its output, "
+                       "so the gradient has a path around every sigmoid and the first layers' bars come alive.",
+                       {"pg_data": "circle", "pg_noise": 0, "pg_layers": 8, **{f"pg_u{i}": 6 for i in range(8)},
+                        **{f"pg_a{i}": "sigmoid" for i in range(8)}, "pg_opt": "sgd", "pg_lr": 0.3, "pg_res": False,
+                        "pg_speed": "50"}),
     "inits": Preset("Five initializations side by side",
                     "The same 2-layer tanh network trained five times, from five starts. Zeros: every neuron "
                     "a copy of its neighbours and tanh(0) = 0 sends back no gradient, so nothing moves. Too "
@@ -356,6 +365,10 @@ with left:
                            help=f"Neurons in hidden layer {i + 1} (1 to {MAX_UNITS}).")
         ed[1].selectbox(f"Activation {i + 1}", ELEMENTWISE, key=f"pg_a{i}",
                         help=f"Activation of hidden layer {i + 1}.")
+    st.toggle("Residual connections", key="pg_res", disabled=n_layers < 2,
+              help="Each hidden layer as wide as the one before adds its input to its output (a = f(z) + a_in): "
+                   "the gradient gets a path around every such layer, so deep networks train. Changing it "
+                   "resets the network.")
     st.toggle("Warped plane", key="pg_warp", disabled=n_layers == 0,
               help="Under the curves: the input plane's grid and the points as two neurons of a hidden layer "
                    "see them (ConvNetJS's view), live while training.")
@@ -452,7 +465,7 @@ def training_config(data: Dataset, n_inputs: int, n_train: int) -> MLPConfig:
     batch_size = batch if batch > 0 else 10 ** 6
     hidden = tuple(s[f"pg_u{i}"] for i in range(n_layers))
     activations = tuple(s[f"pg_a{i}"] for i in range(n_layers))
-    more = dict(dropout=(s["pg_drop"],) * n_layers if s["pg_drop"] > 0 and n_layers else (),
+    more = dict(dropout=(s["pg_drop"],) * n_layers if s["pg_drop"] > 0 and n_layers else (), residual=s["pg_res"],
                 clip_norm=s["pg_clip"], early_stopping_patience=s["pg_patience"] if s["pg_early"] else 0,
                 schedule=ScheduleConfig(s["pg_sched"], period=int(s["pg_sched_n"]), gamma=s["pg_gamma"],
                                         warmup=int(s["pg_warm"])),
@@ -485,7 +498,7 @@ def build_model(data: Dataset, feats: list[str]) -> MLP | None:
     setup = (st.session_state.get("pg_upload_digest") if st.session_state["pg_data"] == "upload" else None,
              st.session_state["pg_data"], st.session_state["pg_points"], st.session_state["pg_noise"],
              st.session_state["pg_dseed"], st.session_state["pg_classes"], st.session_state["pg_test"],
-             tuple(feats), config.hidden, config.activations, config.init, config.seed, config.task,
+             tuple(feats), config.hidden, config.activations, config.residual, config.init, config.seed, config.task,
              bool(config.early_stopping_patience))
     key = (setup, st.session_state["pg_pts"] if drawing else None)  # a drawing: its points apart
     model: MLP | None = st.session_state.get("pg_model")

@@ -69,9 +69,11 @@ def shuffle(order: np.ndarray, state: np.ndarray) -> None:
 
 
 def buffers(n_units: int, n_samples: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Zeroed (act, slope, delta) buffers for a network of ``n_units`` units (inputs included)."""
+    """Zeroed (act, slope, delta) buffers for a network of ``n_units`` units (inputs included).
+    ``delta`` has twice the rows: rows n_units + u hold dL/da of unit u where a residual
+    connection needs it (see ``_backward_block``)."""
     shape = (n_units, max(1, min(n_samples, BLOCK)))
-    return np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    return np.zeros(shape), np.zeros(shape), np.zeros((2 * shape[0], shape[1]))
 
 
 @njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", inline="always")
@@ -206,13 +208,14 @@ def _at(theta, q, ok):
 
 @njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", pipeline_class=Interleaved)
 def _forward_block(xt, rows, start, nb, act, slope, theta, sizes, w_off, b_off, u_off, act_codes,
-                   alpha, dropout, train, state):
+                   alpha, dropout, train, state, skips):
     """Forward samples ``rows[start:start+nb]`` of the inputs into columns 0..nb-1 of the
     unit-major buffers. ``xt`` holds the inputs feature-major, (features, samples), like the buffers.
 
     Buffers are (units, block): the sample index is innermost and contiguous, so the
     multiply-accumulate loops over samples vectorise. Inverted dropout when ``train``.
     The output layer keeps its logits; its ``slope`` rows are left free (scratch for the loss).
+    ``skips[l]``: layer l's output is f(z) + its input (a residual connection; equal widths).
     """
     first = rows[start]
     in_order = True  # consecutive rows (full batches without shuffling): a straight copy
@@ -262,6 +265,9 @@ def _forward_block(xt, rows, start, nb, act, slope, theta, sizes, w_off, b_off, 
                     else:
                         act[o, r] *= keep
                         slope[o, r] *= keep
+            if skips[l]:   # a residual connection: the layer's input added to its output
+                for r in range(nb):
+                    act[o, r] += act[src + j, r]
 
 
 @njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", pipeline_class=Interleaved)
@@ -438,9 +444,14 @@ def _output_loss_and_delta(act, slope, delta, y, rows, start, nb, out0, n_out, o
 
 
 @njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", pipeline_class=Interleaved)
-def _backward_block(nb, act, slope, delta, theta, grad, sizes, w_off, b_off, u_off):
-    """Add the block's weight and bias gradients to ``grad``; backpropagate delta layer by layer."""
+def _backward_block(nb, act, slope, delta, theta, grad, sizes, w_off, b_off, u_off, skips):
+    """Add the block's weight and bias gradients to ``grad``; backpropagate delta layer by layer.
+
+    Residual connections (``skips[l]``: a_out = f(z_out) + a_in): a layer's input gets dL/da of
+    the output as well as W delta, so dL/da (before the slope) of every unit feeding a residual
+    connection is kept in ``delta``'s rows from ``u_off[-1]`` on (``ga``)."""
     n_layers = sizes.size - 1
+    ga = u_off[n_layers + 1]   # where dL/da of unit u is kept: row ga + u
     for l in range(n_layers - 1, -1, -1):
         n_in = sizes[l]
         n_o = sizes[l + 1]
@@ -463,6 +474,7 @@ def _backward_block(nb, act, slope, delta, theta, grad, sizes, w_off, b_off, u_o
                     grad[q + 3 * n_o] += sd
         if l == 0:
             break
+        residual = skips[l] or skips[l - 1]   # this layer's input adds to its output, or is itself a sum
         for k in range(n_in):  # delta of layer l's inputs: (delta W^T) * f'
             q = w0 + k * n_o
             j = 0
@@ -477,17 +489,29 @@ def _backward_block(nb, act, slope, delta, theta, grad, sizes, w_off, b_off, u_o
                 w1 = _at(theta, q + j + 1, cnt > 1)
                 w2 = _at(theta, q + j + 2, cnt > 2)
                 w3 = _at(theta, q + j + 3, cnt > 3)
-                if j + 4 >= n_o:  # the last pass, times the activation's slope
+                if j + 4 >= n_o and not residual:  # the last pass, times the activation's slope
                     _madd_times(delta, src + k, delta, dst + j, cnt, theta[q + j], w1, w2, w3, nb, j == 0, slope)
                     break
                 _madd(delta, src + k, delta, dst + j, cnt, theta[q + j], w1, w2, w3, nb, j == 0, 0.0)
                 j += cnt
+                if j >= n_o:
+                    break
+            if residual:   # dL/da = W delta (+ dL/da of the output it is added to); kept; times f'
+                d, s_, g_in, g_out = delta[src + k], slope[src + k], delta[ga + src + k], delta[ga + dst + k]
+                if skips[l]:
+                    for r in range(nb):
+                        d[r] += g_out[r]
+                if skips[l - 1]:
+                    for r in range(nb):
+                        g_in[r] = d[r]
+                for r in range(nb):
+                    d[r] *= s_[r]
 
 
 @njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", pipeline_class=Interleaved)
 def batch_gradient(xt, y, rows, theta, grad, sizes, w_off, b_off, u_off, act_codes, alpha,
                    out_kind, loss_code, dropout, train, state, act, slope, delta,
-                   l1, l2, layer_norms, want_loss, backward):
+                   l1, l2, layer_norms, want_loss, backward, skips):
     """Mean data loss over samples ``rows`` of (xt, y); ``grad`` <- its gradient plus the L1/L2 terms.
     ``xt`` is (features, samples), ``y`` (samples, outputs).
 
@@ -514,11 +538,11 @@ def batch_gradient(xt, y, rows, theta, grad, sizes, w_off, b_off, u_off, act_cod
     for start in range(0, b, width):
         nb = min(width, b - start)
         _forward_block(xt, rows, start, nb, act, slope, theta, sizes, w_off, b_off, u_off,
-                       act_codes, alpha, dropout, train, state)
+                       act_codes, alpha, dropout, train, state, skips)
         total += _output_loss_and_delta(act, slope, delta, y, rows, start, nb, out0, n_out,
                                         out_kind, loss_code, inv_b, want_loss)
         if backward:
-            _backward_block(nb, act, slope, delta, theta, grad, sizes, w_off, b_off, u_off)
+            _backward_block(nb, act, slope, delta, theta, grad, sizes, w_off, b_off, u_off, skips)
     if not backward:
         return total * inv_b
     for l in range(n_layers):
@@ -538,7 +562,7 @@ def batch_gradient(xt, y, rows, theta, grad, sizes, w_off, b_off, u_off, act_cod
 def train_steps(xt, y, theta, grad, s1, s2, s3, opt_state, hyper, opt_code, sizes, w_off, b_off,
                 u_off, act_codes, alpha, out_kind, loss_code, batch_size, n_steps, stop_at_epoch_end,
                 l1, l2, dropout, clip_norm, order, cursor, rng_state, act, slope, delta,
-                step_losses, layer_norms, freeze_biases, schedule, done_before):
+                step_losses, layer_norms, freeze_biases, schedule, done_before, skips):
     """Run up to ``n_steps`` mini-batch updates.
 
     ``step_losses`` gets the mini-batch loss of the last step run (NaN for the others: the
@@ -563,7 +587,7 @@ def train_steps(xt, y, theta, grad, s1, s2, s3, opt_state, hyper, opt_code, size
         last = step == n_steps - 1 or (stop_at_epoch_end and end >= n)
         loss = batch_gradient(xt, y, rows, theta, grad, sizes, w_off, b_off, u_off, act_codes,
                               alpha, out_kind, loss_code, dropout, True, rng_state, act, slope,
-                              delta, l1, l2, layer_norms, last, True)
+                              delta, l1, l2, layer_norms, last, True, skips)
         step_losses[step] = loss if last else np.nan
         if not np.isfinite(loss):
             step_losses[step] = loss
@@ -598,7 +622,7 @@ def train_steps(xt, y, theta, grad, s1, s2, s3, opt_state, hyper, opt_code, size
 
 
 @njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", pipeline_class=Interleaved)
-def forward_all(xt, theta, sizes, w_off, b_off, u_off, act_codes, alpha, out_kind, out):
+def forward_all(xt, theta, sizes, w_off, b_off, u_off, act_codes, alpha, out_kind, out, skips):
     """Every unit of the network for every sample (column) of ``xt`` into ``out`` (sum(sizes), n).
 
     Output units hold predictions: probabilities for BINARY/MULTICLASS, values for REGRESSION.
@@ -618,7 +642,7 @@ def forward_all(xt, theta, sizes, w_off, b_off, u_off, act_codes, alpha, out_kin
     for start in range(0, n, block):
         nb = min(block, n - start)
         _forward_block(xt, rows, start, nb, act, slope, theta, sizes, w_off, b_off, u_off,
-                       act_codes, alpha, no_dropout, False, dummy_state)
+                       act_codes, alpha, no_dropout, False, dummy_state, skips)
         if out_kind == BINARY or out_kind == GENERAL + OUT_SIGMOID:
             for j in range(n_out):
                 zj = act[out0 + j]

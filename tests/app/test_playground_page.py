@@ -472,3 +472,18 @@ def test_the_initializations_preset_opens_the_comparison_playing(open_page):
     at.button(key="pg_preset_inits").click().run()
     assert at.session_state["pg_view"] == "inits" and at.session_state["pg_playing"]
     assert "pg_cmp_loss" in pictures(play(at, 3)) or "pg_cmp_xavier" in pictures(at)
+
+
+def test_residual_connections_rescue_the_deep_sigmoid_preset(open_page):
+    at = open_page("playground")
+    at.button(key="pg_preset_residual").click().run()
+    pause(play(at, 30, speed="50"))
+    plain = model(at)
+    assert not plain.config.residual and plain.steps >= 1000
+    assert plain.history.test_loss[-1] > 0.6                             # stuck near ln 2: the note's 50%
+    at.toggle(key="pg_res").set_value(True).run()                        # a new network, with skips
+    m = model(at)
+    assert m is not plain and m.config.residual and m.config.skips == (0,) + (1,) * 7 + (0,)
+    assert at.query_params["pg_res"] == "1"
+    pause(play(at, 30, speed="50"))
+    assert m.history.test_loss[-1] < 0.2 and float(metric(at, "Test accuracy").rstrip("%")) > 90

@@ -16,11 +16,13 @@ LR = 0.03
 
 
 def _numpy_adam_trainer(x: np.ndarray, y: np.ndarray, ws: list[np.ndarray], bs: list[np.ndarray],
-                        lr: float = LR, batch: int | None = None):
+                        lr: float = LR, batch: int | None = None, skips: tuple[int, ...] | None = None):
     """A tanh MLP with Adam, as careful vectorised NumPy: a sigmoid/BCE output for labels 0/1, a
     softmax/CE output for more classes. Mini-batches of ``batch`` consecutive rows, cycling through
     the data without shuffling (as the model does with shuffle=False); full batch by default.
-    Returns (step, params): params are [W1, b1, W2, b2, ...], updated in place."""
+    ``skips[l]``: layer l adds its input to its output (residual). Returns (step, params): params
+    are [W1, b1, W2, b2, ...], updated in place."""
+    skips = skips or (0,) * len(ws)
     params = [p.copy() for pair in zip(ws, bs) for p in pair]
     m = [np.zeros_like(p) for p in params]
     v = [np.zeros_like(p) for p in params]
@@ -36,11 +38,13 @@ def _numpy_adam_trainer(x: np.ndarray, y: np.ndarray, ws: list[np.ndarray], bs: 
         end = min(start + size, len(x))
         cursor[0] = 0 if end == len(x) else end
         xb, yb = x[start:end], targets[start:end]
-        acts = [xb]
+        acts, outs = [xb], []
         a = xb
         n_layers = len(params) // 2
         for l in range(n_layers - 1):
-            a = np.tanh(a @ params[2 * l] + params[2 * l + 1])
+            out = np.tanh(a @ params[2 * l] + params[2 * l + 1])
+            outs.append(out)
+            a = out + a if skips[l] else out
             acts.append(a)
         z = a @ params[-2] + params[-1]
         if n_out == 1:
@@ -50,11 +54,13 @@ def _numpy_adam_trainer(x: np.ndarray, y: np.ndarray, ws: list[np.ndarray], bs: 
             p = e / e.sum(axis=1, keepdims=True)
         delta = (p - yb) / len(xb)
         grads = [None] * len(params)
+        grad_a = 0.0
         for l in range(n_layers - 1, -1, -1):
             grads[2 * l] = acts[l].T @ delta
             grads[2 * l + 1] = delta.sum(axis=0)
             if l:
-                delta = (delta @ params[2 * l].T) * (1 - acts[l] ** 2)
+                grad_a = delta @ params[2 * l].T + (grad_a if skips[l] else 0.0)
+                delta = grad_a * (1 - outs[l - 1] ** 2)
         c1, c2 = 1 - 0.9 ** t[0], 1 - 0.999 ** t[0]
         for p, g, mi, vi in zip(params, grads, m, v):
             mi *= 0.9
@@ -65,9 +71,11 @@ def _numpy_adam_trainer(x: np.ndarray, y: np.ndarray, ws: list[np.ndarray], bs: 
     return step, params
 
 
-def _torch_trainer(x: np.ndarray, y: np.ndarray, ws, bs, lr: float = LR, batch: int | None = None):
-    """The same network in idiomatic PyTorch (float64, like ours): nn.Sequential, Adam, and
-    BCEWithLogitsLoss or CrossEntropyLoss; mini-batches as in ``_numpy_adam_trainer``."""
+def _torch_trainer(x: np.ndarray, y: np.ndarray, ws, bs, lr: float = LR, batch: int | None = None,
+                   skips: tuple[int, ...] | None = None):
+    """The same network in idiomatic PyTorch (float64, like ours): nn.Sequential (a loop over the
+    layers with residual connections), Adam, and BCEWithLogitsLoss or CrossEntropyLoss;
+    mini-batches as in ``_numpy_adam_trainer``."""
     import torch
 
     torch.set_num_threads(1)
@@ -80,7 +88,22 @@ def _torch_trainer(x: np.ndarray, y: np.ndarray, ws, bs, lr: float = LR, batch: 
         layers.append(lin)
         if i < len(ws) - 1:
             layers.append(torch.nn.Tanh())
-    net = torch.nn.Sequential(*layers)
+    if skips and any(skips):
+        class Residual(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.layers = torch.nn.ModuleList(layers)
+
+            def forward(self, a):
+                for l, lin in enumerate(self.layers[0::2]):
+                    out = lin(a)
+                    if l < len(ws) - 1:
+                        out = torch.tanh(out)
+                    a = out + a if skips[l] else out
+                return a
+        net = Residual()
+    else:
+        net = torch.nn.Sequential(*layers)
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     xt = torch.from_numpy(x)
     if bs[-1].size == 1:
@@ -110,14 +133,14 @@ def _have_torch() -> bool:
     return True
 
 
-def _peers(x: np.ndarray, y: np.ndarray, ws, bs, lr: float = LR, batch: int | None = None):
+def _peers(x: np.ndarray, y: np.ndarray, ws, bs, lr: float = LR, batch: int | None = None, skips=None):
     """The NumPy and (when installed) PyTorch trainers of the same network from the same weights:
     ([(label, step), ...], the NumPy parameters, the PyTorch module or None)."""
-    np_step, np_params = _numpy_adam_trainer(x, y, ws, bs, lr, batch)
+    np_step, np_params = _numpy_adam_trainer(x, y, ws, bs, lr, batch, skips)
     peers = [("numpy (vectorised)", np_step)]
     net = None
     if _have_torch():
-        t_step, net, _ = _torch_trainer(x, y, ws, bs, lr, batch)
+        t_step, net, _ = _torch_trainer(x, y, ws, bs, lr, batch, skips)
         peers.append(("pytorch cpu, 1 thread", t_step))
     return peers, np_params, net
 
@@ -133,13 +156,21 @@ def _step_rows(name: str, model: MLP, peers, per_call: int, peer_calls: int, rep
 
 
 def _playground_step_rows(name: str, hidden: tuple[int, ...], per_call: int, peer_calls: int,
-                          repeats: int) -> Iterator[Row]:
+                          repeats: int, residual: bool = False) -> Iterator[Row]:
     """A full-batch step on the 500-point circle, tanh hidden layers, sigmoid output, Adam."""
     d = make_2d("circle", 500, 0.1, seed=0)
     config = MLPConfig(hidden=hidden, activations=("tanh",) * len(hidden), batch_size=500, shuffle=False,
-                       optimizer=OptimizerConfig("adam", lr=LR), seed=0)
+                       optimizer=OptimizerConfig("adam", lr=LR), residual=residual, seed=0)
     model = MLP(config, d.x, d.y)
-    peers, _, _ = _peers(d.x, d.y, *model.weights())
+    peers, np_params, _ = _peers(d.x, d.y, *model.weights(), skips=config.skips)
+    if residual:   # the peers compute the same network: one step each from the same weights agrees
+        check = MLP(config, d.x, d.y)
+        check.step(1)
+        peers[0][1]()
+        ws, bs = check.weights()
+        np.testing.assert_allclose(np.concatenate([p.ravel() for p in np_params]),
+                                   np.concatenate([p.ravel() for pair in zip(ws, bs) for p in pair]), rtol=1e-9)
+        peers, _, _ = _peers(d.x, d.y, *model.weights(), skips=config.skips)
     yield from _step_rows(name, model, peers, per_call, peer_calls, repeats)
 
 
@@ -150,6 +181,8 @@ def mlp_step_playground(quick: bool, wanted: Callable[[str], bool]) -> Iterator[
         yield from _playground_step_rows("mlp_step_playground", HIDDEN, 100, 10, 7 if quick else 25)
     if wanted("mlp_step_playground_widest"):
         yield from _playground_step_rows("mlp_step_playground_widest", (32,) * 8, 10, 2, 5 if quick else 15)
+    if wanted("mlp_step_residual"):   # 2-8x4-1 with skips around layers 2-4
+        yield from _playground_step_rows("mlp_step_residual", (8,) * 4, 50, 10, 7 if quick else 25, residual=True)
 
 
 def mlp_grid_eval(quick: bool, wanted: Callable[[str], bool]) -> Iterator[Row]:

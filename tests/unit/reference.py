@@ -100,17 +100,20 @@ def perceptron(x: np.ndarray, y: np.ndarray, w: np.ndarray, b: float, lr: float,
 
 
 def mlp_loss_and_grads(x, y_targets, weights, biases, activations, task, alpha=0.0, l1=0.0, l2=0.0,
-                       regression_loss="mse"):
+                       regression_loss="mse", skips=None):
     """Vectorised forward + backward of an MLP, from the textbook equations.
 
+    ``skips[l]``: layer l's output is f(z) + its input (a residual connection, He et al. 2016).
     Returns (mean data loss, [dW], [db]) with the L1/L2 gradient terms added to dW.
     """
+    skips = skips or [0] * len(weights)
     acts = [x]
     slopes = []
     a = x
-    for w, b, name in zip(weights[:-1], biases[:-1], activations):
+    for l, (w, b, name) in enumerate(zip(weights[:-1], biases[:-1], activations)):
         z = a @ w + b
-        a, d = activation(name, z, alpha)
+        out, d = activation(name, z, alpha)
+        a = out + a if skips[l] else out
         acts.append(a)
         slopes.append(d)
     z = a @ weights[-1] + biases[-1]
@@ -134,8 +137,10 @@ def mlp_loss_and_grads(x, y_targets, weights, biases, activations, task, alpha=0
     for l in range(len(weights) - 1, -1, -1):
         d_w.insert(0, acts[l].T @ delta + l2 * weights[l] + l1 * np.sign(weights[l]))
         d_b.insert(0, delta.sum(axis=0))
-        if l > 0:
-            delta = (delta @ weights[l].T) * slopes[l - 1]
+        if l > 0:   # dL/da of layer l's input: through W, and around it when layer l adds its input
+            grad_a = delta @ weights[l].T + (grad_out if skips[l] else 0.0)
+            grad_out = grad_a          # dL/da of layer l - 1's output, for a skip around layer l - 1
+            delta = grad_a * slopes[l - 1]
     return loss, d_w, d_b
 
 

@@ -93,3 +93,21 @@ def test_the_keras_definition_predicts_what_the_engine_predicts(act, task):
     # a step unit sits on its threshold for no grid point here, so float32 rounding cannot flip it
     np.testing.assert_allclose(got, want, atol=2e-5, rtol=1e-5)
     assert np.allclose(predict(1.5, -2.0), m.predict(make_features(np.array([[1.5, -2.0]]), feats))[0], atol=2e-5)
+
+
+@pytest.mark.parametrize("kind", ["numpy", "pytorch", "keras"])
+def test_a_residual_network_exports_with_its_skips(kind):
+    if kind == "pytorch":
+        pytest.importorskip("torch")
+    if kind == "keras":
+        os.environ.setdefault("KERAS_BACKEND", "torch")
+        pytest.importorskip("keras")
+    data = make_2d("circle", 80, 0.1, seed=1)
+    m = MLP(MLPConfig(hidden=(5, 5, 5, 3), activations=("relu", "tanh", "gelu", "tanh"), residual=True, seed=2),
+            data.x, data.y)
+    m.step(100)
+    assert json.loads(to_json(m, ["x1", "x2"]))["residual"] == [False, True, True, False, False]
+    snippet = {"numpy": numpy_snippet, "pytorch": pytorch_snippet, "keras": keras_snippet}[kind]
+    predict = _run(snippet(m, ["x1", "x2"]))
+    np.testing.assert_allclose(predict(GRID[:, 0], GRID[:, 1]), m.predict(GRID),
+                               atol=2e-5 if kind == "keras" else 1e-12)
