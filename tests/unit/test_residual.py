@@ -85,3 +85,16 @@ def test_a_deep_sigmoid_net_stalls_and_the_residual_one_trains():
     plain, residual = nets[False], nets[True]
     assert plain.history.test_loss[-1] > 0.68 and residual.history.test_loss[-1] < 0.05
     assert plain.snapshot().layer_grad_norms[0] < 1e-4 < residual.snapshot().layer_grad_norms[0]
+
+
+def test_across_the_kernels_sample_blocks():
+    """More points than one block of the kernel's buffers (512): the kept dL/da rows are per block."""
+    d = make_2d("circle", 1300, 0.1, seed=4)
+    m = MLP(MLPConfig(hidden=(7, 7, 7), activations=("tanh", "relu", "tanh"), residual=True, seed=1), d.x, d.y)
+    ws, bs = m.weights()
+    loss, gw, gb = mlp_loss_and_grads(d.x, m.y_train, ws, bs, m.config.activations, "binary",
+                                      skips=list(m.config.skips))
+    got, grad = m.loss_and_gradient(d.x, d.y)
+    assert got == pytest.approx(loss, rel=1e-12)
+    np.testing.assert_allclose(grad, np.concatenate([np.concatenate([w.ravel(), b]) for w, b in zip(gw, gb)]),
+                               rtol=1e-8, atol=1e-12)
