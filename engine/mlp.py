@@ -453,44 +453,45 @@ class MLP:
 
         A transposed view of the kernel's (units, n) result: each unit's values are contiguous.
         """
-        return self._units_with(self.theta, self._inputs(x))
+        return self._units_with(self._inputs(x))
 
-    def _units_with(self, theta: np.ndarray, x: np.ndarray) -> np.ndarray:
+    def _units_with(self, x: np.ndarray, scale: np.ndarray | None = None) -> np.ndarray:
         xt = np.ascontiguousarray(x.T)
         out = np.empty((int(self._u_off[-1]), xt.shape[1]))
-        k.forward_all(xt, theta, self._sizes, self._w_off, self._b_off, self._u_off,
-                      self._act_codes, self._alpha, self.config.out_kind, out, self._skips)
+        k.forward_all(xt, self.theta, self._sizes, self._w_off, self._b_off, self._u_off,
+                      self._act_codes, self._alpha, self.config.out_kind, out, self._skips,
+                      np.empty(0) if scale is None else scale)
         return out.T
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Probabilities (n, classes) / P(class 1) (n,) / values (n,) by task; a custom output
         layer's outputs (n, n_outputs)."""
-        return self._predict_with(self.theta, self._inputs(x))
+        return self._predict_with(self._inputs(x))
 
-    def _predict_with(self, theta: np.ndarray, x: np.ndarray) -> np.ndarray:
-        out = self._units_with(theta, x)[:, self._u_off[-2]:]
+    def _predict_with(self, x: np.ndarray, scale: np.ndarray | None = None) -> np.ndarray:
+        out = self._units_with(x, scale)[:, self._u_off[-2]:]
         return out if self.config.task in ("multiclass", "custom") else out[:, 0]
 
     def predict_mc(self, x: np.ndarray, passes: int = 30, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """Monte Carlo dropout (Gal and Ghahramani, 2016): ``passes`` predictions of ``x`` with
         dropout left on, each by one thinned network (every hidden unit dropped with its layer's
         rate, the kept ones scaled by 1 / (1 - rate), as in training: the same mask for every row
-        of ``x``, so each pass is one function over the plane). Returns the mean prediction and
+        of ``x``, so each pass is one function over the plane; a residual connection still adds the
+        layer's input, as in training). Returns the mean prediction and
         its standard deviation over the passes, shaped as ``predict``'s. Without dropout every pass
         is the network itself and the deviation is 0."""
         passes = checks.whole("passes", passes, 1, MC_MAX_PASSES)
         seed = checks.seed("seed", seed)
         x = self._inputs(x)
         rng = np.random.default_rng(seed)
-        ws, _ = self.weights()
-        thinned = self.theta.copy()   # the model's own weights are never touched (a frame may be drawing them)
+        scale = np.ones(int(self._u_off[-1]))   # per unit: 0 dropped, 1 / (1 - rate) kept, 1 elsewhere
         total = sq = None
         for _ in range(passes):
-            for l, rate in enumerate(self._dropout[:-1]):   # hidden unit j of layer l + 1 dropped: row j of W_{l+2} is 0
+            for l, rate in enumerate(self._dropout[:-1]):   # hidden layer l + 1's units
                 if rate > 0.0:
-                    keep = (rng.random(len(ws[l + 1])) >= rate) / (1.0 - rate)
-                    thinned[self._w_off[l + 1]:self._b_off[l + 1]] = (ws[l + 1] * keep[:, None]).ravel()
-            p = self._predict_with(thinned, x)
+                    start, end = self._u_off[l + 1], self._u_off[l + 2]
+                    scale[start:end] = (rng.random(end - start) >= rate) / (1.0 - rate)
+            p = self._predict_with(x, scale)
             total = p.copy() if total is None else total + p
             sq = p * p if sq is None else sq + p * p
         mean = total / passes

@@ -208,7 +208,7 @@ def _at(theta, q, ok):
 
 @njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", pipeline_class=Interleaved)
 def _forward_block(xt, rows, start, nb, act, slope, theta, sizes, w_off, b_off, u_off, act_codes,
-                   alpha, dropout, train, state, skips):
+                   alpha, dropout, train, state, skips, scale):
     """Forward samples ``rows[start:start+nb]`` of the inputs into columns 0..nb-1 of the
     unit-major buffers. ``xt`` holds the inputs feature-major, (features, samples), like the buffers.
 
@@ -216,6 +216,8 @@ def _forward_block(xt, rows, start, nb, act, slope, theta, sizes, w_off, b_off, 
     multiply-accumulate loops over samples vectorise. Inverted dropout when ``train``.
     The output layer keeps its logits; its ``slope`` rows are left free (scratch for the loss).
     ``skips[l]``: layer l's output is f(z) + its input (a residual connection; equal widths).
+    ``scale`` (one factor per unit, or empty): f(z) of each hidden unit times its factor, for every
+    sample, before a residual connection adds (Monte Carlo dropout's thinned networks).
     """
     first = rows[start]
     in_order = True  # consecutive rows (full batches without shuffling): a straight copy
@@ -265,6 +267,10 @@ def _forward_block(xt, rows, start, nb, act, slope, theta, sizes, w_off, b_off, 
                     else:
                         act[o, r] *= keep
                         slope[o, r] *= keep
+            if scale.size:
+                f = scale[o]
+                for r in range(nb):
+                    act[o, r] *= f
             if skips[l]:   # a residual connection: the layer's input added to its output
                 for r in range(nb):
                     act[o, r] += act[src + j, r]
@@ -538,7 +544,7 @@ def batch_gradient(xt, y, rows, theta, grad, sizes, w_off, b_off, u_off, act_cod
     for start in range(0, b, width):
         nb = min(width, b - start)
         _forward_block(xt, rows, start, nb, act, slope, theta, sizes, w_off, b_off, u_off,
-                       act_codes, alpha, dropout, train, state, skips)
+                       act_codes, alpha, dropout, train, state, skips, np.empty(0))
         total += _output_loss_and_delta(act, slope, delta, y, rows, start, nb, out0, n_out,
                                         out_kind, loss_code, inv_b, want_loss)
         if backward:
@@ -622,11 +628,12 @@ def train_steps(xt, y, theta, grad, s1, s2, s3, opt_state, hyper, opt_code, size
 
 
 @njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", pipeline_class=Interleaved)
-def forward_all(xt, theta, sizes, w_off, b_off, u_off, act_codes, alpha, out_kind, out, skips):
+def forward_all(xt, theta, sizes, w_off, b_off, u_off, act_codes, alpha, out_kind, out, skips, scale):
     """Every unit of the network for every sample (column) of ``xt`` into ``out`` (sum(sizes), n).
 
     Output units hold predictions: probabilities for BINARY/MULTICLASS, values for REGRESSION.
-    One call serves the decision-boundary heatmap and every neuron's thumbnail.
+    One call serves the decision-boundary heatmap and every neuron's thumbnail. ``scale``: see
+    ``_forward_block`` (empty: none).
     """
     n_layers = sizes.size - 1
     out0 = u_off[n_layers]
@@ -642,7 +649,7 @@ def forward_all(xt, theta, sizes, w_off, b_off, u_off, act_codes, alpha, out_kin
     for start in range(0, n, block):
         nb = min(block, n - start)
         _forward_block(xt, rows, start, nb, act, slope, theta, sizes, w_off, b_off, u_off,
-                       act_codes, alpha, no_dropout, False, dummy_state, skips)
+                       act_codes, alpha, no_dropout, False, dummy_state, skips, scale)
         if out_kind == BINARY or out_kind == GENERAL + OUT_SIGMOID:
             for j in range(n_out):
                 zj = act[out0 + j]

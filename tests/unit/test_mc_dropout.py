@@ -12,11 +12,11 @@ from tests.unit.reference import activation
 GRID = np.column_stack([a.ravel() for a in np.meshgrid(np.linspace(-6, 6, 41), np.linspace(6, -6, 41))])
 
 
-def _net(task="binary", dropout=(0.3, 0.2), acts=("relu", "tanh"), steps=300):
+def _net(task="binary", dropout=(0.3, 0.2), acts=("relu", "tanh"), steps=300, hidden=(6, 5), residual=False):
     d = make_2d({"binary": "gaussians", "multiclass": "blobs", "regression": "plane"}[task], 160, 0.1, seed=0,
                 n_classes=3)
-    m = MLP(MLPConfig(hidden=(6, 5), activations=acts, task=task, n_classes=3, dropout=dropout, seed=1,
-                      optimizer=OptimizerConfig("adam", lr=0.01)), d.x, d.y)
+    m = MLP(MLPConfig(hidden=hidden, activations=acts, task=task, n_classes=3, dropout=dropout, seed=1,
+                      residual=residual, optimizer=OptimizerConfig("adam", lr=0.01)), d.x, d.y)
     m.step(steps)
     return m, d
 
@@ -35,8 +35,9 @@ def _reference(m: MLP, x: np.ndarray, passes: int, seed: int):
         a = x
         for l, (w, b) in enumerate(zip(ws, bs)):
             z = a @ w + b
-            if l < len(rates):
-                a = activation(m.config.activations[l], z)[0] * masks[l]
+            if l < len(rates):   # dropout thins f(z); a residual connection still adds the input
+                out = activation(m.config.activations[l], z)[0] * masks[l]
+                a = out + a if m.config.skips[l] else out
             elif m.config.task == "binary":
                 a = 1 / (1 + np.exp(-z))
             elif m.config.task == "multiclass":
@@ -58,6 +59,15 @@ def test_agrees_with_a_numpy_reference_of_the_definition(task):
     np.testing.assert_allclose(std, ref_std, rtol=1e-6, atol=1e-7)
     assert mean.shape == m.predict(GRID).shape and std.shape == mean.shape
     assert std.max() > 1e-3   # the passes differ
+
+
+def test_a_residual_network_keeps_its_skips_while_thinned():
+    m, _ = _net(dropout=(0.2, 0.4, 0.3), acts=("tanh", "relu", "tanh"), hidden=(5, 5, 5), residual=True)
+    assert m.config.skips == (0, 1, 1, 0)
+    mean, std = m.predict_mc(GRID, passes=20, seed=2)
+    ref_mean, ref_std = _reference(m, GRID, 20, 2)
+    np.testing.assert_allclose(mean, ref_mean, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(std, ref_std, rtol=1e-6, atol=1e-7)
 
 
 def test_without_dropout_every_pass_is_the_network():
