@@ -599,17 +599,18 @@ def mc_maps(model: MLP, grid_x: np.ndarray, live_now: bool) -> tuple[np.ndarray,
     """Monte Carlo dropout over the plane: the mean prediction of the thinned networks and their
     spread (for classes: of the winning class's probability). The same masks every time (the
     seed), so the maps change only as the weights do; while playing, made at most twice a second."""
-    key = (id(model), model.steps, model.config.dropout, tuple(model.theta[:4]))
-    cache = st.session_state.get("pg_mc_cache")
-    other = cache is None or cache[0][:3] != key[:3]   # another network or dropout: never shown stale
-    if other or (cache[0] != key and (not live_now or render.due("pg_mc", 0.5))):
+    net = (id(model), model.config.dropout)
+    cache = st.session_state.get("pg_mc_cache")   # (net, steps, mean, spread)
+    # paused: always from the weights as they are (an edit on the network picture moves no step);
+    # playing: another network or dropout at once, new steps at most twice a second
+    if cache is None or cache[0] != net or not live_now or (cache[1] != model.steps and render.due("pg_mc", 0.5)):
         mean, std = model.predict_mc(grid_x, MC_PASSES, seed=model.config.seed)
         mean, std = shown(model.config, mean), shown(model.config, std, spread=True)
         if model.config.task == "multiclass":
             std = np.take_along_axis(std, mean.argmax(axis=1)[:, None], axis=1)[:, 0]
-        cache = (key, mean, std)
+        cache = (net, model.steps, mean, std)
         st.session_state["pg_mc_cache"] = cache
-    return cache[1], cache[2]
+    return cache[2], cache[3]
 
 
 def output_snapshot(preds: np.ndarray, sets: list[charts.PointSet], task: str, discrete: bool) -> dict:

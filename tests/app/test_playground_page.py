@@ -378,6 +378,10 @@ def test_mc_dropout_draws_the_mean_and_the_thinned_networks_disagreement(open_pa
     mean, std = m.predict_mc(grid, 30, seed=m.config.seed)
     np.testing.assert_allclose(decode_u8(views["pg_unc"]["grid"], 0, 0.5), std, atol=0.5 / 250)
     np.testing.assert_allclose(decode_u8(views["pg_out"]["grid"]), (mean * 2 - 1) * 0.85, atol=1 / 250)
+    m.theta[m._w_off[1]:m._b_off[1]] *= 3.0   # paused, weights changed without a step (as an edit does)
+    at.run()
+    std = m.predict_mc(grid, 30, seed=m.config.seed)[1]
+    np.testing.assert_allclose(decode_u8(pictures(at)["pg_unc"]["grid"], 0, 0.5), std, atol=0.5 / 250)
     at.slider(key="pg_drop").set_value(0.0).run()   # no dropout: nothing to disagree; the toggle waits
     assert "pg_unc" not in pictures(at) and pictures(at)["pg_out"]["title"] == "Output"
     assert any("needs dropout" in i.value for i in at.info)
@@ -394,7 +398,7 @@ def test_the_mc_dropout_preset_shows_the_spread_off_the_data(open_page):
     m.step(3000)
     at.run()
     assert "pg_unc" in pictures(at)
-    _, std = at.session_state["pg_mc_cache"][1:]
+    _, std = at.session_state["pg_mc_cache"][2:]
     train_x, _ = at.session_state["pg_xy"]
     grid = np.column_stack([g.ravel() for g in np.meshgrid(np.linspace(-6, 6, 50), np.linspace(6, -6, 50))])
     dist = np.min(np.linalg.norm(grid[:, None] - train_x[None], axis=2), axis=1)
