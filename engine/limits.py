@@ -18,6 +18,7 @@ MLP_MAX_CLASSES = 10
 MLP_MAX_STEPS_PER_CALL = 100_000
 MLP_MAX_SAMPLES = 200_000          # rows given to predict / all_units / loss at once
 MLP_MC_MAX_PASSES = 1000           # Monte Carlo dropout: predictions averaged
+MLP_BN_MAX_BATCH = 8192            # batch normalisation: samples of one mini-batch (held in one block)
 
 # datasets (engine.datasets)
 MAX_POINTS = 5000                  # points of a generated or uploaded 2-D set

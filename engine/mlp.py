@@ -10,6 +10,12 @@ plus l2 * W (penalty 0.5 * l2 * ||W||^2) and l1 * sign(W) on weights, not biases
 Dropout is inverted dropout on hidden layers while training; evaluation uses every unit.
 Residual connections (``residual``): a hidden layer as wide as the one before it outputs
 a_l = f_l(z_l) + a_{l-1}, so dLoss/da_{l-1} = delta_l W_l^T + dLoss/da_l (He et al., 2016).
+Batch normalisation (``batch_norm``, Ioffe and Szegedy, 2015) of every hidden layer, "before" its
+activation (a_l = f(gamma (z_l - mean) / sqrt(var + eps) + beta)) or "after" it (on f(z_l), after
+dropout): while training, the mean and variance are the mini-batch's own and gradients flow through
+them; evaluation and predictions use running averages (momentum 0.1, eps 1e-5, the unbiased batch
+variance: PyTorch's BatchNorm1d). gamma starts at 1, beta at 0; both train with the weights, and
+no L1/L2 penalty touches them.
 
 Defaults: one hidden layer of 4 tanh units, Adam at 0.03, batch 10, Xavier init: a small net
 that learns the circle dataset in a few hundred steps.
@@ -25,7 +31,7 @@ from engine.activations import DEFAULT_ALPHA, ELEMENTWISE, activate_and_derivati
 from engine.initializers import INITIALIZERS, initialize
 from engine.kernels import mlp as k
 from engine.losses import LOSS_CODES
-from engine.limits import MLP_MAX_CLASSES, MLP_MAX_SAMPLES
+from engine.limits import MLP_BN_MAX_BATCH, MLP_MAX_CLASSES, MLP_MAX_SAMPLES
 from engine.limits import MLP_MC_MAX_PASSES as MC_MAX_PASSES
 from engine.limits import MLP_MAX_INPUTS as MAX_INPUTS
 from engine.limits import MLP_MAX_LAYERS as MAX_LAYERS
@@ -37,6 +43,7 @@ from engine.schedules import ScheduleConfig
 TASKS = ("regression", "binary", "multiclass", "custom")
 OUTPUT_ACTIVATIONS = ("linear", "sigmoid", "tanh", "softmax")  # in the kernel's OUT_* order
 OUTPUT_LOSSES = ("mse", "mse_half", "mae", "bce", "cce", "hinge")
+BATCH_NORM = ("off", "before", "after")   # where hidden layers normalise: the kernel's BN_* codes
 TRACE_MAX_SAMPLES = 64  # backprop_trace: a worked example, not a training set
 
 
@@ -69,6 +76,7 @@ class MLPConfig:
     early_stopping_patience: int = 0  # epochs without validation improvement; 0 = off
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)  # the learning rate over the updates
     residual: bool = False          # skip connections: a hidden layer as wide as the one before adds its input
+    batch_norm: str = "off"         # batch normalisation of the hidden layers: "off", "before" / "after" f
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -114,6 +122,7 @@ class MLPConfig:
         if not isinstance(self.optimizer, OptimizerConfig):
             raise ValueError(f"optimizer must be an OptimizerConfig, got {checks.describe(self.optimizer)}")
         set_(self, "residual", checks.flag("residual", self.residual))
+        checks.one_of("batch_norm", self.batch_norm, BATCH_NORM)
         if not isinstance(self.schedule, ScheduleConfig):
             raise ValueError(f"schedule must be a ScheduleConfig, got {checks.describe(self.schedule)}")
         checks.one_of("init", self.init, INITIALIZERS)
@@ -122,6 +131,9 @@ class MLPConfig:
         # a batch larger than the training set is the full batch
         set_(self, "batch_size", checks.whole("batch_size", self.batch_size, 1, 2**31))
         set_(self, "shuffle", checks.flag("shuffle", self.shuffle))
+        if self.batch_norm != "off" and self.batch_size < 2:
+            raise ValueError("batch normalisation needs batches of at least 2 samples: one sample is its own "
+                             "mean, so every unit would normalise to 0 and forget its input")
         for name in ("l1", "l2", "clip_norm", "leaky_slope"):
             set_(self, name, checks.real(name, getattr(self, name), 0.0, 1e6))
         if isinstance(self.dropout, str) or not hasattr(self.dropout, "__len__") \
@@ -148,6 +160,11 @@ class MLPConfig:
         n = len(self.hidden)
         return tuple(int(self.residual and 1 <= l < n and self.hidden[l - 1] == self.hidden[l])
                      for l in range(n + 1))
+
+    @property
+    def bn_codes(self) -> tuple[int, ...]:
+        """Per layer (weights l): the kernel's batch-normalisation code; the output layer none."""
+        return (BATCH_NORM.index(self.batch_norm),) * len(self.hidden) + (k.BN_OFF,)
 
     @property
     def out_kind(self) -> int:
@@ -255,6 +272,12 @@ class MLP:
             pos += sizes[l] * sizes[l + 1]
             self._b_off[l] = pos
             pos += sizes[l + 1]
+        self._bn = np.array(config.bn_codes, dtype=np.int64)
+        self._g_off = np.zeros(len(sizes) - 1, dtype=np.int64)   # batch norm's gamma, then beta
+        for l in range(len(sizes) - 2):
+            if self._bn[l]:
+                self._g_off[l] = pos
+                pos += 2 * sizes[l + 1]
         self.n_params = pos
         self._u_off = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         self._act_codes = np.array([activation_code(a) for a in config.activations] + [0], dtype=np.int64)
@@ -268,6 +291,10 @@ class MLP:
             self.theta[self._w_off[l]:self._b_off[l]] = w.ravel()
             if config.init == "tf_playground":   # TF Playground's nodes start with bias 0.1
                 self.theta[self._b_off[l]:self._b_off[l] + sizes[l + 1]] = 0.1
+            if self._bn[l]:
+                self.theta[self._g_off[l]:self._g_off[l] + sizes[l + 1]] = 1.0   # gamma 1, beta 0
+        self._norm = np.zeros((4, int(self._u_off[-1])))   # batch norm's running and last batch statistics
+        self._norm[k.RUN_VAR] = 1.0
         self._rng_state = np.array([rng.integers(0, 2 ** 63)], dtype=np.uint64)
         self._order = np.arange(len(self.x_train), dtype=np.int64)
         if config.shuffle:
@@ -281,7 +308,7 @@ class MLP:
         self.steps = 0
         self.status = "ready"
         self.history = History()
-        self._best: tuple[float, np.ndarray] | None = None
+        self._best: tuple[float, np.ndarray, np.ndarray] | None = None
         self._epochs_since_best = 0
 
     # ---- set-up helpers -------------------------------------------------------------------
@@ -325,7 +352,16 @@ class MLP:
     def _alloc_buffers(self) -> None:
         rows = max(min(self.config.batch_size, len(self.x_train)),
                    *(len(a) for a in (self.x_train, self.x_test, self.x_val) if a is not None))
-        self._act, self._slope, self._delta = k.buffers(int(self._u_off[-1]), rows)
+        batch = min(self.config.batch_size, len(self.x_train))
+        if self.config.batch_norm != "off":   # a batch's statistics: the whole batch in one block
+            if batch > MLP_BN_MAX_BATCH:
+                raise ValueError(f"batch normalisation takes a mini-batch in one piece: at most {MLP_BN_MAX_BATCH} "
+                                 f"samples per batch, got {batch}; choose a smaller batch size")
+            if batch < 2:
+                raise ValueError("batch normalisation needs at least 2 training samples per batch")
+            rows = max(batch, min(rows, k.BLOCK))
+        self._act, self._slope, self._delta = k.buffers(int(self._u_off[-1]), rows, whole=True) \
+            if self.config.batch_norm != "off" else k.buffers(int(self._u_off[-1]), rows)
 
     @property
     def _dropout(self) -> np.ndarray:
@@ -351,13 +387,18 @@ class MLP:
         if not isinstance(config, MLPConfig):
             raise ValueError(f"config must be an MLPConfig, got {checks.describe(config)}")
         if config.sizes != self.config.sizes or config.activations != self.config.activations \
-                or config.residual != self.config.residual:
+                or config.residual != self.config.residual or config.batch_norm != self.config.batch_norm:
             raise ValueError("architecture changed: build a new MLP")
-        self.optimizer.with_config(config.optimizer)
+        old = self.config
         self.config = config
+        try:
+            self._alloc_buffers()
+        except ValueError:
+            self.config = old
+            raise
+        self.optimizer.with_config(config.optimizer)
         self._alpha = self._activation_parameter()
         self._cursor[2] = int(config.shuffle)
-        self._alloc_buffers()
 
     def step(self, n_steps: int = 1) -> str:
         """Run up to ``n_steps`` mini-batch updates; returns the status afterwards."""
@@ -377,7 +418,7 @@ class MLP:
                 int(c.batch_size), int(n_steps - done), watch, float(c.l1), float(c.l2),
                 self._dropout, float(c.clip_norm), self._order, self._cursor, self._rng_state,
                 self._act, self._slope, self._delta, losses[done:], self._layer_norms, c.freeze_biases,
-                self._schedule, self.steps, self._skips)
+                self._schedule, self.steps, self._skips, self._bn, self._g_off, self._norm)
             done += ran
             self.steps += ran
             if state == k.DIVERGED:
@@ -395,12 +436,13 @@ class MLP:
     def _epoch_end_says_stop(self) -> bool:
         val = self.loss(self.x_val, self.y_val)
         if self._best is None or val < self._best[0] - 1e-9:
-            self._best = (val, self.theta.copy())
+            self._best = (val, self.theta.copy(), self._norm.copy())
             self._epochs_since_best = 0
             return False
         self._epochs_since_best += 1
         if self._epochs_since_best >= self.config.early_stopping_patience:
-            self.theta[:] = self._best[1]  # restore the best weights seen
+            self.theta[:] = self._best[1]  # restore the best weights seen (and their running statistics)
+            self._norm[:] = self._best[2]
             return True
         return False
 
@@ -431,21 +473,29 @@ class MLP:
                                  self._w_off, self._b_off, self._u_off, self._act_codes,
                                  self._alpha, self.config.out_kind, self.config.loss_code,
                                  self._dropout, False, self._rng_state, *bufs,
-                                 0.0, 0.0, self._layer_norms, True, False, self._skips)
+                                 0.0, 0.0, self._layer_norms, True, False, self._skips, self._bn, self._g_off,
+                                 self._norm, k.BN_EVAL)
         return float(value)
 
-    def loss_and_gradient(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-        """Full-batch data loss and gradient (with the L1/L2 terms) at the current weights."""
+    def loss_and_gradient(self, x: np.ndarray, y: np.ndarray, batch_stats: bool = False) -> tuple[float, np.ndarray]:
+        """Full-batch data loss and gradient (with the L1/L2 terms) at the current weights, in
+        evaluation mode (no dropout; batch normalisation by its running averages), or with
+        ``batch_stats`` normalised by the statistics of ``x`` as one batch, as training does
+        (the running averages do not move). The gradient's layout is ``theta``'s."""
         xs, targets = self._data(x, y, "")
+        batch_stats = checks.flag("batch_stats", batch_stats) and self.config.batch_norm != "off"
+        if batch_stats and len(xs) > MLP_BN_MAX_BATCH:
+            raise ValueError(f"batch_stats: at most {MLP_BN_MAX_BATCH} samples in one batch, got {len(xs)}")
         rows = np.arange(len(xs), dtype=np.int64)
-        act, slope, delta = k.buffers(int(self._u_off[-1]), len(xs))
+        act, slope, delta = k.buffers(int(self._u_off[-1]), len(xs), whole=batch_stats)
         grad = np.zeros(self.n_params)
         value = k.batch_gradient(np.ascontiguousarray(xs.T), targets, rows, self.theta, grad, self._sizes, self._w_off,
                                  self._b_off, self._u_off, self._act_codes, self._alpha,
                                  self.config.out_kind, self.config.loss_code,
                                  self._dropout, False, self._rng_state, act, slope, delta,
                                  float(self.config.l1), float(self.config.l2),
-                                 np.zeros(len(self._sizes) - 1), True, True, self._skips)
+                                 np.zeros(len(self._sizes) - 1), True, True, self._skips, self._bn,
+                                 self._g_off, self._norm, k.BN_BATCH if batch_stats else k.BN_EVAL)
         return float(value), grad
 
     def all_units(self, x: np.ndarray) -> np.ndarray:
@@ -460,7 +510,7 @@ class MLP:
         out = np.empty((int(self._u_off[-1]), xt.shape[1]))
         k.forward_all(xt, self.theta, self._sizes, self._w_off, self._b_off, self._u_off,
                       self._act_codes, self._alpha, self.config.out_kind, out, self._skips,
-                      np.empty(0) if scale is None else scale)
+                      np.empty(0) if scale is None else scale, self._bn, self._g_off, self._norm)
         return out.T
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -551,6 +601,8 @@ class MLP:
         (its state copied, so the model itself does not move)."""
         import copy
 
+        if self.config.batch_norm != "off":
+            raise ValueError("the backpropagation walk-through covers networks without batch normalisation")
         xs, targets = self._data(x, y, "")
         n = len(xs)
         if n > TRACE_MAX_SAMPLES:
@@ -563,7 +615,7 @@ class MLP:
                                  self._w_off, self._b_off, self._u_off, self._act_codes, self._alpha,
                                  c.out_kind, c.loss_code, self._dropout, False, self._rng_state, act, slope,
                                  delta, float(c.l1), float(c.l2), np.zeros(len(self._sizes) - 1), True, True,
-                                 self._skips)
+                                 self._skips, self._bn, self._g_off, self._norm, k.BN_EVAL)
         if c.freeze_biases:
             for l in range(len(self._sizes) - 1):
                 grad[self._b_off[l]:self._b_off[l] + self._sizes[l + 1]] = 0.0
@@ -589,6 +641,40 @@ class MLP:
         return {"loss": float(value), "inputs": xs.copy(), "targets": targets.copy(), "net": nets,
                 "out": outs[1:], "dout_dnet": slopes + [last_slope], "dE_dout": g * n, "delta": deltas,
                 "grad_weights": grad_w, "grad_biases": grad_b, "new_weights": new_w, "new_biases": new_b}
+
+    def batch_norm_state(self) -> list[dict[str, np.ndarray]]:
+        """Per hidden layer, where batch normalisation is on (else an empty list): copies of its
+        ``gamma``, ``beta``, ``running_mean`` and ``running_var``, one value per unit."""
+        out = []
+        for l in range(len(self._sizes) - 2):
+            if self._bn[l]:
+                n, g, u = int(self._sizes[l + 1]), int(self._g_off[l]), int(self._u_off[l + 1])
+                out.append({"gamma": self.theta[g:g + n].copy(), "beta": self.theta[g + n:g + 2 * n].copy(),
+                            "running_mean": self._norm[k.RUN_MEAN, u:u + n].copy(),
+                            "running_var": self._norm[k.RUN_VAR, u:u + n].copy()})
+        return out
+
+    def set_batch_norm_state(self, state) -> None:
+        """Set every batch-normalised layer's gamma, beta and running statistics, in the layout
+        ``batch_norm_state`` returns (checked before anything changes)."""
+        mine = self.batch_norm_state()
+        if not isinstance(state, (list, tuple)) or len(state) != len(mine):
+            raise ValueError(f"set_batch_norm_state needs {len(mine)} layers, got {checks.describe(state)}")
+        theta, norm = self.theta.copy(), self._norm.copy()
+        layers = [l for l in range(len(self._sizes) - 2) if self._bn[l]]
+        for i, (l, layer) in enumerate(zip(layers, state)):
+            n, g, u = int(self._sizes[l + 1]), int(self._g_off[l]), int(self._u_off[l + 1])
+            if not isinstance(layer, dict) or set(layer) != set(mine[i]):
+                raise ValueError(f"layer {i}: give gamma, beta, running_mean and running_var")
+            theta[g:g + n] = checks.array(f"gamma[{i}]", layer["gamma"], shape=(n,))
+            theta[g + n:g + 2 * n] = checks.array(f"beta[{i}]", layer["beta"], shape=(n,))
+            norm[k.RUN_MEAN, u:u + n] = checks.array(f"running_mean[{i}]", layer["running_mean"], shape=(n,))
+            var = checks.array(f"running_var[{i}]", layer["running_var"], shape=(n,))
+            if np.any(var < 0):
+                raise ValueError(f"running_var[{i}] must not be negative")
+            norm[k.RUN_VAR, u:u + n] = var
+        self.theta[:] = theta
+        self._norm[:] = norm
 
     def snapshot(self) -> MLPSnapshot:
         ws, bs = self.weights()

@@ -15,6 +15,16 @@ Layout, shared by every kernel here:
   GENERAL + one of OUT_LINEAR / OUT_SIGMOID / OUT_TANH / OUT_SOFTMAX with any loss of
   ``engine.kernels.losses`` (``loss_code``): the loss and its gradient come from that kernel, so the
   network's losses are exactly the ones the loss lab shows.
+- batch normalisation (``bn[l]``: 0 none, BN_BEFORE / BN_AFTER the activation of hidden layer l):
+  its scale gamma and shift beta per unit are parameters in ``theta`` (gamma at ``g_off[l]``, beta
+  right after it), trained like the weights; ``norm`` (4, units) holds per unit the running mean
+  and variance (rows RUN_MEAN, RUN_VAR, what evaluation uses) and the last batch's mean and
+  1 / sqrt(var + eps) (rows MEAN, INV). ``bn_mode``: BN_EVAL normalises with the running averages,
+  BN_TRAIN with the batch's own statistics (updating the running ones, momentum BN_MOMENTUM, the
+  unbiased variance, as PyTorch's BatchNorm1d), BN_BATCH with the batch's statistics and no update.
+  The batch's statistics need the whole batch in one block: with batch normalisation the caller
+  makes the buffers as wide as a batch (``buffers(..., whole=True)``). x-hat (the normalised
+  value) is kept in ``delta``'s rows from 2 * units on for the backward pass.
 - randomness (shuffling, dropout) comes from a splitmix64 stream whose state is one uint64 owned
   by the model: a seed reproduces a run exactly, and sessions in parallel threads share nothing.
 """
@@ -36,6 +46,12 @@ GENERAL = 3                   # out_kind = GENERAL + output activation, loss_cod
 OUT_LINEAR, OUT_SIGMOID, OUT_TANH, OUT_SOFTMAX = range(4)
 
 DIVERGED, RUNNING = 0, 1
+
+BN_OFF, BN_BEFORE, BN_AFTER = range(3)     # batch normalisation of a hidden layer: where
+BN_EVAL, BN_TRAIN, BN_BATCH = range(3)     # which statistics normalise (see the module's doc)
+RUN_MEAN, RUN_VAR, MEAN, INV = range(4)    # rows of ``norm``
+BN_MOMENTUM = 0.1                          # running = (1 - m) running + m batch, as PyTorch
+BN_EPS = 1e-5
 
 # Samples forwarded and backpropagated together: a 500-point batch in one block. Long blocks
 # amortise each pass's loop set-up and reduction, and the hardware prefetcher streams the rows from
@@ -68,12 +84,69 @@ def shuffle(order: np.ndarray, state: np.ndarray) -> None:
         order[i], order[j] = order[j], order[i]
 
 
-def buffers(n_units: int, n_samples: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Zeroed (act, slope, delta) buffers for a network of ``n_units`` units (inputs included).
-    ``delta`` has twice the rows: rows n_units + u hold dL/da of unit u where a residual
-    connection needs it (see ``_backward_block``)."""
-    shape = (n_units, max(1, min(n_samples, BLOCK)))
-    return np.zeros(shape), np.zeros(shape), np.zeros((2 * shape[0], shape[1]))
+def buffers(n_units: int, n_samples: int, whole: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Zeroed (act, slope, delta) buffers for a network of ``n_units`` units (inputs included),
+    ``n_samples`` wide (at most BLOCK unless ``whole``: batch normalisation's batches).
+    ``delta`` has three times the rows: rows n_units + u hold dL/da of unit u where a residual
+    connection needs it (see ``_backward_block``), rows 2 n_units + u unit u's x-hat where batch
+    normalisation needs it."""
+    shape = (n_units, max(1, n_samples if whole else min(n_samples, BLOCK)))
+    return np.zeros(shape), np.zeros(shape), np.zeros((3 * shape[0], shape[1]))
+
+
+@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", inline="always")
+def _normalise(act, o, nb, xh, xo, gamma, beta, norm, bn_mode):
+    """Batch normalisation of unit row ``o``: x-hat into xh[xo + o], gamma x-hat + beta into act[o]."""
+    if bn_mode == BN_EVAL:
+        mean = norm[RUN_MEAN, o]
+        inv = 1.0 / np.sqrt(norm[RUN_VAR, o] + BN_EPS)
+    else:
+        s = 0.0
+        for r in range(nb):
+            s += act[o, r]
+        mean = s / nb
+        v = 0.0
+        for r in range(nb):
+            dv = act[o, r] - mean
+            v += dv * dv
+        var = v / nb
+        inv = 1.0 / np.sqrt(var + BN_EPS)
+        norm[MEAN, o] = mean
+        norm[INV, o] = inv
+        if bn_mode == BN_TRAIN and nb > 1:   # a batch of one has no variance: the averages keep theirs
+            norm[RUN_MEAN, o] = (1.0 - BN_MOMENTUM) * norm[RUN_MEAN, o] + BN_MOMENTUM * mean
+            norm[RUN_VAR, o] = (1.0 - BN_MOMENTUM) * norm[RUN_VAR, o] + BN_MOMENTUM * var * nb / (nb - 1)
+    x = xo + o
+    for r in range(nb):
+        h = (act[o, r] - mean) * inv
+        xh[x, r] = h
+        act[o, r] = gamma * h + beta
+
+
+@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", inline="always")
+def _normalise_back(delta, u, nb, xo, theta, qg, qb, grad, norm, bn_mode):
+    """dL/d(output) of unit row ``u`` -> dL/d(input) of its batch normalisation, in place; adds
+    gamma's and beta's gradients. With the batch's statistics the mean and variance depend on
+    every sample: dL/dz = gamma inv (g - mean(g) - x-hat mean(g x-hat)), g = dL/dy."""
+    x = xo + u
+    sg = 0.0
+    sgx = 0.0
+    for r in range(nb):
+        g = delta[u, r]
+        sg += g
+        sgx += g * delta[x, r]
+    grad[qg] += sgx
+    grad[qb] += sg
+    if bn_mode == BN_EVAL:
+        c = theta[qg] / np.sqrt(norm[RUN_VAR, u] + BN_EPS)
+        for r in range(nb):
+            delta[u, r] *= c
+    else:
+        c = theta[qg] * norm[INV, u]
+        mg = sg / nb
+        mgx = sgx / nb
+        for r in range(nb):
+            delta[u, r] = c * (delta[u, r] - mg - delta[x, r] * mgx)
 
 
 @njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", inline="always")
@@ -208,7 +281,7 @@ def _at(theta, q, ok):
 
 @njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", pipeline_class=Interleaved)
 def _forward_block(xt, rows, start, nb, act, slope, theta, sizes, w_off, b_off, u_off, act_codes,
-                   alpha, dropout, train, state, skips, scale):
+                   alpha, dropout, train, state, skips, scale, bn, g_off, norm, bn_mode, xh, xo):
     """Forward samples ``rows[start:start+nb]`` of the inputs into columns 0..nb-1 of the
     unit-major buffers. ``xt`` holds the inputs feature-major, (features, samples), like the buffers.
 
@@ -218,6 +291,8 @@ def _forward_block(xt, rows, start, nb, act, slope, theta, sizes, w_off, b_off, 
     ``skips[l]``: layer l's output is f(z) + its input (a residual connection; equal widths).
     ``scale`` (one factor per unit, or empty): f(z) of each hidden unit times its factor, for every
     sample, before a residual connection adds (Monte Carlo dropout's thinned networks).
+    ``bn[l]``: layer l's batch normalisation (see the module's doc), x-hat kept in xh[xo + unit].
+    A hidden unit: z -> [BN_BEFORE] -> f -> dropout -> [BN_AFTER] -> + the skip's input.
     """
     first = rows[start]
     in_order = True  # consecutive rows (full batches without shuffling): a straight copy
@@ -256,6 +331,8 @@ def _forward_block(xt, rows, start, nb, act, slope, theta, sizes, w_off, b_off, 
                 k += cnt
             if l == n_layers - 1:
                 continue
+            if bn[l] == BN_BEFORE:
+                _normalise(act, o, nb, xh, xo, theta[g_off[l] + j], theta[g_off[l] + n_out + j], norm, bn_mode)
             activate_row(act, slope, o, nb, act_codes[l], alpha)
             rate = dropout[l] if train else 0.0
             if rate > 0.0:
@@ -271,6 +348,8 @@ def _forward_block(xt, rows, start, nb, act, slope, theta, sizes, w_off, b_off, 
                 f = scale[o]
                 for r in range(nb):
                     act[o, r] *= f
+            if bn[l] == BN_AFTER:
+                _normalise(act, o, nb, xh, xo, theta[g_off[l] + j], theta[g_off[l] + n_out + j], norm, bn_mode)
             if skips[l]:   # a residual connection: the layer's input added to its output
                 for r in range(nb):
                     act[o, r] += act[src + j, r]
@@ -450,14 +529,17 @@ def _output_loss_and_delta(act, slope, delta, y, rows, start, nb, out0, n_out, o
 
 
 @njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", pipeline_class=Interleaved)
-def _backward_block(nb, act, slope, delta, theta, grad, sizes, w_off, b_off, u_off, skips):
+def _backward_block(nb, act, slope, delta, theta, grad, sizes, w_off, b_off, u_off, skips, bn, g_off,
+                    norm, bn_mode):
     """Add the block's weight and bias gradients to ``grad``; backpropagate delta layer by layer.
 
     Residual connections (``skips[l]``: a_out = f(z_out) + a_in): a layer's input gets dL/da of
     the output as well as W delta, so dL/da (before the slope) of every unit feeding a residual
-    connection is kept in ``delta``'s rows from ``u_off[-1]`` on (``ga``)."""
+    connection is kept in ``delta``'s rows from ``u_off[-1]`` on (``ga``). Batch normalisation
+    (``bn``) is undone in the forward's reverse order, its x-hat read from rows 2 ``u_off[-1]`` on."""
     n_layers = sizes.size - 1
     ga = u_off[n_layers + 1]   # where dL/da of unit u is kept: row ga + u
+    xo = 2 * ga                # and x-hat: row xo + u
     for l in range(n_layers - 1, -1, -1):
         n_in = sizes[l]
         n_o = sizes[l + 1]
@@ -481,6 +563,9 @@ def _backward_block(nb, act, slope, delta, theta, grad, sizes, w_off, b_off, u_o
         if l == 0:
             break
         residual = skips[l] or skips[l - 1]   # this layer's input adds to its output, or is itself a sum
+        norm_at = bn[l - 1]                   # the inputs' batch normalisation
+        raw = residual or norm_at == BN_AFTER  # W delta is needed before the slope multiplies it
+        qg = g_off[l - 1]
         for k in range(n_in):  # delta of layer l's inputs: (delta W^T) * f'
             q = w0 + k * n_o
             j = 0
@@ -495,14 +580,14 @@ def _backward_block(nb, act, slope, delta, theta, grad, sizes, w_off, b_off, u_o
                 w1 = _at(theta, q + j + 1, cnt > 1)
                 w2 = _at(theta, q + j + 2, cnt > 2)
                 w3 = _at(theta, q + j + 3, cnt > 3)
-                if j + 4 >= n_o and not residual:  # the last pass, times the activation's slope
+                if j + 4 >= n_o and not raw:  # the last pass, times the activation's slope
                     _madd_times(delta, src + k, delta, dst + j, cnt, theta[q + j], w1, w2, w3, nb, j == 0, slope)
                     break
                 _madd(delta, src + k, delta, dst + j, cnt, theta[q + j], w1, w2, w3, nb, j == 0, 0.0)
                 j += cnt
                 if j >= n_o:
                     break
-            if residual:   # dL/da = W delta (+ dL/da of the output it is added to); kept; times f'
+            if raw:   # dL/da = W delta (+ dL/da of the output it is added to); kept; times f'
                 d, s_, g_in, g_out = delta[src + k], slope[src + k], delta[ga + src + k], delta[ga + dst + k]
                 if skips[l]:
                     for r in range(nb):
@@ -510,14 +595,18 @@ def _backward_block(nb, act, slope, delta, theta, grad, sizes, w_off, b_off, u_o
                 if skips[l - 1]:
                     for r in range(nb):
                         g_in[r] = d[r]
+                if norm_at == BN_AFTER:
+                    _normalise_back(delta, src + k, nb, xo, theta, qg + k, qg + n_in + k, grad, norm, bn_mode)
                 for r in range(nb):
                     d[r] *= s_[r]
+            if norm_at == BN_BEFORE:
+                _normalise_back(delta, src + k, nb, xo, theta, qg + k, qg + n_in + k, grad, norm, bn_mode)
 
 
 @njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", pipeline_class=Interleaved)
 def batch_gradient(xt, y, rows, theta, grad, sizes, w_off, b_off, u_off, act_codes, alpha,
                    out_kind, loss_code, dropout, train, state, act, slope, delta,
-                   l1, l2, layer_norms, want_loss, backward, skips):
+                   l1, l2, layer_norms, want_loss, backward, skips, bn, g_off, norm, bn_mode):
     """Mean data loss over samples ``rows`` of (xt, y); ``grad`` <- its gradient plus the L1/L2 terms.
     ``xt`` is (features, samples), ``y`` (samples, outputs).
 
@@ -531,6 +620,8 @@ def batch_gradient(xt, y, rows, theta, grad, sizes, w_off, b_off, u_off, act_cod
     backward, so a block's activations are still in cache (L2/L3) for the backward pass.
     ``layer_norms[l]`` gets the norm of layer l's weight gradient (vanishing gradients show here).
     The returned loss excludes the penalty, so curves compare across regularisation settings.
+    ``bn_mode`` other than BN_EVAL (batch normalisation by the batch's statistics) needs the
+    buffers as wide as ``rows``.
     """
     n_layers = sizes.size - 1
     b = rows.size
@@ -544,11 +635,13 @@ def batch_gradient(xt, y, rows, theta, grad, sizes, w_off, b_off, u_off, act_cod
     for start in range(0, b, width):
         nb = min(width, b - start)
         _forward_block(xt, rows, start, nb, act, slope, theta, sizes, w_off, b_off, u_off,
-                       act_codes, alpha, dropout, train, state, skips, np.empty(0))
+                       act_codes, alpha, dropout, train, state, skips, np.empty(0), bn, g_off, norm, bn_mode,
+                       delta, 2 * u_off[n_layers + 1])
         total += _output_loss_and_delta(act, slope, delta, y, rows, start, nb, out0, n_out,
                                         out_kind, loss_code, inv_b, want_loss)
         if backward:
-            _backward_block(nb, act, slope, delta, theta, grad, sizes, w_off, b_off, u_off, skips)
+            _backward_block(nb, act, slope, delta, theta, grad, sizes, w_off, b_off, u_off, skips, bn, g_off,
+                            norm, bn_mode)
     if not backward:
         return total * inv_b
     for l in range(n_layers):
@@ -568,7 +661,7 @@ def batch_gradient(xt, y, rows, theta, grad, sizes, w_off, b_off, u_off, act_cod
 def train_steps(xt, y, theta, grad, s1, s2, s3, opt_state, hyper, opt_code, sizes, w_off, b_off,
                 u_off, act_codes, alpha, out_kind, loss_code, batch_size, n_steps, stop_at_epoch_end,
                 l1, l2, dropout, clip_norm, order, cursor, rng_state, act, slope, delta,
-                step_losses, layer_norms, freeze_biases, schedule, done_before, skips):
+                step_losses, layer_norms, freeze_biases, schedule, done_before, skips, bn, g_off, norm):
     """Run up to ``n_steps`` mini-batch updates.
 
     ``step_losses`` gets the mini-batch loss of the last step run (NaN for the others: the
@@ -579,7 +672,9 @@ def train_steps(xt, y, theta, grad, s1, s2, s3, opt_state, hyper, opt_code, size
     the caller can check early stopping), and at once if the loss or a parameter stops being
     finite. ``freeze_biases``: the biases get no gradient (they keep their values). ``schedule``
     (code, warm-up, period, gamma) scales the learning rate of the update with s updates before
-    it (``done_before`` + the steps of this call) by ``schedules.factor``. Returns
+    it (``done_before`` + the steps of this call) by ``schedules.factor``. Batch normalisation
+    (``bn``) normalises by each batch's statistics and updates the running averages in ``norm``
+    (the buffers must be a batch wide). Returns
     (steps run, RUNNING or DIVERGED).
     """
     n = order.size
@@ -593,7 +688,7 @@ def train_steps(xt, y, theta, grad, s1, s2, s3, opt_state, hyper, opt_code, size
         last = step == n_steps - 1 or (stop_at_epoch_end and end >= n)
         loss = batch_gradient(xt, y, rows, theta, grad, sizes, w_off, b_off, u_off, act_codes,
                               alpha, out_kind, loss_code, dropout, True, rng_state, act, slope,
-                              delta, l1, l2, layer_norms, last, True, skips)
+                              delta, l1, l2, layer_norms, last, True, skips, bn, g_off, norm, BN_TRAIN)
         step_losses[step] = loss if last else np.nan
         if not np.isfinite(loss):
             step_losses[step] = loss
@@ -606,9 +701,9 @@ def train_steps(xt, y, theta, grad, s1, s2, s3, opt_state, hyper, opt_code, size
             sq = 0.0
             for q in range(grad.size):
                 sq += grad[q] * grad[q]
-            norm = np.sqrt(sq)
-            if norm > clip_norm:
-                grad *= clip_norm / norm
+            length = np.sqrt(sq)
+            if length > clip_norm:
+                grad *= clip_norm / length
         opt_state[0] += 1
         if scheduled:
             rate[LR] = hyper[LR] * factor(code, warmup, period, gamma, done_before + step)
@@ -628,12 +723,13 @@ def train_steps(xt, y, theta, grad, s1, s2, s3, opt_state, hyper, opt_code, size
 
 
 @njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", pipeline_class=Interleaved)
-def forward_all(xt, theta, sizes, w_off, b_off, u_off, act_codes, alpha, out_kind, out, skips, scale):
+def forward_all(xt, theta, sizes, w_off, b_off, u_off, act_codes, alpha, out_kind, out, skips, scale,
+                bn, g_off, norm):
     """Every unit of the network for every sample (column) of ``xt`` into ``out`` (sum(sizes), n).
 
     Output units hold predictions: probabilities for BINARY/MULTICLASS, values for REGRESSION.
     One call serves the decision-boundary heatmap and every neuron's thumbnail. ``scale``: see
-    ``_forward_block`` (empty: none).
+    ``_forward_block`` (empty: none). Batch normalisation by the running averages (evaluation).
     """
     n_layers = sizes.size - 1
     out0 = u_off[n_layers]
@@ -642,6 +738,7 @@ def forward_all(xt, theta, sizes, w_off, b_off, u_off, act_codes, alpha, out_kin
     block = BLOCK
     act = np.empty((width, block))
     slope = np.empty((width, block))
+    xh = np.empty((width, block))
     dummy_state = np.zeros(1, dtype=np.uint64)
     no_dropout = np.zeros(n_layers)
     n = xt.shape[1]
@@ -649,7 +746,8 @@ def forward_all(xt, theta, sizes, w_off, b_off, u_off, act_codes, alpha, out_kin
     for start in range(0, n, block):
         nb = min(block, n - start)
         _forward_block(xt, rows, start, nb, act, slope, theta, sizes, w_off, b_off, u_off,
-                       act_codes, alpha, no_dropout, False, dummy_state, skips, scale)
+                       act_codes, alpha, no_dropout, False, dummy_state, skips, scale, bn, g_off, norm,
+                       BN_EVAL, xh, 0)
         if out_kind == BINARY or out_kind == GENERAL + OUT_SIGMOID:
             for j in range(n_out):
                 zj = act[out0 + j]

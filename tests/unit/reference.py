@@ -99,20 +99,47 @@ def perceptron(x: np.ndarray, y: np.ndarray, w: np.ndarray, b: float, lr: float,
     return w, b, errors
 
 
+def batch_norm_forward(v, gamma, beta, eps=1e-5):
+    """Batch normalisation over the rows of v with the batch's own statistics; (y, x-hat, 1/std)."""
+    mean = v.mean(axis=0)
+    inv = 1.0 / np.sqrt(v.var(axis=0) + eps)
+    xh = (v - mean) * inv
+    return gamma * xh + beta, xh, inv
+
+
+def batch_norm_backward(g, xh, inv, gamma):
+    """dL/dv from dL/dy through batch normalisation by batch statistics (Ioffe and Szegedy, eq. in
+    section 3): (dv, dgamma, dbeta)."""
+    n = len(g)
+    dxh = g * gamma
+    dv = inv / n * (n * dxh - dxh.sum(axis=0) - xh * (dxh * xh).sum(axis=0))
+    return dv, (g * xh).sum(axis=0), g.sum(axis=0)
+
+
 def mlp_loss_and_grads(x, y_targets, weights, biases, activations, task, alpha=0.0, l1=0.0, l2=0.0,
-                       regression_loss="mse", skips=None):
+                       regression_loss="mse", skips=None, batch_norm="off", gammas=None, betas=None):
     """Vectorised forward + backward of an MLP, from the textbook equations.
 
     ``skips[l]``: layer l's output is f(z) + its input (a residual connection, He et al. 2016).
-    Returns (mean data loss, [dW], [db]) with the L1/L2 gradient terms added to dW.
+    ``batch_norm`` "before" / "after" each hidden layer's activation, by the batch's statistics,
+    with per-layer ``gammas`` and ``betas``.
+    Returns (mean data loss, [dW], [db]) with the L1/L2 gradient terms added to dW; with batch
+    normalisation also ([dgamma], [dbeta]).
     """
     skips = skips or [0] * len(weights)
     acts = [x]
     slopes = []
+    norms = []
     a = x
     for l, (w, b, name) in enumerate(zip(weights[:-1], biases[:-1], activations)):
         z = a @ w + b
+        if batch_norm == "before":
+            z, xh, inv = batch_norm_forward(z, gammas[l], betas[l])
+            norms.append((xh, inv))
         out, d = activation(name, z, alpha)
+        if batch_norm == "after":
+            out, xh, inv = batch_norm_forward(out, gammas[l], betas[l])
+            norms.append((xh, inv))
         a = out + a if skips[l] else out
         acts.append(a)
         slopes.append(d)
@@ -133,14 +160,23 @@ def mlp_loss_and_grads(x, y_targets, weights, biases, activations, task, alpha=0
     else:
         loss = np.sum(np.abs(z - y_targets)) / n
         delta = np.sign(z - y_targets) / n
-    d_w, d_b = [], []
+    d_w, d_b, d_g, d_be = [], [], [], []
     for l in range(len(weights) - 1, -1, -1):
         d_w.insert(0, acts[l].T @ delta + l2 * weights[l] + l1 * np.sign(weights[l]))
         d_b.insert(0, delta.sum(axis=0))
         if l > 0:   # dL/da of layer l's input: through W, and around it when layer l adds its input
             grad_a = delta @ weights[l].T + (grad_out if skips[l] else 0.0)
             grad_out = grad_a          # dL/da of layer l - 1's output, for a skip around layer l - 1
+            if batch_norm == "after":
+                grad_a, dg, dbe = batch_norm_backward(grad_a, *norms[l - 1], gammas[l - 1])
             delta = grad_a * slopes[l - 1]
+            if batch_norm == "before":
+                delta, dg, dbe = batch_norm_backward(delta, *norms[l - 1], gammas[l - 1])
+            if batch_norm != "off":
+                d_g.insert(0, dg)
+                d_be.insert(0, dbe)
+    if batch_norm != "off":
+        return loss, d_w, d_b, d_g, d_be
     return loss, d_w, d_b
 
 
