@@ -16,14 +16,21 @@ LR = 0.03
 
 
 def _numpy_adam_trainer(x: np.ndarray, y: np.ndarray, ws: list[np.ndarray], bs: list[np.ndarray],
-                        lr: float = LR, batch: int | None = None, skips: tuple[int, ...] | None = None):
+                        lr: float = LR, batch: int | None = None, skips: tuple[int, ...] | None = None,
+                        batch_norm: bool = False):
     """A tanh MLP with Adam, as careful vectorised NumPy: a sigmoid/BCE output for labels 0/1, a
     softmax/CE output for more classes. Mini-batches of ``batch`` consecutive rows, cycling through
     the data without shuffling (as the model does with shuffle=False); full batch by default.
-    ``skips[l]``: layer l adds its input to its output (residual). Returns (step, params): params
-    are [W1, b1, W2, b2, ...], updated in place."""
+    ``skips[l]``: layer l adds its input to its output (residual). ``batch_norm``: each hidden
+    layer normalised before its tanh by the batch's statistics (running averages kept, momentum 0.1).
+    Returns (step, params): params are [W1, b1, W2, b2, ...] (then gamma, beta per hidden layer),
+    updated in place."""
     skips = skips or (0,) * len(ws)
     params = [p.copy() for pair in zip(ws, bs) for p in pair]
+    n_hidden = len(ws) - 1
+    if batch_norm:
+        params += [v for b in bs[:-1] for v in (np.ones_like(b), np.zeros_like(b))]
+        running = [[np.zeros_like(b), np.ones_like(b)] for b in bs[:-1]]
     m = [np.zeros_like(p) for p in params]
     v = [np.zeros_like(p) for p in params]
     t = [0]
@@ -38,15 +45,24 @@ def _numpy_adam_trainer(x: np.ndarray, y: np.ndarray, ws: list[np.ndarray], bs: 
         end = min(start + size, len(x))
         cursor[0] = 0 if end == len(x) else end
         xb, yb = x[start:end], targets[start:end]
-        acts, outs = [xb], []
+        acts, outs, norms = [xb], [], []
         a = xb
-        n_layers = len(params) // 2
+        n_layers = n_hidden + 1
         for l in range(n_layers - 1):
-            out = np.tanh(a @ params[2 * l] + params[2 * l + 1])
+            z = a @ params[2 * l] + params[2 * l + 1]
+            if batch_norm:
+                mean, var = z.mean(axis=0), z.var(axis=0)
+                inv = 1.0 / np.sqrt(var + 1e-5)
+                xh = (z - mean) * inv
+                norms.append((xh, inv))
+                z = params[2 * n_layers + 2 * l] * xh + params[2 * n_layers + 2 * l + 1]
+                running[l][0] = 0.9 * running[l][0] + 0.1 * mean
+                running[l][1] = 0.9 * running[l][1] + 0.1 * var * len(z) / (len(z) - 1)
+            out = np.tanh(z)
             outs.append(out)
             a = out + a if skips[l] else out
             acts.append(a)
-        z = a @ params[-2] + params[-1]
+        z = a @ params[2 * n_hidden] + params[2 * n_hidden + 1]
         if n_out == 1:
             p = 1 / (1 + np.exp(-z))
         else:
@@ -61,6 +77,14 @@ def _numpy_adam_trainer(x: np.ndarray, y: np.ndarray, ws: list[np.ndarray], bs: 
             if l:
                 grad_a = delta @ params[2 * l].T + (grad_a if skips[l] else 0.0)
                 delta = grad_a * (1 - outs[l - 1] ** 2)
+                if batch_norm:
+                    xh, inv = norms[l - 1]
+                    g_gamma = (delta * xh).sum(axis=0)
+                    g_beta = delta.sum(axis=0)
+                    grads[2 * n_layers + 2 * (l - 1)] = g_gamma
+                    grads[2 * n_layers + 2 * (l - 1) + 1] = g_beta
+                    delta = params[2 * n_layers + 2 * (l - 1)] * inv * (
+                        delta - g_beta / len(xb) - xh * (g_gamma / len(xb)))
         c1, c2 = 1 - 0.9 ** t[0], 1 - 0.999 ** t[0]
         for p, g, mi, vi in zip(params, grads, m, v):
             mi *= 0.9
@@ -72,10 +96,10 @@ def _numpy_adam_trainer(x: np.ndarray, y: np.ndarray, ws: list[np.ndarray], bs: 
 
 
 def _torch_trainer(x: np.ndarray, y: np.ndarray, ws, bs, lr: float = LR, batch: int | None = None,
-                   skips: tuple[int, ...] | None = None):
+                   skips: tuple[int, ...] | None = None, batch_norm: bool = False):
     """The same network in idiomatic PyTorch (float64, like ours): nn.Sequential (a loop over the
-    layers with residual connections), Adam, and BCEWithLogitsLoss or CrossEntropyLoss;
-    mini-batches as in ``_numpy_adam_trainer``."""
+    layers with residual connections; nn.BatchNorm1d before each Tanh with ``batch_norm``), Adam,
+    and BCEWithLogitsLoss or CrossEntropyLoss; mini-batches as in ``_numpy_adam_trainer``."""
     import torch
 
     torch.set_num_threads(1)
@@ -87,6 +111,8 @@ def _torch_trainer(x: np.ndarray, y: np.ndarray, ws, bs, lr: float = LR, batch: 
             lin.bias.copy_(torch.from_numpy(b))
         layers.append(lin)
         if i < len(ws) - 1:
+            if batch_norm:
+                layers.append(torch.nn.BatchNorm1d(w.shape[1]).double())
             layers.append(torch.nn.Tanh())
     if skips and any(skips):
         class Residual(torch.nn.Module):
@@ -133,14 +159,15 @@ def _have_torch() -> bool:
     return True
 
 
-def _peers(x: np.ndarray, y: np.ndarray, ws, bs, lr: float = LR, batch: int | None = None, skips=None):
+def _peers(x: np.ndarray, y: np.ndarray, ws, bs, lr: float = LR, batch: int | None = None, skips=None,
+           batch_norm: bool = False):
     """The NumPy and (when installed) PyTorch trainers of the same network from the same weights:
     ([(label, step), ...], the NumPy parameters, the PyTorch module or None)."""
-    np_step, np_params = _numpy_adam_trainer(x, y, ws, bs, lr, batch, skips)
+    np_step, np_params = _numpy_adam_trainer(x, y, ws, bs, lr, batch, skips, batch_norm)
     peers = [("numpy (vectorised)", np_step)]
     net = None
     if _have_torch():
-        t_step, net, _ = _torch_trainer(x, y, ws, bs, lr, batch, skips)
+        t_step, net, _ = _torch_trainer(x, y, ws, bs, lr, batch, skips, batch_norm)
         peers.append(("pytorch cpu, 1 thread", t_step))
     return peers, np_params, net
 
@@ -156,21 +183,26 @@ def _step_rows(name: str, model: MLP, peers, per_call: int, peer_calls: int, rep
 
 
 def _playground_step_rows(name: str, hidden: tuple[int, ...], per_call: int, peer_calls: int,
-                          repeats: int, residual: bool = False) -> Iterator[Row]:
+                          repeats: int, residual: bool = False, batch_norm: bool = False) -> Iterator[Row]:
     """A full-batch step on the 500-point circle, tanh hidden layers, sigmoid output, Adam."""
     d = make_2d("circle", 500, 0.1, seed=0)
     config = MLPConfig(hidden=hidden, activations=("tanh",) * len(hidden), batch_size=500, shuffle=False,
-                       optimizer=OptimizerConfig("adam", lr=LR), residual=residual, seed=0)
+                       optimizer=OptimizerConfig("adam", lr=LR), residual=residual,
+                       batch_norm="before" if batch_norm else "off", seed=0)
     model = MLP(config, d.x, d.y)
-    peers, np_params, _ = _peers(d.x, d.y, *model.weights(), skips=config.skips)
-    if residual:   # the peers compute the same network: one step each from the same weights agrees
+    peers, np_params, _ = _peers(d.x, d.y, *model.weights(), skips=config.skips, batch_norm=batch_norm)
+    if residual or batch_norm:   # the peers compute the same network: one step each from the same weights agrees
         check = MLP(config, d.x, d.y)
         check.step(1)
         peers[0][1]()
         ws, bs = check.weights()
+        ours = [p for pair in zip(ws, bs) for p in pair]
+        ours += [v for s in check.batch_norm_state() for v in (s["gamma"], s["beta"])]
         np.testing.assert_allclose(np.concatenate([p.ravel() for p in np_params]),
-                                   np.concatenate([p.ravel() for pair in zip(ws, bs) for p in pair]), rtol=1e-9)
-        peers, _, _ = _peers(d.x, d.y, *model.weights(), skips=config.skips)
+                                   np.concatenate([p.ravel() for p in ours]), rtol=1e-9, atol=1e-8)
+        # (atol: a bias before batch normalisation has a gradient of rounding noise, ~1e-17, which
+        # Adam turns into steps of ~1e-9 that differ between any two ways of summing)
+        peers, _, _ = _peers(d.x, d.y, *model.weights(), skips=config.skips, batch_norm=batch_norm)
     yield from _step_rows(name, model, peers, per_call, peer_calls, repeats)
 
 
@@ -183,6 +215,8 @@ def mlp_step_playground(quick: bool, wanted: Callable[[str], bool]) -> Iterator[
         yield from _playground_step_rows("mlp_step_playground_widest", (32,) * 8, 10, 2, 5 if quick else 15)
     if wanted("mlp_step_residual"):   # 2-8x4-1 with skips around layers 2-4
         yield from _playground_step_rows("mlp_step_residual", (8,) * 4, 50, 10, 7 if quick else 25, residual=True)
+    if wanted("mlp_step_batchnorm"):   # 2-8-8-1, each hidden layer normalised before its tanh
+        yield from _playground_step_rows("mlp_step_batchnorm", HIDDEN, 50, 10, 7 if quick else 25, batch_norm=True)
 
 
 def mlp_grid_eval(quick: bool, wanted: Callable[[str], bool]) -> Iterator[Row]:
