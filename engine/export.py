@@ -12,6 +12,7 @@ import json
 
 import numpy as np
 
+from engine.kernels.mlp import BN_EPS
 from engine.mlp import MLP
 
 FORMAT = "netplay-mlp/1"
@@ -54,6 +55,11 @@ def to_dict(model: MLP, features: list[str] | None = None) -> dict:
         "biases": [b.tolist() for b in bs],
         "steps_trained": int(model.steps),
         "residual": [bool(v) for v in c.skips],   # per layer: its output adds its input
+        # per hidden layer: (a - running_mean) / sqrt(running_var + eps) * gamma + beta, "before"
+        # its activation (on z) or "after" it (on f(z)); evaluation's running averages
+        "batch_norm": c.batch_norm,
+        "batch_norm_eps": BN_EPS,
+        "batch_norm_layers": [{key: v.tolist() for key, v in layer.items()} for layer in model.batch_norm_state()],
     }
 
 
@@ -61,14 +67,26 @@ def to_json(model: MLP, features: list[str] | None = None) -> str:
     return json.dumps(to_dict(model, features), indent=1)
 
 
+BN_KEYS = ("gamma", "beta", "running_mean", "running_var")
+
+
 def _weight_lines(d: dict) -> list[str]:
-    """WEIGHTS and BIASES as NumPy arrays, every number as the engine holds it."""
-    return ["WEIGHTS = [  # layer l: (inputs, outputs)",
-            *[f"    np.array({w!r})," for w in d["weights"]],
-            "]",
-            "BIASES = [",
-            *[f"    np.array({b!r})," for b in d["biases"]],
-            "]"]
+    """WEIGHTS and BIASES as NumPy arrays, every number as the engine holds it (and each hidden
+    layer's batch normalisation, where the network has it)."""
+    lines = ["WEIGHTS = [  # layer l: (inputs, outputs)",
+             *[f"    np.array({w!r})," for w in d["weights"]],
+             "]",
+             "BIASES = [",
+             *[f"    np.array({b!r})," for b in d["biases"]],
+             "]"]
+    if d["batch_norm"] != "off":
+        where = "net input z" if d["batch_norm"] == "before" else "activation f(z)"
+        lines += [f"BATCH_NORM = [  # per hidden layer, on its {where}: gamma, beta, running mean, running variance",
+                  *[f"    [{', '.join(f'np.array({layer[key]!r})' for key in BN_KEYS)}],"
+                    for layer in d["batch_norm_layers"]],
+                  "]",
+                  f"EPS = {d['batch_norm_eps']!r}"]
+    return lines
 
 
 def _inputs_lines(d: dict, features: list[str] | None) -> tuple[list[str], str]:
@@ -101,12 +119,21 @@ def numpy_snippet(model: MLP, features: list[str] | None = None) -> str:
     a = d["activation_parameter"]
     lines = [_title(d, "only NumPy"), "import math", "", "import numpy as np", "", *_weight_lines(d), "", ""]
     lines += _inputs_lines(d, features)[0]
+    n_hidden = len(d["hidden_activations"])
     for l, act in enumerate(d["hidden_activations"] + [d["output_activation"]]):
         lines.append(f"    z = a @ WEIGHTS[{l}] + BIASES[{l}]")
+        bn = d["batch_norm"] if l < n_hidden else "off"
+        norm = f"(v - BATCH_NORM[{l}][2]) / np.sqrt(BATCH_NORM[{l}][3] + EPS) * BATCH_NORM[{l}][0] + BATCH_NORM[{l}][1]"
+        if bn == "before":
+            lines.append(f"    z = {norm.replace('v', 'z', 1)}  # batch normalisation")
+        value, what = ACTIVATION_SOURCE[act].format(a=a), act
+        if bn == "after":
+            lines.append(f"    v = {value}  # {act}")
+            value, what = norm, "batch normalisation"
         if d["residual"][l]:
-            lines.append(f"    a = {ACTIVATION_SOURCE[act].format(a=a)} + a  # {act}, plus its input (residual)")
+            lines.append(f"    a = {value} + a  # {what}, plus its input (residual)")
         else:
-            lines.append(f"    a = {ACTIVATION_SOURCE[act].format(a=a)}  # {act}")
+            lines.append(f"    a = {value}  # {what}")
     lines.append(_ending(d, "a"))
     return "\n".join(lines) + "\n"
 
@@ -135,10 +162,14 @@ def pytorch_snippet(model: MLP, features: list[str] | None = None) -> str:
     d = to_dict(model, features)
     a = d["activation_parameter"]
     acts = d["hidden_activations"] + [d["output_activation"]]
-    layers = []
+    layers, blocks = [], []   # flat for a Sequential; one Sequential per layer for residual nets
     for l, act in enumerate(acts):
-        layers += [f"    nn.Linear({d['sizes'][l]}, {d['sizes'][l + 1]}),",
-                   f"    {TORCH_LAYER[act].format(a=a)},  # {act}"]
+        mods = [f"nn.Linear({d['sizes'][l]}, {d['sizes'][l + 1]})", f"{TORCH_LAYER[act].format(a=a)}"]
+        if l < len(d["hidden_activations"]) and d["batch_norm"] != "off":
+            bn = f"nn.BatchNorm1d({d['sizes'][l + 1]}, eps={d['batch_norm_eps']!r})"
+            mods.insert(1 if d["batch_norm"] == "before" else 2, bn)
+        layers += [f"    {m_},{'  # ' + act if m_.startswith(TORCH_LAYER[act].format(a=a)) else ''}" for m_ in mods]
+        blocks.append(f"            nn.Sequential({', '.join(mods)}),  # {act}")
     lines = [_title(d, "PyTorch"), "import math", "", "import numpy as np", "import torch", "from torch import nn", "",
              *_weight_lines(d), "", ""]
     if "step" in acts:
@@ -149,20 +180,28 @@ def pytorch_snippet(model: MLP, features: list[str] | None = None) -> str:
                   "class Net(nn.Module):",
                   "    def __init__(self):",
                   "        super().__init__()",
-                  "        self.layers = nn.ModuleList([", *["    " + x for x in layers], "        ])", "",
+                  "        self.layers = nn.ModuleList([", *blocks, "        ])", "",
                   "    def forward(self, a):",
-                  "        for l, (linear, act) in enumerate(zip(self.layers[0::2], self.layers[1::2])):",
-                  "            out = act(linear(a))",
+                  "        for l, layer in enumerate(self.layers):",
+                  "            out = layer(a)",
                   "            a = out + a if RESIDUAL[l] else out",
                   "        return a", "", "",
-                  "model = Net().double()", "linears = model.layers[0::2]"]
+                  "model = Net().double()"]
     else:
-        lines += ["model = nn.Sequential(", *layers, ").double()", "linears = model[0::2]"]
-    lines += ["with torch.no_grad():  # PyTorch keeps a Linear layer's weight as (outputs, inputs)",
+        lines += ["model = nn.Sequential(", *layers, ").double()"]
+    lines += ["linears = [m for m in model.modules() if isinstance(m, nn.Linear)]",
+              "with torch.no_grad():  # PyTorch keeps a Linear layer's weight as (outputs, inputs)",
               "    for layer, w, b in zip(linears, WEIGHTS, BIASES):",
               "        layer.weight.copy_(torch.from_numpy(w.T.copy()))",
-              "        layer.bias.copy_(torch.from_numpy(b))",
-              "model.eval()", "", ""]
+              "        layer.bias.copy_(torch.from_numpy(b))"]
+    if d["batch_norm"] != "off":
+        lines += ["    norms = [m for m in model.modules() if isinstance(m, nn.BatchNorm1d)]",
+                  "    for layer, (gamma, beta, mean, var) in zip(norms, BATCH_NORM):",
+                  "        for p, v in ((layer.weight, gamma), (layer.bias, beta), (layer.running_mean, mean),",
+                  "                     (layer.running_var, var)):",
+                  "            p.copy_(torch.from_numpy(v))"]
+    lines += ["model.eval()  # batch normalisation by its running averages, as netplay predicts" if
+              d["batch_norm"] != "off" else "model.eval()", "", ""]
     lines += _inputs_lines(d, features)[0]
     lines += ["    with torch.no_grad():", "        out = model(torch.from_numpy(np.ascontiguousarray(a))).numpy()",
               _ending(d, "out")]
@@ -178,9 +217,14 @@ def keras_snippet(model: MLP, features: list[str] | None = None) -> str:
     a = d["activation_parameter"]
     layers = [f"    keras.Input(shape=({d['sizes'][0]},)),"]
     for l, act in enumerate(d["hidden_activations"] + [d["output_activation"]]):
+        bn = d["batch_norm"] if l < len(d["hidden_activations"]) else "off"
         layers.append(f"    keras.layers.Dense({d['sizes'][l + 1]}),")
+        if bn == "before":
+            layers.append(f"    {_keras_bn(d)},")
         if KERAS_LAYER[act] is not None:
             layers.append(f"    {KERAS_LAYER[act].format(a=a)},  # {act}")
+        if bn == "after":
+            layers.append(f"    {_keras_bn(d)},")
     lines = [_title(d, "Keras 3 and one of its backends (JAX, TensorFlow or PyTorch)")[:-3],
              "Keras' PyTorch backend multiplies in float32 (Keras 3.15): there its predictions agree with netplay's",
              'to about 1e-6; JAX needs jax.config.update("jax_enable_x64", True) for double precision."""',
@@ -190,7 +234,11 @@ def keras_snippet(model: MLP, features: list[str] | None = None) -> str:
              *_weight_lines(d), "", "",
              *(_keras_functional(d, a) if any(d["residual"]) else ["model = keras.Sequential([", *layers, "])"]),
              "for layer, w, b in zip([x for x in model.layers if isinstance(x, keras.layers.Dense)], WEIGHTS, BIASES):",
-             "    layer.set_weights([w, b])  # Keras keeps a Dense kernel as (inputs, outputs), as netplay does", "", ""]
+             "    layer.set_weights([w, b])  # Keras keeps a Dense kernel as (inputs, outputs), as netplay does",
+             *(["for layer, weights in zip([x for x in model.layers if isinstance(x, keras.layers.BatchNormalization)],",
+                "                          BATCH_NORM):",
+                "    layer.set_weights(weights)  # gamma, beta, moving mean, moving variance"]
+               if d["batch_norm"] != "off" else []), "", ""]
     lines += _inputs_lines(d, features)[0]
     lines += ["    shape = a.shape[:-1]",
               "    out = keras.ops.convert_to_numpy(model(a.reshape(-1, a.shape[-1]), training=False))",
@@ -203,9 +251,20 @@ def _keras_functional(d: dict, a: float) -> list[str]:
     """A network with residual connections in Keras' functional API (an Add layer per skip)."""
     lines = [f"inputs = keras.Input(shape=({d['sizes'][0]},))", "a = inputs"]
     for l, act in enumerate(d["hidden_activations"] + [d["output_activation"]]):
+        bn = d["batch_norm"] if l < len(d["hidden_activations"]) else "off"
         out = f"keras.layers.Dense({d['sizes'][l + 1]})(a)"
+        if bn == "before":
+            out = f"{_keras_bn(d)}({out})"
         if KERAS_LAYER[act] is not None:
             out = f"{KERAS_LAYER[act].format(a=a)}({out})"
+        if bn == "after":
+            out = f"{_keras_bn(d)}({out})"
         lines.append(f"a = keras.layers.Add()([{out}, a])  # {act}, plus its input (residual)" if d["residual"][l]
                      else f"a = {out}  # {act}")
     return lines + ["model = keras.Model(inputs, a)"]
+
+
+def _keras_bn(d: dict) -> str:
+    """Keras' batch normalisation with netplay's (PyTorch's) settings: momentum 0.9 is Keras' way
+    of saying 0.1 of each batch."""
+    return f"keras.layers.BatchNormalization(momentum=0.9, epsilon={d['batch_norm_eps']!r})"

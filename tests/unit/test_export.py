@@ -111,3 +111,25 @@ def test_a_residual_network_exports_with_its_skips(kind):
     predict = _run(snippet(m, ["x1", "x2"]))
     np.testing.assert_allclose(predict(GRID[:, 0], GRID[:, 1]), m.predict(GRID),
                                atol=2e-5 if kind == "keras" else 1e-12)
+
+
+@pytest.mark.parametrize("residual", [False, True])
+@pytest.mark.parametrize("where", ["before", "after"])
+@pytest.mark.parametrize("kind", ["numpy", "pytorch", "keras"])
+def test_a_batch_normalised_network_exports_with_its_running_averages(kind, where, residual):
+    if kind == "pytorch":
+        pytest.importorskip("torch")
+    if kind == "keras":
+        os.environ.setdefault("KERAS_BACKEND", "torch")
+        pytest.importorskip("keras")
+    data = make_2d("circle", 80, 0.1, seed=1)
+    m = MLP(MLPConfig(hidden=(5, 5, 3), activations=("relu", "tanh", "sigmoid"), residual=residual, batch_norm=where,
+                      batch_size=16, seed=2), data.x, data.y)
+    m.step(100)
+    d = json.loads(to_json(m, ["x1", "x2"]))
+    assert d["batch_norm"] == where and len(d["batch_norm_layers"]) == 3
+    assert d["batch_norm_layers"][1]["running_var"] == m.batch_norm_state()[1]["running_var"].tolist()
+    snippet = {"numpy": numpy_snippet, "pytorch": pytorch_snippet, "keras": keras_snippet}[kind]
+    predict = _run(snippet(m, ["x1", "x2"]))
+    np.testing.assert_allclose(predict(GRID[:, 0], GRID[:, 1]), m.predict(GRID),
+                               atol=2e-5 if kind == "keras" else 1e-9, rtol=1e-5 if kind == "keras" else 1e-9)
