@@ -20,7 +20,7 @@ from engine.activations import ELEMENTWISE
 from engine.datasets import DATASETS_2D, Dataset, load_csv, make_2d, train_test_split
 from engine.features import FEATURE_NAMES, make_features
 from engine.initializers import INITIALIZERS
-from engine.mlp import MAX_LAYERS, MAX_UNITS, MLP, MLPConfig, tf_playground_config
+from engine.mlp import BATCH_NORM, MAX_LAYERS, MAX_UNITS, MLP, MLPConfig, tf_playground_config
 from engine.optimizers import OPTIMIZERS, OptimizerConfig
 from engine.schedules import SCHEDULES, ScheduleConfig
 
@@ -97,6 +97,7 @@ FIELDS = [
     url.flag("pg_tfmode", False),
     url.choice("pg_view", "train", ("train", "inits")),
     url.flag("pg_res", False),
+    url.choice("pg_bn", "off", BATCH_NORM),
     url.flag("pg_warp", False),
     url.integer("pg_warp_l", 1, 1, MAX_LAYERS),
     url.integer("pg_warp_i", 1, 1, MAX_UNITS),
@@ -165,6 +166,19 @@ PRESETS = {
                        {"pg_data": "circle", "pg_noise": 0, "pg_layers": 8, **{f"pg_u{i}": 6 for i in range(8)},
                         **{f"pg_a{i}": "sigmoid" for i in range(8)}, "pg_opt": "sgd", "pg_lr": 0.3, "pg_res": False,
                         "pg_speed": "50"}),
+    "batchnorm": Preset("Batch normalisation rescues a deep net",
+                        "Eight sigmoid layers of six: the gradient bars shrink several-fold per layer, the "
+                        "first layers barely move and the network stays at 50%. Set Batch normalisation (Network) "
+                        "to 'before f' and it trains: each layer's net inputs are rescaled to mean 0 and spread 1 "
+                        "over every mini-batch, so every sigmoid works where its slope is largest, and the first "
+                        "layers' bars rise to the last ones' size. 'after f' normalises the sigmoids' outputs "
+                        "instead (the course notes show both): it rescues the net too. Then try batch size 10 or "
+                        "learning rate 0.3: the running averages that predictions use lag behind noisy batch "
+                        "statistics or fast-moving weights, and the loss curves (measured as predictions are "
+                        "made) jump while training itself goes on.",
+                        {"pg_data": "circle", "pg_noise": 0, "pg_layers": 8, **{f"pg_u{i}": 6 for i in range(8)},
+                         **{f"pg_a{i}": "sigmoid" for i in range(8)}, "pg_opt": "sgd", "pg_lr": 0.1, "pg_bn": "off",
+                         "pg_batch": "50", "pg_speed": "50"}),
     "inits": Preset("Five initializations side by side",
                     "The same 2-layer tanh network trained five times, from five starts. Zeros: every neuron "
                     "a copy of its neighbours and tanh(0) = 0 sends back no gradient, so nothing moves. Too "
@@ -369,6 +383,13 @@ with left:
               help="Each hidden layer as wide as the one before adds its input to its output (a = f(z) + a_in): "
                    "the gradient gets a path around every such layer, so deep networks train. Changing it "
                    "resets the network.")
+    st.segmented_control("Batch normalisation", BATCH_NORM, key="pg_bn", required=True, disabled=n_layers == 0,
+                         format_func={"off": "off", "before": "before f", "after": "after f"}.get,
+                         help="Normalise every hidden layer over each mini-batch: (v − batch mean) / batch std, then "
+                              "× γ + β, both learnt. 'before f' on the net inputs z (Ioffe & Szegedy), 'after f' on "
+                              "the activations. Predictions and the loss curves use running averages of the batch "
+                              "statistics: small batches make noisy statistics that the averages lag behind (the test loss "
+                              "jumps). Needs batches of 2 or more. Changing it resets the network.")
     st.toggle("Warped plane", key="pg_warp", disabled=n_layers == 0,
               help="Under the curves: the input plane's grid and the points as two neurons of a hidden layer "
                    "see them (ConvNetJS's view), live while training.")
@@ -466,6 +487,7 @@ def training_config(data: Dataset, n_inputs: int, n_train: int) -> MLPConfig:
     hidden = tuple(s[f"pg_u{i}"] for i in range(n_layers))
     activations = tuple(s[f"pg_a{i}"] for i in range(n_layers))
     more = dict(dropout=(s["pg_drop"],) * n_layers if s["pg_drop"] > 0 and n_layers else (), residual=s["pg_res"],
+                batch_norm=s["pg_bn"] if n_layers else "off",
                 clip_norm=s["pg_clip"], early_stopping_patience=s["pg_patience"] if s["pg_early"] else 0,
                 schedule=ScheduleConfig(s["pg_sched"], period=int(s["pg_sched_n"]), gamma=s["pg_gamma"],
                                         warmup=int(s["pg_warm"])),
@@ -498,7 +520,8 @@ def build_model(data: Dataset, feats: list[str]) -> MLP | None:
     setup = (st.session_state.get("pg_upload_digest") if st.session_state["pg_data"] == "upload" else None,
              st.session_state["pg_data"], st.session_state["pg_points"], st.session_state["pg_noise"],
              st.session_state["pg_dseed"], st.session_state["pg_classes"], st.session_state["pg_test"],
-             tuple(feats), config.hidden, config.activations, config.residual, config.init, config.seed, config.task,
+             tuple(feats), config.hidden, config.activations, config.residual, config.batch_norm, config.init,
+             config.seed, config.task,
              bool(config.early_stopping_patience))
     key = (setup, st.session_state["pg_pts"] if drawing else None)  # a drawing: its points apart
     model: MLP | None = st.session_state.get("pg_model")
@@ -688,7 +711,8 @@ def draw(model: MLP, data: Dataset, feats: list[str], live_now: bool) -> None:
 
     net_col, out_col = (None, None) if fed else st.columns([3, 2])
     layer_sizes = list(cfg.sizes)
-    labels = ["input"] + [f"{n} {a}" for n, a in zip(cfg.hidden, cfg.activations)] + ["output"]
+    shown_act = {"off": "{}", "before": "BN→{}", "after": "{}→BN"}[cfg.batch_norm].format
+    labels = ["input"] + [f"{n} {shown_act(a)}" for n, a in zip(cfg.hidden, cfg.activations)] + ["output"]
     ws, bs = model.weights()
     thumbs = None if fed else unit_thumbnails(blocks, cfg.activations, task)
     with render.within(net_col):

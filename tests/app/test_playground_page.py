@@ -498,3 +498,36 @@ def test_residual_connections_rescue_the_deep_sigmoid_preset(open_page):
     m.step(1500)
     at.run()
     assert m.history.test_loss[-1] < 0.2 and float(metric(at, "Test accuracy").rstrip("%")) > 90
+
+
+def test_batch_normalisation_rescues_the_deep_sigmoid_preset(open_page):
+    at = open_page("playground")
+    at.button(key="pg_preset_batchnorm").click().run()
+    pause(at)
+    plain = model(at)
+    plain.step(1000)
+    at.run()
+    assert plain.config.batch_norm == "off" and plain.history.test_loss[-1] > 0.6   # stuck near ln 2
+    grads = plain.history.layer_grad_norms[-1]
+    assert grads[0] < 0.01 * grads[-1]                                    # the first layers' bars: vanishing
+    at.session_state["pg_bn"] = "before"                                  # the segmented control, as a click sets it
+    at.run()
+    m = model(at)
+    assert m is not plain and m.config.batch_norm == "before" and len(m.batch_norm_state()) == 8
+    assert at.query_params["pg_bn"] == "before"
+    m.step(1000)
+    at.run()
+    assert m.history.test_loss[-1] < 0.25 and float(metric(at, "Test accuracy").rstrip("%")) > 90
+    grads = m.history.layer_grad_norms[-1]
+    assert grads[0] > 0.1 * grads[-1]                                     # the first layers learn as fast as the last
+    assert not at.exception
+
+
+def test_batch_normalisation_with_batches_of_one_says_why_and_recovers(open_page):
+    at = open_page("playground", pg_bn="after", pg_batch="1")
+    assert not at.exception
+    assert any("at least 2 samples" in e.value for e in at.error)
+    at.select_slider(key="pg_batch").set_value("10").run()
+    assert not at.error and model(at).config.batch_norm == "after" and model(at).config.batch_size == 10
+    at.button(key="pg_step").click().run()
+    assert model(at).steps > 0 and not at.exception

@@ -394,3 +394,26 @@ def test_a_deep_sigmoid_net_with_residual_connections_learns_the_circle(page, ap
     wait_for_app(page)
     assert accuracy > 90, accuracy
     assert_no_exception(page)
+
+
+def test_a_deep_sigmoid_net_with_batch_normalisation_learns_the_circle(page, app_url):
+    layers = "&".join(f"pg_u{i}=6&pg_a{i}=sigmoid" for i in range(8))
+    page.goto(f"{app_url}/playground?pg_layers=8&{layers}&pg_opt=sgd&pg_lr=0.1&pg_bn=before&pg_batch=50"
+              "&pg_speed=50&pg_noise=0")
+    wait_for_app(page)
+    expect(page.get_by_role("radio", name="before f")).to_have_attribute("aria-checked", "true", timeout=60_000)
+    page.get_by_role("button", name="Play", exact=True).click()
+    deadline = time.time() + 90
+    accuracy = 0.0
+    while time.time() < deadline and accuracy <= 90:
+        page.wait_for_timeout(1000)
+        value = metric_value(page, "Test accuracy")
+        accuracy = float(value.rstrip("%")) if value and value.endswith("%") else 0.0
+    page.get_by_role("button", name="Pause", exact=True).click()
+    wait_for_app(page)
+    assert accuracy > 90, accuracy
+    page.get_by_role("radio", name="after f").click()   # after the activation: a new network, step 0
+    wait_for_app(page)
+    expect(page.get_by_role("radio", name="after f")).to_have_attribute("aria-checked", "true")
+    assert metric_value(page, "Step") == "0"
+    assert_no_exception(page)
