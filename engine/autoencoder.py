@@ -234,7 +234,9 @@ class Autoencoder:
         return x.copy()
 
     def step(self, n_updates: int = 1, record: bool = True) -> str:
-        """Train ``n_updates`` mini-batches (while stacked pre-training runs: of the current layer)."""
+        """Train ``n_updates`` mini-batches (while stacked pre-training runs: of the current layer).
+        ``record``: add the mean loss of these updates (and the test set's) to the history; without
+        it the updates skip computing their cross-entropy (divergence is still seen)."""
         n_updates = checks.whole("n_updates", n_updates, 1, self.most_updates_per_call)
         if self.status == "diverged":
             return self.status
@@ -251,7 +253,7 @@ class Autoencoder:
                              {"none": k.NO_SPARSITY, "l1": k.SPARSE_L1, "kl": k.SPARSE_KL}[c.sparsity],
                              c.sparsity_weight, c.sparsity_target, c.contractive, self.x, x_in, corrupted,
                              self.mask, self.has_unknown, batches, eps, c.clip, self.opt.code, self.opt.hyper_vector(),
-                             self.s1, self.s2, self.s3, self.updates, losses, parts)
+                             self.s1, self.s2, self.s3, self.updates, losses, parts, bool(record))
         self.updates += done
         if code == k.DIVERGED or not np.all(np.isfinite(self.theta)):
             self.status = "diverged"

@@ -119,7 +119,8 @@ def loss_and_gradient(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae,
     hs, slopes, ds, dhs, gws = _buffers(B, s_in, s_out, vae, E)
     zs = np.zeros((B, _code_size(s_in, s_out, E))) if vae else np.zeros((1, 1))
     return _loss_grad(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, beta, loss_code, sparsity,
-                      lam_sparse, rho, lam_contract, x_in, target, mask, eps, grad, parts, hs, slopes, ds, dhs, gws, zs)
+                      lam_sparse, rho, lam_contract, x_in, target, mask, eps, grad, parts, hs, slopes, ds, dhs, gws, zs,
+                      True)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -129,8 +130,11 @@ def _code_size(s_in, s_out, E):
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _loss_grad(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, beta, loss_code, sparsity, lam_sparse,
-               rho, lam_contract, x_in, target, mask, eps, grad, parts, hs, slopes, ds, dhs, gws, zs):
-    """``loss_and_gradient`` in the caller's buffers (``_buffers``), so a run of updates allocates once."""
+               rho, lam_contract, x_in, target, mask, eps, grad, parts, hs, slopes, ds, dhs, gws, zs, want_loss):
+    """``loss_and_gradient`` in the caller's buffers (``_buffers``), so a run of updates allocates once.
+    Without ``want_loss`` the cross-entropy's logarithms are skipped (each costs a division, and they
+    were half of an update's output pass): its part of the result is then the sum of |logits|,
+    finite exactly when the loss is, which is all an update nobody records needs."""
     L = s_in.size
     B = x_in.shape[0]
     c = _code_size(s_in, s_out, E)
@@ -144,7 +148,18 @@ def _loss_grad(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, beta, 
     d = ds[L - 1]              # dL/d(pre-activation) of the output layer
     last = slopes[L - 1]
     acc = np.zeros(n_out)      # a sum per column: a single running sum would keep the loop scalar
-    if loss_code == BCE:       # (floating-point sums are not reordered) and one loop per loss
+    if loss_code == BCE and not want_loss:   # p - t only; |z| summed to see divergence
+        for r in range(B):
+            orow, trow, mrow, drow = out[r], target[r], mask[r], d[r]
+            for j in range(n_out):
+                z = orow[j]
+                a = abs(z)
+                e = exp_v(-(746.0 if a > 746.0 else a))
+                p = (1.0 if z >= 0.0 else e) / (1.0 + e)
+                orow[j] = p
+                acc[j] += a
+                drow[j] = mrow[j] * (p - trow[j]) * inv_b
+    elif loss_code == BCE:     # (floating-point sums are not reordered) and one loop per loss
         for r in range(B):     # the output's sigmoid, its cross-entropy and p - t in one pass from the
             orow, trow, mrow, drow = out[r], target[r], mask[r], d[r]   # logit z, one exp and one log:
             for j in range(n_out):    # e = exp(-|z|), -log p = max(-z, 0) + log1p(e), -log(1 - p) =
@@ -257,10 +272,12 @@ def _loss_grad(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, beta, 
 @njit(cache=True, nogil=True, error_model="numpy")
 def train(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, beta, loss_code, sparsity, lam_sparse, rho,
           lam_contract, X, X_in, corrupted, mask, use_mask, batches, eps, clip, opt, hyper, s1, s2, s3, t0, losses,
-          parts_out):
+          parts_out, want_loss):
     """len(batches) updates. Row b of update u reads the clean target ``X[batches[u, b]]`` (and its
     mask when ``use_mask``) and, when ``corrupted``, the input ``X_in[u, b]`` (else the target
-    itself). Returns (updates done, status)."""
+    itself). ``losses[u]`` and ``parts_out[u]`` get update u's loss and its parts; without
+    ``want_loss`` the reconstruction part is only a number finite exactly when it is (see
+    ``_loss_grad``). Returns (updates done, status)."""
     grad = np.empty_like(theta)
     parts = np.zeros(4)
     B = batches.shape[1]
@@ -280,7 +297,7 @@ def train(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, beta, loss_
                     keep[j] = srcm[j]
         loss = _loss_grad(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, beta, loss_code, sparsity,
                           lam_sparse, rho, lam_contract, X_in[u] if corrupted else target, target, m, eps[u], grad,
-                          parts, hs, slopes, ds, dhs, gws, zs)
+                          parts, hs, slopes, ds, dhs, gws, zs, want_loss)
         losses[u] = loss
         for i in range(4):
             parts_out[u, i] = parts[i]

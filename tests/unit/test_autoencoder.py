@@ -170,6 +170,20 @@ def test_divergence_is_a_state():
     assert m.status == "diverged" and m.step(1) == "diverged"
 
 
+def test_unrecorded_updates_skip_only_the_loss():
+    """record=False skips the cross-entropy's logarithms, nothing else: the same seed trains to the
+    same weights bit for bit, and an output gone infinite still stops training as diverged."""
+    a = Autoencoder(AEConfig(n_inputs=6, encoder=(5,), code=2, seed=3), X)
+    b = Autoencoder(AEConfig(n_inputs=6, encoder=(5,), code=2, seed=3), X)
+    for _ in range(3):
+        a.step(30, record=True)
+        b.step(30, record=False)
+    np.testing.assert_array_equal(a.theta, b.theta)
+    assert len(a.history.train_loss) == 4 and len(b.history.train_loss) == 1
+    b.theta[b.b_off[-1]] = np.inf   # an output's bias: its logits go infinite, the gradient stays finite
+    assert b.step(5, record=False) == "diverged" and b.updates == 90   # seen on the first update
+
+
 @pytest.mark.parametrize(("kwargs", "word"), [
     ({"code": 0}, "code"), ({"encoder": (0,)}, "encoder"), ({"encoder": "32"}, "encoder"),
     ({"noise": "salt"}, "noise"), ({"noise": "masking", "noise_level": 1.0}, "noise_level"),
