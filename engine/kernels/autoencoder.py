@@ -25,7 +25,7 @@ from numba import njit
 
 from engine.kernels.activations import LINEAR, SIGMOID, TANH, activate_row
 from engine.kernels.optimizers import apply_update
-from engine.kernels.vmath import exp_v, log1p_unit, log_v
+from engine.kernels.vmath import exp_v, log1p_unit, log_v, sigmoid_v
 
 BCE, MSE = 0, 1
 NO_SPARSITY, SPARSE_L1, SPARSE_KL = 0, 1, 2
@@ -153,11 +153,9 @@ def _loss_grad(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, beta, 
             orow, trow, mrow, drow = out[r], target[r], mask[r], d[r]
             for j in range(n_out):
                 z = orow[j]
-                a = abs(z)
-                e = exp_v(-(746.0 if a > 746.0 else a))
-                p = (1.0 if z >= 0.0 else e) / (1.0 + e)
+                p = sigmoid_v(z)   # one division, where e^-|z| and then p took two
                 orow[j] = p
-                acc[j] += a
+                acc[j] += abs(z)
                 drow[j] = mrow[j] * (p - trow[j]) * inv_b
     elif loss_code == BCE:     # (floating-point sums are not reordered) and one loop per loss
         for r in range(B):     # the output's sigmoid, its cross-entropy and p - t in one pass from the
@@ -169,7 +167,7 @@ def _loss_grad(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, beta, 
                 l1p = log1p_unit(e)
                 neg_log_p = min(max(max(-z, 0.0) + l1p, BCE_LOW), BCE_HIGH)
                 neg_log_q = min(max(max(z, 0.0) + l1p, BCE_LOW), BCE_HIGH)
-                p = (1.0 if z >= 0.0 else e) / (1.0 + e)
+                p = sigmoid_v(z)   # as the unrecorded updates take it: the same training either way
                 orow[j] = p
                 acc[j] += mrow[j] * (t * neg_log_p + (1.0 - t) * neg_log_q)
                 drow[j] = mrow[j] * (p - t) * inv_b        # sigmoid + cross-entropy: p - t
