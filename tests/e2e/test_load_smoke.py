@@ -26,3 +26,10 @@ def test_three_learners_playing_at_once_all_get_frames_and_pause(app_url):
         assert le.pause_s is not None and le.pause_s < 15
         assert le.bytes_in / max(le.frames, 1) < 40_000, "a frame should be a few KB of numbers"
     print("\n" + ", ".join(f"{le.fps:.1f} frames/s, pause {le.pause_s:.2f} s" for le in learners))
+
+
+def test_pinning_starts_its_own_server_on_a_box_with_cores_to_spare():
+    from tests.load.__main__ import main
+
+    with pytest.raises(SystemExit, match="--pin starts its own server"):
+        main(["--pin", "--url", "http://127.0.0.1:9", "--sessions", "1"])

@@ -1,12 +1,15 @@
 """Capacity benchmark: N learners press Play at once (``python -m tests.load``).
 
     python -m tests.load [--sessions 1,4,8,15] [--lab playground|som|rbm|cnn|rnn|ae|mix] [--seconds 20]
-                         [--url http://127.0.0.1:8501]
+                         [--url http://127.0.0.1:8501] [--pin]
 
 Without ``--url`` it starts its own ``netplay`` server on a free loopback port (one process) and
 also reports that process's CPU per frame, over the whole wave (page opens, first frames and
 paused pages included) and while everyone plays. Clients are light websocket learners
-(``tests.load.client``): no browsers, so they leave the server the CPU. Traffic goes to loopback
+(``tests.load.client``): no browsers, so they leave the server the CPU. ``--pin`` puts the server
+it starts on core 0 and the clients on the other cores, as real learners' browsers run on their
+own machines: on a small box the clients otherwise take turns with the server on its core, and the
+Pause tail measures that queue more than the server. Traffic goes to loopback
 (or the given URL) only, and every run is bounded in time. Not part of the test suite's pass/fail.
 """
 from __future__ import annotations
@@ -34,11 +37,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server() -> tuple[subprocess.Popen, str]:
+def start_server(core: int | None = None) -> tuple[subprocess.Popen, str]:
+    """A netplay process on a free loopback port (on CPU ``core`` alone when given)."""
     port = _free_port()
+    pin = (lambda: os.sched_setaffinity(0, {core})) if core is not None else None
     proc = subprocess.Popen([sys.executable, "-m", "app.cli", f"--server.port={port}", "--server.address=127.0.0.1",
                              "--server.fileWatcherType=none"], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                            stderr=subprocess.DEVNULL, preexec_fn=pin)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 180
     while time.time() < deadline:
@@ -117,14 +122,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20.0,
                         help="play time per wave (at most 900: a long wave of 1 is the memory soak)")
     parser.add_argument("--url", default=None, help="an already running server (loopback or your own host)")
+    parser.add_argument("--pin", action="store_true",
+                        help="the server on core 0, these clients on the others (Linux, 2+ cores)")
     args = parser.parse_args(argv)
+    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if args.pin and (args.url or len(cores) < 2):
+        raise SystemExit("--pin starts its own server and needs at least 2 cores")
     seconds = min(max(args.seconds, 2.0), 900.0)
     counts = [max(1, min(int(c), 60)) for c in args.sessions.split(",")]
-    proc, url = (None, args.url) if args.url else start_server()
+    proc, url = (None, args.url) if args.url else start_server(cores[0] if args.pin else None)
+    if args.pin:
+        os.sched_setaffinity(0, set(cores[1:]))
     try:
         run_learner_warm = asyncio.run(wave(url, ["playground"], 2.0))  # compile / load kernels once
         del run_learner_warm
-        print(f"server {url}  lab {args.lab}  {seconds:.0f} s per wave  CPU: {os.cpu_count()} cores")
+        print(f"server {url}  lab {args.lab}  {seconds:.0f} s per wave  CPU: {os.cpu_count()} cores"
+              + (f"  (server on core {cores[0]}, clients on {cores[1:]})" if args.pin else ""))
         print("| learners | frames/s each (min / median) | total frames/s | server CPU per frame (wave / playing) | "
               "KB/s per learner (wire) | messages per frame | Pause answered p95 | paused page p95 / worst | "
               "server memory growth | errors |")
