@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine import checks
+from engine import backend, checks
 from engine.kernels import som as k
 from engine.limits import MAX_ABS_VALUE
 from engine.limits import SOM_MAX_BATCH_WORK as MAX_BATCH_WORK
@@ -287,7 +287,11 @@ class SOM:
         first = np.empty(len(x), dtype=np.int64)
         second = np.empty(len(x), dtype=np.int64)
         gap = np.empty(len(x))
-        k.two_best(x, self._wt, DISTANCES.index(self.config.distance), first, second, gap)
+        if backend.pick("som_bmu", float(len(x)) * self._wt.size) == "cuda":   # a big query: the GPU's
+            from engine.kernels import cuda_som
+            cuda_som.two_best(x, self._wt, DISTANCES.index(self.config.distance), first, second, gap)
+        else:
+            k.two_best(x, self._wt, DISTANCES.index(self.config.distance), first, second, gap)
         if data is None:
             for a in (first, second, gap):
                 a.flags.writeable = False  # shared by every reader until the weights change

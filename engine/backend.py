@@ -1,0 +1,102 @@
+"""Where the engine computes: the CPU kernels, or numba-cuda kernels on a GPU (optional).
+
+    NETPLAY_DEVICE=cpu    the CPU kernels only; nothing CUDA is ever imported
+    NETPLAY_DEVICE=cuda   the CUDA twin of every kernel that has one (an error if no GPU is usable)
+    NETPLAY_DEVICE=auto   (default) CUDA for a workload of at least its family's crossover size, when
+                          a GPU is usable; the CPU otherwise
+
+The CUDA kernels need the ``gpu`` extra (``pip install -e '.[gpu]'``: numba-cuda). Whether a GPU
+is usable is found out once, at the first workload that could use one (importing
+``numba.cuda``); a machine without one, or without the extra, computes on the CPU and sees no
+difference. ``NUMBA_ENABLE_CUDASIM=1`` runs the CUDA kernels in Numba's simulator: the tests check
+every kernel against its CPU twin that way, with no GPU.
+
+Crossover sizes (``CROSSOVER``, in the family's own unit of work) start at conservative values;
+``measure_crossover`` times both sides on this machine and replaces them (``tests.bench --device
+cuda`` reports them).
+"""
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+
+DEVICES = ("cpu", "cuda", "auto")
+ENV = "NETPLAY_DEVICE"
+# the smallest workload (multiply-adds) for which "auto" launches CUDA, per kernel family
+CROSSOVER = {"som_bmu": 50_000_000}
+
+_ready: bool | None = None
+_why: str = ""
+
+
+def requested() -> str:
+    """The device asked for by NETPLAY_DEVICE (default auto); a clear error for anything else."""
+    value = os.environ.get(ENV, "auto").strip().lower() or "auto"
+    if value not in DEVICES:
+        raise ValueError(f"{ENV} must be one of {', '.join(DEVICES)}, got {value!r}")
+    return value
+
+
+def cuda_ready() -> bool:
+    """A CUDA device (or Numba's simulator) is usable; found out once per process."""
+    global _ready, _why
+    if _ready is None:
+        try:
+            from numba import cuda
+        except ImportError as err:   # numba-cuda not installed: the gpu extra
+            _ready, _why = False, f"numba-cuda is not installed ({err}); pip install -e '.[gpu]'"
+        else:
+            try:
+                _ready = bool(cuda.is_available())
+                _why = "" if _ready else "no CUDA device found"
+            except Exception as err:  # noqa: BLE001 - a broken driver is "not usable", not a crash
+                _ready, _why = False, f"CUDA is not usable here: {err}"
+    return _ready
+
+
+def why_not() -> str:
+    """Why CUDA is not used (after ``cuda_ready`` said False)."""
+    return _why
+
+
+def pick(family: str, work: float) -> str:
+    """"cuda" or "cpu" for a workload of ``work`` units of kernel family ``family``."""
+    device = requested()
+    if device == "cpu":
+        return "cpu"
+    if device == "cuda":
+        if not cuda_ready():
+            raise RuntimeError(f"{ENV}=cuda, but {why_not()}")
+        return "cuda"
+    return "cuda" if work >= CROSSOVER.get(family, float("inf")) and cuda_ready() else "cpu"
+
+
+def describe() -> str:
+    """One line for the app: which device computes, and why."""
+    device = requested()
+    if device == "cpu":
+        return f"CPU ({ENV}=cpu)"
+    if not cuda_ready():
+        return f"CPU ({why_not()})"
+    return "GPU (CUDA) for every kernel that has a CUDA version" if device == "cuda" else \
+        "GPU (CUDA) for workloads above their measured crossover, CPU below"
+
+
+def measure_crossover(family: str, run: Callable[[str, int], None], sizes: list[int],
+                      work: Callable[[int], float]) -> float:
+    """Time ``run(device, size)`` on both devices for growing ``sizes``; the first size where CUDA
+    is faster sets ``CROSSOVER[family]`` (in ``work(size)`` units). Infinity when it never is."""
+    found = float("inf")
+    for size in sizes:
+        times = {}
+        for device in ("cpu", "cuda"):
+            run(device, size)   # compiled and warm
+            start = time.perf_counter()
+            run(device, size)
+            times[device] = time.perf_counter() - start
+        if times["cuda"] < times["cpu"]:
+            found = work(size)
+            break
+    CROSSOVER[family] = found
+    return found

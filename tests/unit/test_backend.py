@@ -1,0 +1,107 @@
+"""engine.backend: which device computes. The CPU unless a GPU is usable and the workload is big
+enough (or NETPLAY_DEVICE says so); nothing CUDA is imported unless a workload could use it; and
+every CUDA kernel agrees with its CPU twin, checked in Numba's CUDA simulator (no GPU needed)."""
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from engine import backend
+
+ROOT = Path(__file__).resolve().parents[2]
+HAVE_NUMBA_CUDA = importlib.util.find_spec("numba_cuda") is not None
+
+
+def _run(code: str, **env) -> subprocess.CompletedProcess:
+    """``code`` in a fresh interpreter (Numba reads its CUDA settings once, at import)."""
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, **env}, timeout=600)
+
+
+def test_the_setting_is_checked(monkeypatch):
+    monkeypatch.setenv("NETPLAY_DEVICE", "tpu")
+    with pytest.raises(ValueError, match="NETPLAY_DEVICE must be one of cpu, cuda, auto"):
+        backend.pick("som_bmu", 1e12)
+    monkeypatch.setenv("NETPLAY_DEVICE", " CPU ")
+    assert backend.pick("som_bmu", 1e12) == "cpu" and backend.describe() == "CPU (NETPLAY_DEVICE=cpu)"
+
+
+def test_auto_takes_the_gpu_only_when_usable_and_worth_it(monkeypatch):
+    monkeypatch.delenv("NETPLAY_DEVICE", raising=False)   # auto by default
+    monkeypatch.setattr(backend, "_ready", False)
+    monkeypatch.setattr(backend, "_why", "no CUDA device found")
+    assert backend.pick("som_bmu", 1e15) == "cpu"
+    assert backend.describe() == "CPU (no CUDA device found)"
+    monkeypatch.setattr(backend, "_ready", True)
+    big = backend.CROSSOVER["som_bmu"]
+    assert backend.pick("som_bmu", big) == "cuda" and backend.pick("som_bmu", big - 1) == "cpu"
+    assert backend.pick("no_such_family", 1e30) == "cpu"   # no CUDA version: the CPU
+
+
+def test_asking_for_cuda_without_a_gpu_says_why(monkeypatch):
+    monkeypatch.setenv("NETPLAY_DEVICE", "cuda")
+    monkeypatch.setattr(backend, "_ready", False)
+    monkeypatch.setattr(backend, "_why", "no CUDA device found")
+    with pytest.raises(RuntimeError, match="NETPLAY_DEVICE=cuda, but no CUDA device found"):
+        backend.pick("som_bmu", 1.0)
+
+
+def test_the_cpu_setting_never_imports_cuda():
+    out = _run("""
+        import sys
+        import numpy as np
+        from engine.som import SOM, SOMConfig
+        x = np.random.default_rng(0).random((3000, 3))
+        m = SOM(SOMConfig(width=20, height=20), x)
+        m.step(50)
+        m.bmus()
+        print("numba.cuda" in sys.modules)
+        """, NETPLAY_DEVICE="cpu")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
+
+
+@pytest.mark.skipif(not HAVE_NUMBA_CUDA, reason="numba-cuda (the gpu extra) is not installed")
+def test_without_a_gpu_auto_computes_on_the_cpu():
+    out = _run("""
+        from engine import backend
+        backend.CROSSOVER["som_bmu"] = 0.0   # any workload would go to a GPU if there were one
+        print(backend.pick("som_bmu", 1e9), backend.cuda_ready())
+        """, NETPLAY_DEVICE="auto", NUMBA_ENABLE_CUDASIM="0")
+    assert out.returncode == 0, out.stderr
+    if out.stdout.split()[1] == "True":
+        pytest.skip("this machine has a CUDA device")
+    assert out.stdout.split()[0] == "cpu"
+
+
+@pytest.mark.skipif(not HAVE_NUMBA_CUDA, reason="numba-cuda (the gpu extra) is not installed")
+def test_the_som_bmu_kernel_matches_its_cpu_twin_in_the_simulator():
+    out = _run("""
+        import numpy as np
+        from engine import backend
+        from engine.kernels import som as k
+        from engine.som import SOM, SOMConfig
+        assert backend.pick("som_bmu", 1.0) == "cuda"
+        rng = np.random.default_rng(3)
+        for distance in ("euclidean", "cosine", "manhattan"):
+            x = rng.random((150, 4))
+            x[7] = x[3]                      # equal samples, and a tie between units below
+            m = SOM(SOMConfig(width=5, height=4, distance=distance, seed=1), x)
+            m.step(30)
+            m._wt[:, 5] = m._wt[:, 2]
+            first, second, gap = m._two_best(x)          # through the backend: the CUDA kernel
+            want = (np.empty(150, np.int64), np.empty(150, np.int64), np.empty(150))
+            k.two_best(x, m._wt, ("euclidean", "cosine", "manhattan").index(distance), *want)
+            for got, ref in zip((first, second, gap), want):
+                np.testing.assert_array_equal(got, ref)
+            assert len(set(first)) > 3
+        print("ok")
+        """, NETPLAY_DEVICE="cuda", NUMBA_ENABLE_CUDASIM="1")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().endswith("ok")
