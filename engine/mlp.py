@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from engine import checks
+from engine import backend, checks
 from engine.activations import DEFAULT_ALPHA, ELEMENTWISE, activate_and_derivative, activation_code
 from engine.initializers import INITIALIZERS, initialize
 from engine.kernels import mlp as k
@@ -508,9 +508,13 @@ class MLP:
     def _units_with(self, x: np.ndarray, scale: np.ndarray | None = None) -> np.ndarray:
         xt = np.ascontiguousarray(x.T)
         out = np.empty((int(self._u_off[-1]), xt.shape[1]))
-        k.forward_all(xt, self.theta, self._sizes, self._w_off, self._b_off, self._u_off,
-                      self._act_codes, self._alpha, self.config.out_kind, out, self._skips,
-                      np.empty(0) if scale is None else scale, self._bn, self._g_off, self._norm)
+        forward = k.forward_all
+        if backend.pick("mlp_eval", float(xt.shape[1]) * self.n_params) == "cuda":   # a big grid: the GPU's
+            from engine.kernels import cuda_mlp
+            forward = cuda_mlp.forward_all
+        forward(xt, self.theta, self._sizes, self._w_off, self._b_off, self._u_off,
+                self._act_codes, self._alpha, self.config.out_kind, out, self._skips,
+                np.empty(0) if scale is None else scale, self._bn, self._g_off, self._norm)
         return out.T
 
     def predict(self, x: np.ndarray) -> np.ndarray:

@@ -105,3 +105,45 @@ def test_the_som_bmu_kernel_matches_its_cpu_twin_in_the_simulator():
         """, NETPLAY_DEVICE="cuda", NUMBA_ENABLE_CUDASIM="1")
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().endswith("ok")
+
+
+@pytest.mark.skipif(not HAVE_NUMBA_CUDA, reason="numba-cuda (the gpu extra) is not installed")
+def test_the_network_evaluation_kernel_matches_its_cpu_twin_in_the_simulator():
+    """Every activation, every output, residual connections, batch normalisation before and after,
+    Monte Carlo dropout's factors: the CUDA kernel's units against the CPU kernel's."""
+    out = _run("""
+        import numpy as np
+        from engine import backend
+        from engine.activations import ELEMENTWISE
+        from engine.datasets import make_2d
+        from engine.kernels import mlp as k
+        from engine.mlp import MLP, MLPConfig
+        assert backend.pick("mlp_eval", 1.0) == "cuda"
+        d = make_2d("blobs", 60, 0.1, seed=1, n_classes=3)
+        grid = np.random.default_rng(0).uniform(-6, 6, (40, 2))
+        acts = list(ELEMENTWISE)
+        cases = [dict(task="binary", hidden=(4, 4, 4), activations=tuple(acts[0:3]), residual=True),
+                 dict(task="multiclass", n_classes=3, hidden=(5, 5), activations=tuple(acts[3:5]), batch_norm="before"),
+                 dict(task="regression", hidden=(4, 4), activations=tuple(acts[5:7]), batch_norm="after",
+                      dropout=(0.3, 0.3)),
+                 dict(n_outputs=2, output_activation="tanh", loss="mse", hidden=(3, 3, 3), activations=tuple(acts[7:10])),
+                 dict(task="binary", hidden=(3, 3), activations=tuple(acts[10:12]), leaky_slope=0.2)]
+        for case in cases:
+            y = d.y if case.get("task") != "regression" else d.x[:, 0]
+            if "loss" in case:
+                y = np.tanh(d.x[:, :2] / 3)
+            elif case.get("task") == "binary":
+                y = (d.y > 0).astype(int)
+            m = MLP(MLPConfig(batch_size=20, seed=2, **case), d.x, y)
+            m.step(25)
+            for scale in (None, np.linspace(0.0, 2.0, int(m._u_off[-1]))):
+                got = m._units_with(grid, scale)                       # through the backend: CUDA
+                want = np.empty((int(m._u_off[-1]), len(grid)))
+                k.forward_all(np.ascontiguousarray(grid.T), m.theta, m._sizes, m._w_off, m._b_off, m._u_off,
+                              m._act_codes, m._alpha, m.config.out_kind, want, m._skips,
+                              np.empty(0) if scale is None else scale, m._bn, m._g_off, m._norm)
+                np.testing.assert_allclose(got, want.T, rtol=1e-10, atol=1e-12)
+        print("ok")
+        """, NETPLAY_DEVICE="cuda", NUMBA_ENABLE_CUDASIM="1")
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip().endswith("ok")
