@@ -61,8 +61,12 @@ def why_not() -> str:
 
 
 def pick(family: str, work: float) -> str:
-    """"cuda" or "cpu" for a workload of ``work`` units of kernel family ``family``."""
-    device = requested()
+    """"cuda" or "cpu" for a workload of ``work`` units of kernel family ``family``. A misspelt
+    NETPLAY_DEVICE computes on the CPU (``describe`` says why) rather than stopping a lab."""
+    try:
+        device = requested()
+    except ValueError:
+        return "cpu"
     if device == "cpu":
         return "cpu"
     if device == "cuda":
@@ -73,10 +77,16 @@ def pick(family: str, work: float) -> str:
 
 
 def describe() -> str:
-    """One line for the app: which device computes, and why."""
-    device = requested()
+    """One line for the app: which device computes, and why. Looks for no GPU itself: before a
+    workload has asked, it says so (the app must not import CUDA only to print this)."""
+    try:
+        device = requested()
+    except ValueError as err:
+        return f"CPU ({err})"
     if device == "cpu":
         return f"CPU ({ENV}=cpu)"
+    if _ready is None:
+        return "CPU (a GPU is looked for when a workload is big enough to use one)"
     if not cuda_ready():
         return f"CPU ({why_not()})"
     return "GPU (CUDA) for every kernel that has a CUDA version" if device == "cuda" else \

@@ -1,6 +1,8 @@
 """Home: what netplay is and what each lab teaches."""
 import streamlit as st
 
+from engine import backend
+
 st.title(":material/neurology: netplay")
 st.markdown(
     "A playground for neural networks: every control changes a real computation, every plot shows "
@@ -88,3 +90,4 @@ st.caption(
     "Tip for lecturers: every lab keeps its whole setup in the page address. Set up a demo, copy "
     "the URL, and the same link opens the same demo on any machine."
 )
+st.caption(f"Computing on: {backend.describe()}. Set NETPLAY_DEVICE=cpu, cuda or auto to choose.")

@@ -5,6 +5,12 @@ def test_home_renders_and_presents_the_labs(open_page):
     assert at.title[0].value.endswith("netplay")
 
 
+def test_home_says_where_the_engine_computes(open_page, monkeypatch):
+    monkeypatch.setenv("NETPLAY_DEVICE", "cpu")
+    at = open_page()
+    assert any("Computing on: CPU (NETPLAY_DEVICE=cpu)" in c.value for c in at.caption)
+
+
 def test_home_links_every_lab(open_page):
     at = open_page()
     text = " ".join(m.value for m in at.markdown)

@@ -1,4 +1,4 @@
-"""python -m tests.bench [--only SUBSTRING] [--quick] [--json PATH]"""
+"""python -m tests.bench [--only SUBSTRING] [--quick] [--json PATH] [--device cpu|cuda]"""
 from __future__ import annotations
 
 import os
@@ -18,13 +18,20 @@ def main() -> None:
     parser.add_argument("--only", help="run only workloads whose name contains this")
     parser.add_argument("--quick", action="store_true", help="fewer repeats; under a minute")
     parser.add_argument("--json", help="also write the rows to this file")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                        help="cuda: the kernels with CUDA twins, GPU against CPU, and their crossover sizes")
     args = parser.parse_args()
 
     import engine
     engine.warmup()
     rows = []
     wanted = (lambda name: args.only in name) if args.only else (lambda name: True)
-    for workload in WORKLOADS:
+    if args.device == "cuda":
+        from tests.bench.cuda_workloads import cuda_rows
+        workloads = [lambda quick, _wanted: cuda_rows(quick, args.only)]
+    else:
+        workloads = WORKLOADS
+    for workload in workloads:
         for row in workload(args.quick, wanted):
             rows.append(row)
             print(f"  done: {row.workload}", flush=True)

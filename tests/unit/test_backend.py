@@ -27,7 +27,9 @@ def _run(code: str, **env) -> subprocess.CompletedProcess:
 def test_the_setting_is_checked(monkeypatch):
     monkeypatch.setenv("NETPLAY_DEVICE", "tpu")
     with pytest.raises(ValueError, match="NETPLAY_DEVICE must be one of cpu, cuda, auto"):
-        backend.pick("som_bmu", 1e12)
+        backend.requested()
+    assert backend.pick("som_bmu", 1e12) == "cpu"   # a lab still runs, and the home page says why
+    assert backend.describe() == "CPU (NETPLAY_DEVICE must be one of cpu, cuda, auto, got 'tpu')"
     monkeypatch.setenv("NETPLAY_DEVICE", " CPU ")
     assert backend.pick("som_bmu", 1e12) == "cpu" and backend.describe() == "CPU (NETPLAY_DEVICE=cpu)"
 
@@ -42,6 +44,8 @@ def test_auto_takes_the_gpu_only_when_usable_and_worth_it(monkeypatch):
     big = backend.CROSSOVER["som_bmu"]
     assert backend.pick("som_bmu", big) == "cuda" and backend.pick("som_bmu", big - 1) == "cpu"
     assert backend.pick("no_such_family", 1e30) == "cpu"   # no CUDA version: the CPU
+    monkeypatch.setattr(backend, "_ready", None)
+    assert backend.describe().startswith("CPU (a GPU is looked for")   # describing probes nothing
 
 
 def test_asking_for_cuda_without_a_gpu_says_why(monkeypatch):
