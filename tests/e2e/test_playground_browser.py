@@ -378,20 +378,26 @@ def test_five_initializations_play_side_by_side(page, app_url):
     assert_no_exception(page)
 
 
-def test_a_deep_sigmoid_net_with_residual_connections_learns_the_circle(page, app_url):
-    layers = "&".join(f"pg_u{i}=6&pg_a{i}=sigmoid" for i in range(8))
-    page.goto(f"{app_url}/playground?pg_layers=8&{layers}&pg_opt=sgd&pg_lr=0.3&pg_res=1&pg_speed=50&pg_noise=0")
-    wait_for_app(page)
-    expect(page.get_by_role("switch", name="Residual connections")).to_be_checked(timeout=60_000)
+def play_until_accurate(page, above: float = 90, seconds: float = 90) -> float:
+    """Play until the test accuracy passes ``above`` % (or ``seconds`` go by), pause; the accuracy."""
     page.get_by_role("button", name="Play", exact=True).click()
-    deadline = time.time() + 90
+    deadline = time.time() + seconds
     accuracy = 0.0
-    while time.time() < deadline and accuracy <= 90:
+    while time.time() < deadline and accuracy <= above:
         page.wait_for_timeout(1000)
         value = metric_value(page, "Test accuracy")
         accuracy = float(value.rstrip("%")) if value and value.endswith("%") else 0.0
     page.get_by_role("button", name="Pause", exact=True).click()
     wait_for_app(page)
+    return accuracy
+
+
+def test_a_deep_sigmoid_net_with_residual_connections_learns_the_circle(page, app_url):
+    layers = "&".join(f"pg_u{i}=6&pg_a{i}=sigmoid" for i in range(8))
+    page.goto(f"{app_url}/playground?pg_layers=8&{layers}&pg_opt=sgd&pg_lr=0.3&pg_res=1&pg_speed=50&pg_noise=0")
+    wait_for_app(page)
+    expect(page.get_by_role("switch", name="Residual connections")).to_be_checked(timeout=60_000)
+    accuracy = play_until_accurate(page)
     assert accuracy > 90, accuracy
     assert_no_exception(page)
 
@@ -402,15 +408,7 @@ def test_a_deep_sigmoid_net_with_batch_normalisation_learns_the_circle(page, app
               "&pg_speed=50&pg_noise=0")
     wait_for_app(page)
     expect(page.get_by_role("radio", name="before f")).to_have_attribute("aria-checked", "true", timeout=60_000)
-    page.get_by_role("button", name="Play", exact=True).click()
-    deadline = time.time() + 90
-    accuracy = 0.0
-    while time.time() < deadline and accuracy <= 90:
-        page.wait_for_timeout(1000)
-        value = metric_value(page, "Test accuracy")
-        accuracy = float(value.rstrip("%")) if value and value.endswith("%") else 0.0
-    page.get_by_role("button", name="Pause", exact=True).click()
-    wait_for_app(page)
+    accuracy = play_until_accurate(page)
     assert accuracy > 90, accuracy
     page.get_by_role("radio", name="after f").click()   # after the activation: a new network, step 0
     wait_for_app(page)

@@ -95,13 +95,18 @@ def test_the_keras_definition_predicts_what_the_engine_predicts(act, task):
     assert np.allclose(predict(1.5, -2.0), m.predict(make_features(np.array([[1.5, -2.0]]), feats))[0], atol=2e-5)
 
 
-@pytest.mark.parametrize("kind", ["numpy", "pytorch", "keras"])
-def test_a_residual_network_exports_with_its_skips(kind):
+def _need(kind: str) -> None:
+    """Skip unless the export's library is installed (dev-only: PyTorch and Keras are not dependencies)."""
     if kind == "pytorch":
         pytest.importorskip("torch")
     if kind == "keras":
-        os.environ.setdefault("KERAS_BACKEND", "torch")
+        os.environ.setdefault("KERAS_BACKEND", "torch")   # on its PyTorch backend Keras multiplies in float32
         pytest.importorskip("keras")
+
+
+@pytest.mark.parametrize("kind", ["numpy", "pytorch", "keras"])
+def test_a_residual_network_exports_with_its_skips(kind):
+    _need(kind)
     data = make_2d("circle", 80, 0.1, seed=1)
     m = MLP(MLPConfig(hidden=(5, 5, 5, 3), activations=("relu", "tanh", "gelu", "tanh"), residual=True, seed=2),
             data.x, data.y)
@@ -117,11 +122,7 @@ def test_a_residual_network_exports_with_its_skips(kind):
 @pytest.mark.parametrize("where", ["before", "after"])
 @pytest.mark.parametrize("kind", ["numpy", "pytorch", "keras"])
 def test_a_batch_normalised_network_exports_with_its_running_averages(kind, where, residual):
-    if kind == "pytorch":
-        pytest.importorskip("torch")
-    if kind == "keras":
-        os.environ.setdefault("KERAS_BACKEND", "torch")
-        pytest.importorskip("keras")
+    _need(kind)
     data = make_2d("circle", 80, 0.1, seed=1)
     m = MLP(MLPConfig(hidden=(5, 5, 3), activations=("relu", "tanh", "sigmoid"), residual=residual, batch_norm=where,
                       batch_size=16, seed=2), data.x, data.y)
