@@ -538,6 +538,7 @@ def build_model(data: Dataset, feats: list[str]) -> MLP | None:
     key_before = st.session_state.get("pg_model_key")
     if drawing and previous is not None and key_before is not None and key_before[0] == setup:
         model.set_weights(*previous.weights())  # a point added or erased: the same network trains on
+        model.set_batch_norm_state(previous.batch_norm_state())   # (its batch normalisation too)
     st.session_state["pg_xy"] = (train.x, test.x)  # raw points for drawing (features may differ)
     st.session_state["pg_model"] = model
     st.session_state["pg_model_key"] = key

@@ -531,3 +531,23 @@ def test_batch_normalisation_with_batches_of_one_says_why_and_recovers(open_page
     assert not at.error and model(at).config.batch_norm == "after" and model(at).config.batch_size == 10
     at.button(key="pg_step").click().run()
     assert model(at).steps > 0 and not at.exception
+
+
+def test_a_point_drawn_keeps_the_network_and_its_batch_normalisation(open_page):
+    from app.state import drawn
+
+    pts = [(x, y, int(x * y > 0)) for x in (-3.0, -1.0, 1.0, 3.0) for y in (-2.0, 2.0, 4.0)]
+    at = open_page("playground", pg_data="draw", pg_pts=drawn.encode(pts), pg_bn="before", pg_test="20")
+    m = model(at)
+    m.step(200)
+    before = m.batch_norm_state()
+    at.session_state["pg_pts"] = drawn.encode(pts + [(0.5, 0.5, 1)])   # as a click on the plane adds one
+    at.run()
+    grown = model(at)
+    assert grown is not m and len(grown.x_train) + len(grown.x_test) == len(pts) + 1
+    for a, b in zip(grown.weights()[0], m.weights()[0]):
+        np.testing.assert_array_equal(a, b)
+    for got, had in zip(grown.batch_norm_state(), before):
+        for key in had:
+            np.testing.assert_array_equal(got[key], had[key])
+    assert not np.allclose(before[0]["running_var"], 1.0)   # trained statistics, not fresh ones
