@@ -245,9 +245,13 @@ class SOM:
                 k.train_sequential(self.data, self.order[self.t:self.t + n], self._wt, cfg.height,
                                    self.row_height, self.shift, self.t, cfg.steps, cfg.learning_rate, cfg.sigma,
                                    *codes, self.bmu_trace[self.t:self.t + n])
-            else:
-                k.train_batch(self.data, self._wt, cfg.height, self.row_height, self.shift, self.t, n,
-                              cfg.steps, cfg.learning_rate, cfg.sigma, *codes)
+            else:   # the batch map: each iteration's BMU search on the GPU where it pays
+                train = k.train_batch
+                if backend.pick("som_bmu", float(len(self.data)) * self._wt.size) == "cuda":
+                    from engine.kernels import cuda_som
+                    train = cuda_som.train_batch
+                train(self.data, self._wt, cfg.height, self.row_height, self.shift, self.t, n,
+                      cfg.steps, cfg.learning_rate, cfg.sigma, *codes)
             self.t += n
             self._best = None
             scale = float(np.abs(self.data).max()) + 1.0

@@ -4,6 +4,10 @@
 one thread per sample, each scanning every unit, the sums taken in the CPU kernel's order (feature
 by feature), so the results are the CPU's (``engine.kernels.som.two_best``) bit for bit wherever the
 device rounds as the CPU does; ties go to the first unit, as there.
+
+``train_batch``: Kohonen's batch map with each iteration's BMU search on the GPU (the data copied
+there once per call, the weights each iteration: they are small) and the weighted means on the CPU
+(``som.batch_update``), the CPU kernel's steps otherwise.
 """
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import math
 import numpy as np
 from numba import cuda
 
+from engine.kernels import som as k
 from engine.kernels.som import COSINE, EUCLIDEAN
 
 THREADS = 128
@@ -81,3 +86,23 @@ def two_best(data: np.ndarray, wt: np.ndarray, dist_code: int, first: np.ndarray
     d_first.copy_to_host(first)
     d_second.copy_to_host(second)
     d_gap.copy_to_host(gap)
+
+
+def train_batch(data: np.ndarray, wt: np.ndarray, height: int, row_height: float, shift: np.ndarray, t0: int,
+                iterations: int, total: int, lr0: float, sigma0: float, lr_code: int, sigma_code: int,
+                neigh_code: int, dist_code: int) -> None:
+    """``engine.kernels.som.train_batch`` with the BMU search on the GPU: the same arguments."""
+    n = data.shape[0]
+    d_data = cuda.to_device(np.ascontiguousarray(data))
+    d_first = cuda.device_array(n, dtype=np.int64)
+    d_second = cuda.device_array(n, dtype=np.int64)
+    d_gap = cuda.device_array(n, dtype=np.float64)
+    bmus = np.empty(n, dtype=np.int64)
+    blocks = (n + THREADS - 1) // THREADS
+    for it in range(iterations):
+        t = t0 + it
+        lr = k.decay(lr_code, lr0, t, total, False)
+        sigma = k.decay(sigma_code, sigma0, t, total, True)
+        _two_best[blocks, THREADS](d_data, cuda.to_device(wt), dist_code, d_first, d_second, d_gap)
+        d_first.copy_to_host(bmus)
+        k.batch_update(data, wt, height, row_height, shift, bmus, lr, sigma, neigh_code)

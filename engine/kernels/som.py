@@ -181,7 +181,6 @@ def train_batch(data: np.ndarray, wt: np.ndarray, height: int, row_height: float
     denominator (MiniSom's ``train_batch_offline``).
     """
     dim, units = wt.shape
-    h = np.empty(units)
     dist = np.empty(units)
     bmus = np.empty(data.shape[0], dtype=np.int64)
     for it in range(iterations):
@@ -191,22 +190,31 @@ def train_batch(data: np.ndarray, wt: np.ndarray, height: int, row_height: float
         for n in range(data.shape[0]):  # every BMU from the weights before this iteration's update
             distances(dist_code, data[n], wt, dist)
             bmus[n] = argmin(dist)
-        num = np.zeros((dim, units))
-        den = np.zeros(units)
-        for n in range(data.shape[0]):
-            x = data[n]
-            neighbourhood(neigh_code, height, row_height, shift, bmus[n], sigma, h)
-            for u in range(units):
-                den[u] += h[u]
-            for k in range(dim):
-                xk = x[k]
-                row = num[k]
-                for u in range(units):
-                    row[u] += h[u] * xk
+        batch_update(data, wt, height, row_height, shift, bmus, lr, sigma, neigh_code)
+
+
+@njit(cache=True, nogil=True)
+def batch_update(data: np.ndarray, wt: np.ndarray, height: int, row_height: float, shift: np.ndarray,
+                 bmus: np.ndarray, lr: float, sigma: float, neigh_code: int) -> None:
+    """One batch-map iteration's move of ``wt`` given every sample's BMU (``train_batch``)."""
+    dim, units = wt.shape
+    h = np.empty(units)
+    num = np.zeros((dim, units))
+    den = np.zeros(units)
+    for n in range(data.shape[0]):
+        x = data[n]
+        neighbourhood(neigh_code, height, row_height, shift, bmus[n], sigma, h)
         for u in range(units):
-            if den[u] > 0.0:
-                for k in range(dim):
-                    wt[k, u] = (1.0 - lr) * wt[k, u] + lr * num[k, u] / den[u]
+            den[u] += h[u]
+        for k in range(dim):
+            xk = x[k]
+            row = num[k]
+            for u in range(units):
+                row[u] += h[u] * xk
+    for u in range(units):
+        if den[u] > 0.0:
+            for k in range(dim):
+                wt[k, u] = (1.0 - lr) * wt[k, u] + lr * num[k, u] / den[u]
 
 
 @njit(cache=True, nogil=True)

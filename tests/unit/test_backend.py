@@ -151,3 +151,28 @@ def test_the_network_evaluation_kernel_matches_its_cpu_twin_in_the_simulator():
         """, NETPLAY_DEVICE="cuda", NUMBA_ENABLE_CUDASIM="1")
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip().endswith("ok")
+
+
+@pytest.mark.skipif(not HAVE_NUMBA_CUDA, reason="numba-cuda (the gpu extra) is not installed")
+def test_the_batch_map_with_its_bmu_search_on_the_gpu_trains_as_the_cpu_kernel_in_the_simulator():
+    out = _run("""
+        import numpy as np
+        import engine.som as som
+        from engine.kernels import som as k
+        from engine.som import SOM, SOMConfig
+        x = np.random.default_rng(5).random((120, 3))
+        for neighbourhood in ("gaussian", "bubble"):
+            cfg = SOMConfig(width=4, height=3, mode="batch", neighbourhood=neighbourhood, sigma=1.5, steps=6,
+                            topology="hexagonal", seed=2)
+            m = SOM(cfg, x)
+            wt = m._wt.copy()
+            m.step(6)                                        # NETPLAY_DEVICE=cuda: cuda_som.train_batch
+            k.train_batch(x, wt, cfg.height, m.row_height, m.shift, 0, 6, cfg.steps, cfg.learning_rate, cfg.sigma,
+                          som._DECAY_CODES[cfg.lr_decay], som._DECAY_CODES[cfg.sigma_decay],
+                          som.NEIGHBOURHOODS.index(cfg.neighbourhood), som.DISTANCES.index(cfg.distance))
+            np.testing.assert_array_equal(m._wt, wt)
+            assert not np.allclose(wt, SOM(cfg, x)._wt)      # it trained
+        print("ok")
+        """, NETPLAY_DEVICE="cuda", NUMBA_ENABLE_CUDASIM="1")
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip().endswith("ok")
