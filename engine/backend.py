@@ -17,6 +17,7 @@ cuda`` reports them).
 """
 from __future__ import annotations
 
+import importlib
 import os
 import time
 from collections.abc import Callable
@@ -74,6 +75,15 @@ def pick(family: str, work: float) -> str:
             raise RuntimeError(f"{ENV}=cuda, but {why_not()}")
         return "cuda"
     return "cuda" if work >= CROSSOVER.get(family, float("inf")) and cuda_ready() else "cpu"
+
+
+def kernel(family: str, work: float, cpu: Callable, cuda_name: str) -> Callable:
+    """The kernel to call for a workload of ``work`` units of ``family``: ``cpu``, or where ``pick``
+    says CUDA its twin ``cuda_name`` ("module.function" in ``engine.kernels``), imported only then."""
+    if pick(family, work) != "cuda":
+        return cpu
+    module, name = cuda_name.split(".")
+    return getattr(importlib.import_module(f"engine.kernels.{module}"), name)
 
 
 def describe() -> str:

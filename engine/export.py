@@ -164,11 +164,12 @@ def pytorch_snippet(model: MLP, features: list[str] | None = None) -> str:
     acts = d["hidden_activations"] + [d["output_activation"]]
     layers, blocks = [], []   # flat for a Sequential; one Sequential per layer for residual nets
     for l, act in enumerate(acts):
-        mods = [f"nn.Linear({d['sizes'][l]}, {d['sizes'][l + 1]})", f"{TORCH_LAYER[act].format(a=a)}"]
+        act_mod = TORCH_LAYER[act].format(a=a)
+        mods = [f"nn.Linear({d['sizes'][l]}, {d['sizes'][l + 1]})", act_mod]
         if l < len(d["hidden_activations"]) and d["batch_norm"] != "off":
             bn = f"nn.BatchNorm1d({d['sizes'][l + 1]}, eps={d['batch_norm_eps']!r})"
             mods.insert(1 if d["batch_norm"] == "before" else 2, bn)
-        layers += [f"    {m_},{'  # ' + act if m_.startswith(TORCH_LAYER[act].format(a=a)) else ''}" for m_ in mods]
+        layers += [f"    {m_}," + (f"  # {act}" if m_ == act_mod else "") for m_ in mods]
         blocks.append(f"            nn.Sequential({', '.join(mods)}),  # {act}")
     lines = [_title(d, "PyTorch"), "import math", "", "import numpy as np", "import torch", "from torch import nn", "",
              *_weight_lines(d), "", ""]

@@ -360,8 +360,8 @@ class MLP:
             if batch < 2:
                 raise ValueError("batch normalisation needs at least 2 training samples per batch")
             rows = max(batch, min(rows, k.BLOCK))
-        self._act, self._slope, self._delta = k.buffers(int(self._u_off[-1]), rows, whole=True) \
-            if self.config.batch_norm != "off" else k.buffers(int(self._u_off[-1]), rows)
+        self._act, self._slope, self._delta = k.buffers(int(self._u_off[-1]), rows,
+                                                        whole=self.config.batch_norm != "off")
 
     @property
     def _dropout(self) -> np.ndarray:
@@ -508,10 +508,8 @@ class MLP:
     def _units_with(self, x: np.ndarray, scale: np.ndarray | None = None) -> np.ndarray:
         xt = np.ascontiguousarray(x.T)
         out = np.empty((int(self._u_off[-1]), xt.shape[1]))
-        forward = k.forward_all
-        if backend.pick("mlp_eval", float(xt.shape[1]) * self.n_params) == "cuda":   # a big grid: the GPU's
-            from engine.kernels import cuda_mlp
-            forward = cuda_mlp.forward_all
+        forward = backend.kernel("mlp_eval", float(xt.shape[1]) * self.n_params, k.forward_all,
+                                 "cuda_mlp.forward_all")   # a big grid: the GPU's, where there is one
         forward(xt, self.theta, self._sizes, self._w_off, self._b_off, self._u_off,
                 self._act_codes, self._alpha, self.config.out_kind, out, self._skips,
                 np.empty(0) if scale is None else scale, self._bn, self._g_off, self._norm)

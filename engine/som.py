@@ -246,10 +246,8 @@ class SOM:
                                    self.row_height, self.shift, self.t, cfg.steps, cfg.learning_rate, cfg.sigma,
                                    *codes, self.bmu_trace[self.t:self.t + n])
             else:   # the batch map: each iteration's BMU search on the GPU where it pays
-                train = k.train_batch
-                if backend.pick("som_bmu", float(len(self.data)) * self._wt.size) == "cuda":
-                    from engine.kernels import cuda_som
-                    train = cuda_som.train_batch
+                train = backend.kernel("som_bmu", float(len(self.data)) * self._wt.size, k.train_batch,
+                                       "cuda_som.train_batch")
                 train(self.data, self._wt, cfg.height, self.row_height, self.shift, self.t, n,
                       cfg.steps, cfg.learning_rate, cfg.sigma, *codes)
             self.t += n
@@ -291,11 +289,8 @@ class SOM:
         first = np.empty(len(x), dtype=np.int64)
         second = np.empty(len(x), dtype=np.int64)
         gap = np.empty(len(x))
-        if backend.pick("som_bmu", float(len(x)) * self._wt.size) == "cuda":   # a big query: the GPU's
-            from engine.kernels import cuda_som
-            cuda_som.two_best(x, self._wt, DISTANCES.index(self.config.distance), first, second, gap)
-        else:
-            k.two_best(x, self._wt, DISTANCES.index(self.config.distance), first, second, gap)
+        two_best = backend.kernel("som_bmu", float(len(x)) * self._wt.size, k.two_best, "cuda_som.two_best")
+        two_best(x, self._wt, DISTANCES.index(self.config.distance), first, second, gap)
         if data is None:
             for a in (first, second, gap):
                 a.flags.writeable = False  # shared by every reader until the weights change

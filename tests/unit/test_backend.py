@@ -32,6 +32,8 @@ def test_the_setting_is_checked(monkeypatch):
     assert backend.describe() == "CPU (NETPLAY_DEVICE must be one of cpu, cuda, auto, got 'tpu')"
     monkeypatch.setenv("NETPLAY_DEVICE", " CPU ")
     assert backend.pick("som_bmu", 1e12) == "cpu" and backend.describe() == "CPU (NETPLAY_DEVICE=cpu)"
+    cpu_twin = object()
+    assert backend.kernel("som_bmu", 1e12, cpu_twin, "cuda_som.two_best") is cpu_twin   # nothing imported
 
 
 def test_auto_takes_the_gpu_only_when_usable_and_worth_it(monkeypatch):
