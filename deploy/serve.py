@@ -26,11 +26,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = Path(__file__).with_name("nginx.conf.template")
 HEALTH_EVERY_S = 2.0
+FAIL_TIMEOUT_S = 5     # nginx keeps a process that failed a request out of the hash this long
 
 
 def render_config(prefix: Path, listen: str, ports: list[int]) -> Path:
     """The nginx configuration for these backend ports, written under ``prefix``."""
-    servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in ports)
+    servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout={FAIL_TIMEOUT_S}s;" for p in ports)
     text = (TEMPLATE.read_text().replace("{{prefix}}", str(prefix)).replace("{{listen}}", listen)
             .replace("{{servers}}", servers))
     for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):

@@ -20,6 +20,9 @@ import pytest
 from tests.e2e.conftest import ROOT, _free_port
 from tests.load.client import run_learner
 
+sys.path.insert(0, str(ROOT / "deploy"))
+import serve  # noqa: E402
+
 pytestmark = pytest.mark.e2e
 
 
@@ -73,14 +76,18 @@ def _learners(url: str, n: int, seconds: float, cookies=None):
         return pool.submit(asyncio.run, wave()).result(timeout=180)
 
 
-def _routes(prefix: Path) -> dict[str, set[str]]:
+def _routes(prefix: Path) -> dict[str, dict[str, bool]]:
+    """Each route cookie's processes; a dict keeps the order they were first seen in."""
     time.sleep(1.5)  # the access log is flushed every second
-    seen = defaultdict(set)
+    seen = defaultdict(dict)
     for line in (prefix / "access.log").read_text().splitlines():
         m = re.search(r" (\S+) route=(\S+) ", line)
         if m and m.group(1) != "-":
-            seen[m.group(2)].add(m.group(1).split(",")[-1].strip())
+            seen[m.group(2)].pop(addr := m.group(1).split(",")[-1].strip(), None)
+            seen[m.group(2)][addr] = True   # the latest one last
     return seen
+
+
 
 
 def test_learners_play_through_the_proxy_each_on_one_process(proxy):
@@ -142,6 +149,11 @@ def test_a_browser_playing_on_a_killed_process_plays_on_by_itself_elsewhere(prox
 
     page = fresh_page
     url, prefix, ports = proxy
+    # after the test before, nginx may still hold the restarted process out of the hash: a page
+    # loaded then has its first requests on one process and the rest on the other (a CI run killed
+    # the process this learner was not on), so wait until both are back in
+    assert all(_wait_healthy(f"http://127.0.0.1:{p}", 60) for p in ports)
+    time.sleep(serve.FAIL_TIMEOUT_S + 1)
     console = []
     page.on("console", lambda m: console.append(f"{time.perf_counter():.1f} {m.type}: {m.text}"[:300]))
     page.goto(f"{url}/playground?pg_data=xor")
@@ -154,7 +166,7 @@ def test_a_browser_playing_on_a_killed_process_plays_on_by_itself_elsewhere(prox
         time.sleep(0.2)
     before = int(metric_value(page, "Step"))
     cookie = next(c["value"] for c in page.context.cookies() if c["name"] == "netplay_route")
-    owner = next(iter(_routes(prefix)[cookie]))
+    owner = list(_routes(prefix)[cookie])[-1]   # the process that served its latest request
     port = int(owner.rsplit(":", 1)[1])
     for pid in subprocess.run(["pgrep", "-f", f"server.port={port}"], capture_output=True, text=True).stdout.split():
         subprocess.run(["kill", "-9", pid], check=False)
