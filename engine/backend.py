@@ -12,8 +12,8 @@ difference. ``NUMBA_ENABLE_CUDASIM=1`` runs the CUDA kernels in Numba's simulato
 every kernel against its CPU twin that way, with no GPU.
 
 Crossover sizes (``CROSSOVER``, in the family's own unit of work) start at conservative values;
-``measure_crossover`` times both sides on this machine and replaces them (``tests.bench --device
-cuda`` reports them).
+at warm-up ``calibrate`` times both sides on this machine and replaces them (``engine.warmup``
+calls it under ``auto`` when a GPU is usable; ``tests.bench --device cuda`` reports them).
 """
 from __future__ import annotations
 
@@ -103,20 +103,55 @@ def describe() -> str:
         "GPU (CUDA) for workloads above their measured crossover, CPU below"
 
 
-def measure_crossover(family: str, run: Callable[[str, int], None], sizes: list[int],
-                      work: Callable[[int], float]) -> float:
-    """Time ``run(device, size)`` on both devices for growing ``sizes``; the first size where CUDA
-    is faster sets ``CROSSOVER[family]`` (in ``work(size)`` units). Infinity when it never is."""
+def measure_crossover(family: str, run: Callable[[str, int], None], sizes: list[int] | tuple[int, ...],
+                      work: Callable[[int], float], repeats: int = 3) -> float:
+    """Time ``run(device, size)`` on both devices for growing ``sizes`` (the best of ``repeats``
+    calls each, after one that compiles); the first size where CUDA is faster sets
+    ``CROSSOVER[family]`` (in ``work(size)`` units). Infinity when it never is."""
     found = float("inf")
     for size in sizes:
         times = {}
         for device in ("cpu", "cuda"):
             run(device, size)   # compiled and warm
-            start = time.perf_counter()
-            run(device, size)
-            times[device] = time.perf_counter() - start
+            best = float("inf")
+            for _ in range(repeats):
+                start = time.perf_counter()
+                run(device, size)
+                best = min(best, time.perf_counter() - start)
+            times[device] = best
         if times["cuda"] < times["cpu"]:
             found = work(size)
             break
     CROSSOVER[family] = found
+    return found
+
+
+def calibrate(families: tuple[str, ...] | None = None) -> dict[str, float]:
+    """At warm-up, under ``auto`` with a usable GPU: measure each family's crossover on this
+    machine (``engine.gpu_cases``, a second or two in all) so ``pick`` sends work to the GPU only
+    where it pays here. Does nothing (and imports nothing CUDA) otherwise; returns what it set."""
+    try:
+        if requested() != "auto":
+            return {}
+    except ValueError:
+        return {}
+    if not cuda_ready():
+        return {}
+    from numba import config
+
+    if config.ENABLE_CUDASIM:   # the simulator's timings say nothing about a GPU
+        return {}
+    from engine import gpu_cases
+
+    found = {}
+    for family in families or tuple(gpu_cases.FAMILIES):
+        cases: dict[int, gpu_cases.Case] = {}
+
+        def run(device: str, size: int, _make=gpu_cases.FAMILIES[family]) -> None:
+            if size not in cases:
+                cases.clear()   # one size's data at a time
+                cases[size] = _make(size)
+            cases[size].run(device)
+        found[family] = measure_crossover(family, run, gpu_cases.CALIBRATION_SIZES[family],
+                                          lambda size: cases[size].work)
     return found

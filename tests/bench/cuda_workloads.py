@@ -1,71 +1,78 @@
-"""``python -m tests.bench --device cuda``: the kernels that have CUDA twins, GPU against our CPU
-kernels (and PyTorch on the GPU where installed), at growing sizes, and the crossover size where
-the GPU starts to win (what ``engine.backend``'s "auto" uses; see ``backend.measure_crossover``).
-Timings include the copies a call makes (the inputs to the device, the results back)."""
+"""``python -m tests.bench --device cuda``: the kernels that have CUDA twins (``engine.gpu_cases``),
+GPU against our CPU kernels and against PyTorch on the GPU where installed, at growing sizes; how
+far the GPU's results are from the CPU kernel's; and the crossover size where the GPU starts to
+win (what ``engine.backend``'s "auto" uses, measured the way ``backend.calibrate`` does at
+warm-up). Every timing includes the copies a call makes (the inputs to the device, the results
+back), PyTorch's too: the app needs the results on the host to draw them."""
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import numpy as np
 
-from engine import backend
-from engine.kernels import som as som_k
-from engine.mlp import MLP, MLPConfig
+from engine import backend, gpu_cases
 from tests.bench.harness import Row, interleaved_medians
 
-
-def _som_case(n: int, units: int = 400, dim: int = 16):
-    rng = np.random.default_rng(0)
-    x, wt = rng.random((n, dim)), rng.random((dim, units))
-    outs = (np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n))
-
-    def run(device: str, _size: int = n) -> None:
-        if device == "cuda":
-            from engine.kernels import cuda_som
-            cuda_som.two_best(x, wt, som_k.EUCLIDEAN, *outs)
-        else:
-            som_k.two_best(x, wt, som_k.EUCLIDEAN, *outs)
-    return run, float(n) * units * dim
+SIZES = {"som_bmu": (1_000, 10_000, 100_000, 400_000), "mlp_eval": (2_500, 10_000, 40_000, 160_000, 640_000)}
 
 
-def _mlp_case(n: int):
-    rng = np.random.default_rng(0)
-    m = MLP(MLPConfig(hidden=(32,) * 8, activations=("tanh",) * 8, seed=0), rng.normal(size=(50, 2)),
-            rng.integers(0, 2, 50))
-    grid = rng.uniform(-6, 6, (n, 2))
-    xt = np.ascontiguousarray(grid.T)
-    out = np.empty((int(m._u_off[-1]), n))
-    args = (xt, m.theta, m._sizes, m._w_off, m._b_off, m._u_off, m._act_codes, m._alpha, m.config.out_kind, out,
-            m._skips, np.empty(0), m._bn, m._g_off, m._norm)
-
-    def run(device: str, _size: int = n) -> None:
-        if device == "cuda":
-            from engine.kernels import cuda_mlp
-            cuda_mlp.forward_all(*args)
-        else:
-            from engine.kernels import mlp as mlp_k
-            mlp_k.forward_all(*args)
-    return run, float(n) * m.n_params
+def _torch_cuda():
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch if torch.cuda.is_available() else None
 
 
-CASES = {"som_bmu": (_som_case, (1_000, 10_000, 100_000)),
-         "mlp_eval": (_mlp_case, (2_500, 10_000, 40_000, 160_000))}
+def _torch_som_bmu(torch, inputs: dict):
+    d = torch.cdist(torch.from_numpy(inputs["x"]).cuda(), torch.from_numpy(np.ascontiguousarray(inputs["wt"].T)).cuda(),
+                    compute_mode="donot_use_mm_for_euclid_dist")
+    best = d.topk(2, dim=1, largest=False)
+    return best.indices.cpu().numpy(), best.values[:, 0].cpu().numpy()
+
+
+def _torch_mlp_eval(torch, inputs: dict):
+    h = torch.from_numpy(inputs["grid"]).cuda()
+    units = []
+    last = len(inputs["weights"]) - 1
+    for layer, (w, b) in enumerate(zip(inputs["weights"], inputs["biases"])):
+        z = torch.addmm(torch.from_numpy(b).cuda(), h, torch.from_numpy(w).cuda())
+        h = torch.tanh(z) if layer < last else torch.sigmoid(z)
+        units.append(h)
+    return torch.cat(units, dim=1).cpu().numpy()
+
+
+def _agree(family: str, gpu, cpu) -> str:
+    if family == "som_bmu":
+        return f"distance {np.max(np.abs(gpu[2] - cpu[2]) / cpu[2]):.0e} rel, best unit {np.mean(gpu[0] == cpu[0]):.4%} same"
+    return f"units {np.max(np.abs(gpu - cpu)):.0e} abs"
+
+
+PEERS = {"som_bmu": _torch_som_bmu, "mlp_eval": _torch_mlp_eval}
 
 
 def cuda_rows(quick: bool, only: str | None) -> Iterator[Row]:
-    """One row per family and size (GPU against our CPU kernel); prints each family's crossover."""
+    """Per family and size: GPU against our CPU kernel (1 thread), and against PyTorch on the GPU;
+    prints how far the GPU's results are from the CPU's, and each family's crossover."""
     if not backend.cuda_ready():
         print(f"  no CUDA device: {backend.why_not()}. The CUDA kernels are checked against their CPU twins "
               "in Numba's simulator by the test suite (tests/unit/test_backend.py).")
         return
-    for family, (case, sizes) in CASES.items():
+    torch = _torch_cuda()
+    repeats = 3 if quick else 7
+    for family, make in gpu_cases.FAMILIES.items():
         if only and only not in family:
             continue
-        for size in sizes:
-            run, work = case(size)
-            cpu, gpu = interleaved_medians([lambda: run("cpu"), lambda: run("cuda")], 3 if quick else 10)
-            yield Row(f"{family} ({size:,})", gpu, "our cpu kernel (1 thread)", cpu)
-        found = backend.measure_crossover(family, lambda device, size: case(size)[0](device), list(sizes),
-                                          lambda size: case(size)[1])
-        print(f"  {family}: the GPU wins from {found:,.0f} units of work on"
-              if found != float("inf") else f"  {family}: the GPU never won at these sizes")
+        for size in SIZES[family]:
+            case = make(size)
+            print(f"  {family} ({size:,}): {_agree(family, case.run('cuda'), case.run('cpu'))}", flush=True)
+            fns = [lambda: case.run("cpu"), lambda: case.run("cuda")]
+            if torch:
+                fns.append(lambda: PEERS[family](torch, case.inputs))
+            times = interleaved_medians(fns, repeats)
+            yield Row(f"{family} ({size:,})", times[1], "our cpu kernel (1 thread)", times[0])
+            if torch:
+                yield Row(f"{family} ({size:,})", times[1], "PyTorch CUDA", times[2])
+        found = backend.calibrate((family,))[family] if backend.requested() == "auto" else float("nan")
+        print(f"  {family}: at warm-up, the GPU wins from {found:,.0f} units of work on (CROSSOVER)"
+              if found != float("inf") else f"  {family}: the GPU never won at the warm-up's sizes", flush=True)

@@ -1,0 +1,65 @@
+"""One workload per kernel family that has a CUDA twin, at any size: ``backend.calibrate`` times
+them on both devices at warm-up to find the size from which the GPU pays, and the GPU bench
+(``python -m tests.bench --device cuda``) times the same ones against PyTorch. Nothing here imports
+CUDA until a case is run on it."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.kernels import som as som_k
+
+
+@dataclass
+class Case:
+    run: Callable[[str], object]   # run("cpu") or run("cuda"): the kernel's results, on the host
+    work: float                    # its size in the family's unit (multiply-adds), as backend.pick counts it
+    inputs: dict                   # what it computes on (for a peer's version of the same work)
+
+
+def som_bmu(n: int, units: int = 400, dim: int = 16) -> Case:
+    """Every sample's best and second-best unit of a 20x20 map (the batch map's BMU search)."""
+    rng = np.random.default_rng(0)
+    x, wt = rng.random((n, dim)), rng.random((dim, units))
+
+    def run(device: str):
+        outs = (np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n))
+        if device == "cuda":
+            from engine.kernels import cuda_som
+            cuda_som.two_best(x, wt, som_k.EUCLIDEAN, *outs)
+        else:
+            som_k.two_best(x, wt, som_k.EUCLIDEAN, *outs)
+        return outs
+    return Case(run, float(n) * units * dim, {"x": x, "wt": wt})
+
+
+def mlp_eval(n: int) -> Case:
+    """Every unit of an 8x32 tanh network at n points (a decision boundary's grid)."""
+    from engine.mlp import MLP, MLPConfig
+
+    rng = np.random.default_rng(0)
+    m = MLP(MLPConfig(hidden=(32,) * 8, activations=("tanh",) * 8, seed=0), rng.normal(size=(50, 2)),
+            rng.integers(0, 2, 50))
+    grid = rng.uniform(-6, 6, (n, 2))
+    xt = np.ascontiguousarray(grid.T)
+    shared = (m.theta, m._sizes, m._w_off, m._b_off, m._u_off, m._act_codes, m._alpha, m.config.out_kind)
+    tail = (m._skips, np.empty(0), m._bn, m._g_off, m._norm)
+
+    def run(device: str):
+        out = np.empty((int(m._u_off[-1]), n))
+        if device == "cuda":
+            from engine.kernels import cuda_mlp
+            cuda_mlp.forward_all(xt, *shared, out, *tail)
+        else:
+            from engine.kernels import mlp as mlp_k
+            mlp_k.forward_all(xt, *shared, out, *tail)
+        return out
+    weights, biases = m.weights()
+    return Case(run, float(n) * m.n_params, {"grid": grid, "weights": weights, "biases": biases})
+
+
+FAMILIES: dict[str, Callable[[int], Case]] = {"som_bmu": som_bmu, "mlp_eval": mlp_eval}
+# growing sizes at warm-up: the search stops at the first one where the GPU is faster
+CALIBRATION_SIZES = {"som_bmu": (2_000, 10_000, 50_000, 200_000), "mlp_eval": (2_500, 10_000, 40_000, 160_000)}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# One prepared run on a GPU machine (a few minutes): what the machine has, the CUDA kernels checked
+# against their CPU twins on the GPU itself (tests/unit/test_backend.py's "gpu" cases), then the GPU
+# bench with its crossovers. Run from the repository root; needs numpy, scipy, numba, numba-cuda
+# and pytest (PyTorch, if there, is the peer). Writes env.txt, tests.txt, bench.txt and bench.json
+# into $OUT (default /tmp/netplay-gpu-run).
+set -u
+out=${OUT:-/tmp/netplay-gpu-run}
+mkdir -p "$out"
+export PYTHONUNBUFFERED=1 PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} NETPLAY_DEVICE=auto
+{
+    nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv
+    lscpu | grep -E "^Model name|^CPU\(s\)"
+    python3 - <<'PY'
+import importlib.metadata as md, sys
+print("python", sys.version.split()[0])
+for name in ("numpy", "scipy", "numba", "numba-cuda", "torch"):
+    try:
+        print(name, md.version(name))
+    except md.PackageNotFoundError:
+        print(name, "not installed")
+from numba import cuda
+print("numba.cuda.is_available:", cuda.is_available())
+cuda.detect()
+PY
+} 2>&1 | tee "$out/env.txt"
+timeout 240 python3 -m pytest -q -p no:cacheprovider -o addopts=-ra tests/unit/test_backend.py 2>&1 | tee "$out/tests.txt"
+timeout 420 python3 -m tests.bench --device cuda --quick --json "$out/bench.json" 2>&1 | tee "$out/bench.txt"
