@@ -16,6 +16,7 @@ import streamlit as st
 from starlette.middleware import Middleware
 
 from app.pages import PAGES
+from app.state.session import warm_all_in_background
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -74,3 +75,4 @@ class DeepPathNotFound:
 
 
 app = st.App(ROOT / "app" / "main.py", middleware=[Middleware(DeepPathNotFound)])
+warm_all_in_background()  # as the server starts, not at its first visitor (a class, all at once)

@@ -75,9 +75,7 @@ PARTS = ("core", "mlp", "som", "rbm", "conv", "rnn", "ae")  # kernel families, c
 
 
 def warmup(parts: tuple[str, ...] = PARTS) -> float:
-    """Compile (or load from cache) the kernels of ``parts`` once for this process; under
-    NETPLAY_DEVICE=auto with a usable GPU, also measure where the GPU pays for them
-    (``backend.calibrate``). Returns the seconds taken."""
+    """Compile (or load from cache) the kernels of ``parts`` once for this process; returns seconds taken."""
     import time
 
     import numpy as np
@@ -148,9 +146,4 @@ def warmup(parts: tuple[str, ...] = PARTS) -> float:
                                                               variational=variational), tiny)
             ae.step(1)
             ae.decode(np.zeros((1, 1)))
-    gpu_families = tuple(family for part, family in (("mlp", "mlp_eval"), ("som", "som_bmu")) if part in parts)
-    if gpu_families:   # under auto with a usable GPU: where it pays on this machine
-        from engine import backend
-
-        backend.calibrate(gpu_families)
     return time.perf_counter() - start

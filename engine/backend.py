@@ -12,8 +12,9 @@ difference. ``NUMBA_ENABLE_CUDASIM=1`` runs the CUDA kernels in Numba's simulato
 every kernel against its CPU twin that way, with no GPU.
 
 Crossover sizes (``CROSSOVER``, in the family's own unit of work) start at conservative values;
-at warm-up ``calibrate`` times both sides on this machine and replaces them (``engine.warmup``
-calls it under ``auto`` when a GPU is usable; ``tests.bench --device cuda`` reports them).
+at warm-up ``calibrate`` times both sides on this machine and replaces them (the app's process
+warm-up, ``app.state.session.warm_process``, calls it: under ``auto`` with a usable GPU it
+measures, elsewhere it does nothing; ``tests.bench --device cuda`` reports them).
 """
 from __future__ import annotations
 

@@ -1,6 +1,9 @@
 """Per-process and per-session state shared by the pages."""
 from __future__ import annotations
 
+import gc
+import importlib
+import pkgutil
 import threading
 
 import streamlit as st
@@ -15,12 +18,43 @@ def warm_engine(part: str = "core") -> float:
     return engine.warmup((part,))
 
 
-@st.cache_resource
+def warm_process() -> None:
+    """Everything a process does once, off the pages' path: every kernel family; under
+    NETPLAY_DEVICE=auto with a usable GPU, where it pays (``backend.calibrate``); the app's
+    modules and Plotly's first figure (its validators: 0.14 s); then ``gc.freeze()``. Python's
+    full collections walk every object alive; with NumPy, Numba, Plotly and pandas loaded each
+    took 0.14-0.22 s, holding the GIL, and a class pressing Pause together met one in most waves.
+    Frozen, what was made so far (modules, compiled kernels) is left out of later collections."""
+    engine.warmup()
+    from engine import backend
+
+    backend.calibrate()
+    import app.charts
+    import app.render
+    import app.state
+
+    for package in (app.charts, app.render, app.state):
+        for module in pkgutil.iter_modules(package.__path__, f"{package.__name__}."):
+            importlib.import_module(module.name)
+    import plotly.graph_objects as go
+
+    go.Figure(go.Scatter(x=[0, 1], y=[0, 1])).to_json()
+    gc.collect()
+    gc.freeze()
+
+
+_warm_lock = threading.Lock()
+_warm_thread: threading.Thread | None = None
+
+
 def warm_all_in_background() -> threading.Thread:
-    """Once per server process: compile (or load from Numba's disk cache) every family in a
-    background thread, so a lab opened a minute after a cold start finds its kernels ready. A
-    page that needs a family first still calls ``warm_engine``; Numba's compiler lock makes the
-    two wait for each other instead of compiling twice."""
-    thread = threading.Thread(target=engine.warmup, name="netplay-warm-up", daemon=True)
-    thread.start()
-    return thread
+    """Once per server process (app/server.py calls it as the server starts, main.py at every
+    run): ``warm_process`` in a background thread, so a class opening a lab finds its kernels
+    ready. A page that needs a family first still calls ``warm_engine``; Numba's compiler lock
+    makes the two wait for each other instead of compiling twice."""
+    global _warm_thread
+    with _warm_lock:
+        if _warm_thread is None:
+            _warm_thread = threading.Thread(target=warm_process, name="netplay-warm-up", daemon=True)
+            _warm_thread.start()
+        return _warm_thread
