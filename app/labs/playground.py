@@ -205,6 +205,49 @@ warm_engine("mlp")
 screen.header(":material/hub: Network playground")
 STATE.show_problems(STATE.restore())
 
+# One screen: every setting lives in the sidebar (it scrolls on its own), so the main column
+# starts with Play/Pause and the live pictures, in view at 1440 x 900 while the settings change.
+left, main = st.sidebar, st.container()
+
+
+def step_once(m: MLP) -> None:
+    """Step: one update, or in TF Playground mode one epoch, as its step button does."""
+    if m.config.task == "custom":
+        m.step(max(1, -(-len(m.x_train) // min(m.config.batch_size, len(m.x_train)))))
+    else:
+        m.step(1)
+
+
+def _step_pressed() -> None:
+    race = st.session_state.get("pg_cmp") if st.session_state["pg_view"] == "inits" else None
+    for m in (race[1] if race else [st.session_state["pg_model"]]):
+        step_once(m)
+
+
+def _reset_pressed() -> None:
+    st.session_state.pop("pg_model", None)
+    st.session_state.pop("pg_cmp", None)
+
+
+def view_toggles() -> None:
+    v = st.columns(2, vertical_alignment="center")
+    v[0].toggle("Show test data", key="pg_show_test", help="Draw the held-out test points, ringed in black.")
+    v[1].toggle("Discretize output", key="pg_discrete", help="Show only the predicted class, not its confidence.")
+
+
+# Play/Pause before the presets and settings: most of a page run is drawing the sidebar, and a
+# learner's Pause reads Play as soon as these buttons are drawn (live.transport lets other
+# learners' clicks answer next). When a hall pressed Pause together, the buttons flipped after
+# every learner's whole settings column before theirs. Emptied below if the settings make no network.
+transport_slot = main.empty()
+with transport_slot.container():
+    live.transport("pg", "pg_playing", on_step=_step_pressed, on_reset=_reset_pressed,
+                   play_help="Train continuously, a few steps per frame.",
+                   step_help="One mini-batch update (TF Playground mode: one epoch), then pause.",
+                   reset_help="New initial weights from the seed; keeps every setting.",
+                   extras=view_toggles)
+
+
 presets.show("pg", PRESETS, apply_preset)
 
 
@@ -236,11 +279,6 @@ with st.sidebar.expander("Open a TensorFlow Playground link"):
     if note := st.session_state.get("pg_tf_note"):
         kind, text, notes = note
         getattr(st, kind)(text + ("".join(f"\n- {n}" for n in notes) if notes else ""))
-
-# One screen: every setting lives in the sidebar (it scrolls on its own), so the main column
-# starts with Play/Pause and the live pictures, in view at 1440 x 900 while the settings change.
-left, main = st.sidebar, st.container()
-
 
 # ---- data ----------------------------------------------------------------------------------
 def load_dataset() -> Dataset | None:
@@ -306,25 +344,6 @@ def _tf_mode_changed() -> None:
         st.session_state["pg_opt"] = "sgd"
         if st.session_state["pg_init"] != "zeros":
             st.session_state["pg_init"] = "tf_playground"
-
-
-def step_once(m: MLP) -> None:
-    """Step: one update, or in TF Playground mode one epoch, as its step button does."""
-    if m.config.task == "custom":
-        m.step(max(1, -(-len(m.x_train) // min(m.config.batch_size, len(m.x_train)))))
-    else:
-        m.step(1)
-
-
-def _step_pressed() -> None:
-    race = st.session_state.get("pg_cmp") if st.session_state["pg_view"] == "inits" else None
-    for m in (race[1] if race else [st.session_state["pg_model"]]):
-        step_once(m)
-
-
-def _reset_pressed() -> None:
-    st.session_state.pop("pg_model", None)
-    st.session_state.pop("pg_cmp", None)
 
 
 def _pick_dataset(name: str) -> None:
@@ -991,19 +1010,10 @@ def advance(m: MLP) -> bool:
     return status not in ("diverged", "stopped_early")
 
 
-def view_toggles() -> None:
-    v = st.columns(2, vertical_alignment="center")
-    v[0].toggle("Show test data", key="pg_show_test", help="Draw the held-out test points, ringed in black.")
-    v[1].toggle("Discretize output", key="pg_discrete", help="Show only the predicted class, not its confidence.")
-
-
-if model is not None:
+if model is None:
+    transport_slot.empty()
+else:
     with main:
-        live.transport("pg", "pg_playing", on_step=_step_pressed, on_reset=_reset_pressed,
-                       play_help="Train continuously, a few steps per frame.",
-                       step_help="One mini-batch update (TF Playground mode: one epoch), then pause.",
-                       reset_help="New initial weights from the seed; keeps every setting.",
-                       extras=view_toggles)
         if "pg_model" not in st.session_state:
             st.rerun()  # Reset: this run rebuilds the network
         render.edits("pg_net", _edit_received)  # a weight or bias typed on the network picture

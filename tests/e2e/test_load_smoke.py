@@ -25,6 +25,9 @@ def test_three_learners_playing_at_once_all_get_frames_and_pause(app_url):
         assert le.frames >= 6, f"only {le.frames} frames in {le.watch_s:.1f} s"
         assert le.pause_s is not None and le.pause_s < 15
         assert le.bytes_in / max(le.frames, 1) < 40_000, "a frame should be a few KB of numbers"
+        # Pause reads Play before the settings column is drawn again: when a hall pauses together,
+        # each learner's button waits for the run's first few ms, not for every setting widget
+        assert le.pause_flip_s is not None and le.sidebar_before_flip == 0, le.sidebar_before_flip
     print("\n" + ", ".join(f"{le.fps:.1f} frames/s, pause {le.pause_s:.2f} s" for le in learners))
 
 

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.RootContainer_pb2 import RootContainer
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 # lab -> (url path, transport name, the live picture counted as a frame: a render view, or "image"
@@ -44,6 +45,7 @@ class Learner:
     watch_s: float = 0.0
     pause_s: float | None = None  # Pause clicked -> the paused page's run finished
     pause_flip_s: float | None = None  # Pause clicked -> the button reads Play again
+    sidebar_before_flip: int = 0  # sidebar elements the paused page drew before its Play button
     errors: list[str] = field(default_factory=list)
     cookie: str = ""  # what the server (a proxy) set on opening the page
 
@@ -129,6 +131,8 @@ async def run_learner(base: str, lab: str, watch_s: float, start_delay: float = 
             elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
                 el = msg.delta.new_element
                 what = el.WhichOneof("type")
+                if clicked and me.pause_flip_s is None and list(msg.metadata.delta_path[:1]) == [RootContainer.SIDEBAR]:
+                    me.sidebar_before_flip += 1
                 if what == "button" and el.button.id.endswith(f"-{name}_play"):
                     buttons["play"] = el.button.id
                     if clicked and me.pause_flip_s is None and el.button.label == "Play":
