@@ -60,6 +60,34 @@ def mlp_eval(n: int) -> Case:
     return Case(run, float(n) * m.n_params, {"grid": grid, "weights": weights, "biases": biases})
 
 
-FAMILIES: dict[str, Callable[[int], Case]] = {"som_bmu": som_bmu, "mlp_eval": mlp_eval}
+def rbm_cd(n_hidden: int, n_visible: int = 64, batch: int = 50, batches: int = 20) -> Case:
+    """20 CD-1 updates of a batch of 50 digits (8 x 8, binary) with ``n_hidden`` hidden units
+    (the RBM lab's shape), the reconstruction error measured per batch as the lab's step does."""
+    from engine.kernels import rbm as rbm_k
+
+    rng = np.random.default_rng(0)
+    data = (rng.random((500, n_visible)) < 0.3).astype(float)
+    order = rng.integers(0, len(data), batches * batch)
+    weights = rng.normal(0.0, 0.01, (n_visible, n_hidden))
+    u_hidden = rng.random((batches, 1, batch, n_hidden))
+
+    def run(device: str):
+        state = [weights.copy(), np.zeros(n_visible), np.zeros(n_hidden), np.zeros_like(weights),
+                 np.zeros(n_visible), np.zeros(n_hidden), np.zeros((batch, n_hidden))]
+        errors = np.zeros(batches)
+        if device == "cuda":
+            from engine.kernels import cuda_rbm
+            train = cuda_rbm.train_batches
+        else:
+            train = rbm_k.train_batches
+        train(data, order, batch, *state, 0.1, 0.0, 0.0, 1, False, True, False, np.empty((1, 1, 1, 1)), u_hidden,
+              True, errors)
+        return state[0], errors
+    return Case(run, float(batches) * batch * n_visible * n_hidden * 5,
+                {"data": data, "order": order, "weights": weights, "u_hidden": u_hidden, "batch": batch})
+
+
+FAMILIES: dict[str, Callable[[int], Case]] = {"som_bmu": som_bmu, "mlp_eval": mlp_eval, "rbm_cd": rbm_cd}
 # growing sizes at warm-up: the search stops at the first one where the GPU is faster
-CALIBRATION_SIZES = {"som_bmu": (2_000, 10_000, 50_000, 200_000), "mlp_eval": (2_500, 10_000, 40_000, 160_000)}
+CALIBRATION_SIZES = {"som_bmu": (2_000, 10_000, 50_000, 200_000), "mlp_eval": (2_500, 10_000, 40_000, 160_000),
+                     "rbm_cd": (16, 64, 256, 1_000)}

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine import checks
+from engine import backend, checks
 from engine.kernels import rbm as k
 from engine.limits import MAX_ELEMENTS, RBM_MAX_GIBBS_STEPS
 from engine.limits import RBM_MAX_BATCH as MAX_BATCH
@@ -233,10 +233,11 @@ class RBM:
             else np.empty((n_batches, cfg.k, 1, 1))
         u_hidden = self.rng.random((n_batches, cfg.k, cfg.batch_size, cfg.n_hidden))
         errors = np.zeros(n_batches)
-        k.train_batches(self.data, order, cfg.batch_size, self.W, self.b, self.c, self.vel_W, self.vel_b,
-                        self.vel_c, self.chain_h, cfg.learning_rate, cfg.momentum, cfg.weight_decay, cfg.k,
-                        cfg.persistent, cfg.sample_hidden, cfg.sample_visible, u_visible, u_hidden, track_error,
-                        errors)
+        work = float(n_batches) * cfg.batch_size * cfg.n_visible * cfg.n_hidden * (2 * cfg.k + 3)  # multiply-adds
+        train = backend.kernel("rbm_cd", work, k.train_batches, "cuda_rbm.train_batches")
+        train(self.data, order, cfg.batch_size, self.W, self.b, self.c, self.vel_W, self.vel_b, self.vel_c,
+              self.chain_h, cfg.learning_rate, cfg.momentum, cfg.weight_decay, cfg.k, cfg.persistent,
+              cfg.sample_hidden, cfg.sample_visible, u_visible, u_hidden, track_error, errors)
         self.updates += n_batches
         if not (np.all(np.isfinite(self.W)) and np.all(np.isfinite(self.b)) and np.all(np.isfinite(self.c))) \
                 or np.abs(self.W).max() > 1e6:

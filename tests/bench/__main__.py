@@ -23,7 +23,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import engine
-    engine.warmup(("mlp", "som") if args.device == "cuda" else engine.PARTS)
+    engine.warmup(("mlp", "som", "rbm") if args.device == "cuda" else engine.PARTS)
     rows = []
     wanted = (lambda name: args.only in name) if args.only else (lambda name: True)
     if args.device == "cuda":
