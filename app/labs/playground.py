@@ -220,6 +220,8 @@ def step_once(m: MLP) -> None:
 
 def _step_pressed() -> None:
     race = st.session_state.get("pg_cmp") if st.session_state["pg_view"] == "inits" else None
+    if st.session_state.get("_pg_no_net"):   # the page showed no network (an old one may be kept)
+        return
     for m in (race[1] if race else [st.session_state["pg_model"]]):
         step_once(m)
 
@@ -238,9 +240,10 @@ def view_toggles() -> None:
 # Play/Pause before the presets and settings: most of a page run is drawing the sidebar, and a
 # learner's Pause reads Play as soon as these buttons are drawn (live.transport lets other
 # learners' clicks answer next). When a hall pressed Pause together, the buttons flipped after
-# every learner's whole settings column before theirs. Emptied below if the settings make no network.
-transport_slot = main.empty()
-with transport_slot.container():
+# every learner's whole settings column before theirs. Drawn straight into the main column (on a
+# phone the bar sticks to the top while the page scrolls under it: its wrapper needs the column
+# as its parent); settings that make no network say so below it.
+with main:
     live.transport("pg", "pg_playing", on_step=_step_pressed, on_reset=_reset_pressed,
                    play_help="Train continuously, a few steps per frame.",
                    step_help="One mini-batch update (TF Playground mode: one epoch), then pause.",
@@ -1010,8 +1013,13 @@ def advance(m: MLP) -> bool:
     return status not in ("diverged", "stopped_early")
 
 
+st.session_state["_pg_no_net"] = model is None
 if model is None:
-    transport_slot.empty()
+    if st.session_state.get("pg_playing"):
+        st.session_state["pg_playing"] = False
+        st.rerun()   # the button reads Play again: there is nothing to train
+    if dataset is not None and not features:   # (data that did not load says why itself)
+        main.info("Nothing to train yet: select at least one input feature in the sidebar.", icon=":material/info:")
 else:
     with main:
         if "pg_model" not in st.session_state:

@@ -97,6 +97,14 @@ def test_features_and_datasets(open_page):
     assert any(m.label == "Test MAE" for m in at.metric)
     at.pills(key="pg_feat").set_value([]).run()
     assert not at.exception and "Select at least one input feature" in at.warning[0].value
+    # Play and Step are drawn first in a run (they answer before the settings), so they are there
+    # without a network too: the main column says why, Step trains nothing, Play goes back to Play
+    assert any("Nothing to train yet: select at least one input feature" in i.value for i in at.info)
+    steps = model(at).steps
+    at.button(key="pg_step").click().run()
+    at.button(key="pg_play").click().run()
+    assert not at.exception and model(at).steps == steps and not at.session_state["pg_playing"]
+    assert at.button(key="pg_play").label == "Play"
 
 
 def test_multiclass_trains_and_shows_per_class_accuracy(open_page):
