@@ -5,6 +5,7 @@ import gc
 import importlib
 import pkgutil
 import threading
+import time
 
 import streamlit as st
 
@@ -25,6 +26,7 @@ def warm_process() -> None:
     full collections walk every object alive; with NumPy, Numba, Plotly and pandas loaded each
     took 0.14-0.22 s, holding the GIL, and a class pressing Pause together met one in most waves.
     Frozen, what was made so far (modules, compiled kernels) is left out of later collections."""
+    start = time.perf_counter()
     engine.warmup()
     from engine import backend
 
@@ -41,6 +43,7 @@ def warm_process() -> None:
     go.Figure(go.Scatter(x=[0, 1], y=[0, 1])).to_json()
     gc.collect()
     gc.freeze()
+    print(f"netplay: process warm in {time.perf_counter() - start:.1f} s", flush=True)
 
 
 _warm_lock = threading.Lock()
@@ -55,6 +58,11 @@ def warm_all_in_background() -> threading.Thread:
     global _warm_thread
     with _warm_lock:
         if _warm_thread is None:
+            # whole, in this thread, before the warm-up thread imports anything: Plotly looks them
+            # up in sys.modules without importing them, and a page run met a pandas half imported
+            # by the warm-up ("partially initialized module 'pandas' has no attribute 'Series'")
+            importlib.import_module("pandas")
+            importlib.import_module("PIL.Image")
             _warm_thread = threading.Thread(target=warm_process, name="netplay-warm-up", daemon=True)
             _warm_thread.start()
         return _warm_thread
