@@ -25,7 +25,7 @@ THREADS = 128
 
 
 @cuda.jit(device=True)
-def _sigmoid(x):
+def device_sigmoid(x):
     if x >= 0.0:
         return 1.0 / (1.0 + math.exp(-x))
     e = math.exp(x)
@@ -44,7 +44,7 @@ def _activate(code, x, alpha):
     if code == RELU:
         return x if x > 0.0 else 0.0
     if code == SIGMOID:
-        return _sigmoid(x)
+        return device_sigmoid(x)
     if code == LINEAR:
         return x
     if code == LEAKY_RELU:
@@ -58,7 +58,7 @@ def _activate(code, x, alpha):
     if code == GELU:
         return x * 0.5 * (1.0 + math.erf(x * 0.7071067811865476))
     if code == SILU:
-        return x * _sigmoid(x)
+        return x * device_sigmoid(x)
     if code == MISH:
         return x * math.tanh(_softplus(x))
     return 1.0 if x >= 0.0 else 0.0   # STEP
@@ -102,7 +102,7 @@ def _forward_all(xt, theta, sizes, w_off, b_off, u_off, act_codes, alpha, out_ki
     n_out = sizes[n_layers]
     if out_kind == BINARY or out_kind == GENERAL + OUT_SIGMOID:
         for j in range(n_out):
-            out[out0 + j, c] = _sigmoid(out[out0 + j, c])
+            out[out0 + j, c] = device_sigmoid(out[out0 + j, c])
     elif out_kind == MULTICLASS or out_kind == GENERAL + OUT_SOFTMAX:
         top = out[out0, c]
         for j in range(1, n_out):

@@ -12,21 +12,13 @@ agree with the CPU kernel to about 1e-12 relative, not bit for bit.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import cuda
 
+from engine.kernels.cuda_mlp import device_sigmoid as _sigmoid
+
 THREADS = 128
 TILE = 16   # 16 x 16 threads for the (sample, unit) and (visible, hidden) grids
-
-
-@cuda.jit(device=True)
-def _sigmoid(x):
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
 
 
 @cuda.jit
