@@ -120,10 +120,12 @@ def test_unknown_inputs_stay_clamped_and_do_not_count_in_the_error():
     draws = np.random.default_rng(5)
     u_hid = draws.random((10, 3, 20, 5))
     order = np.arange(200)
-    m.step(10, order=order)
+    m.step(10, order=order, track_error=True)
     W, b, c, _, errors = ref.rbm_train(movies.x, order, 20, W0, b0, c0, 3, False, True, False, 0.1, 0.0, 0.0,
                                        None, u_hid)
     np.testing.assert_allclose(m.W, W, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(m.batch_errors, errors, rtol=1e-9)   # each batch's, over known units only
+    assert m.step(1) == "running" and m.batch_errors.size == 0      # not measured unless asked
     x = movies.x[:5]
     known = x >= 0
     assert m.reconstruction_error(x) == pytest.approx(np.abs(x - m.reconstruct(x))[known].mean())
