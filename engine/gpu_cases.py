@@ -62,7 +62,8 @@ def mlp_eval(n: int) -> Case:
 
 def rbm_cd(n_hidden: int, n_visible: int = 64, batch: int = 50, batches: int = 20) -> Case:
     """20 CD-1 updates of a batch of 50 digits (8 x 8, binary) with ``n_hidden`` hidden units
-    (the RBM lab's shape), the reconstruction error measured per batch as the lab's step does."""
+    (the RBM lab's shape), each batch's reconstruction error measured too (``step(track_error=True)``:
+    the kernel's fullest path, and an error to compare between the devices)."""
     from engine.kernels import rbm as rbm_k
 
     rng = np.random.default_rng(0)

@@ -238,7 +238,8 @@ class RBM:
             else np.empty((n_batches, cfg.k, 1, 1))
         u_hidden = self.rng.random((n_batches, cfg.k, cfg.batch_size, cfg.n_hidden))
         errors = np.zeros(n_batches)
-        work = float(n_batches) * cfg.batch_size * cfg.n_visible * cfg.n_hidden * (2 * cfg.k + 3)  # multiply-adds
+        passes = 2 * cfg.k + 2 + bool(track_error)   # conditionals, the update, and the error's visible pass
+        work = float(n_batches) * cfg.batch_size * cfg.n_visible * cfg.n_hidden * passes   # multiply-adds
         train = backend.kernel("rbm_cd", work, k.train_batches, "cuda_rbm.train_batches")
         train(self.data, order, cfg.batch_size, self.W, self.b, self.c, self.vel_W, self.vel_b, self.vel_c,
               self.chain_h, cfg.learning_rate, cfg.momentum, cfg.weight_decay, cfg.k, cfg.persistent,

@@ -219,9 +219,9 @@ def step_once(m: MLP) -> None:
 
 
 def _step_pressed() -> None:
-    race = st.session_state.get("pg_cmp") if st.session_state["pg_view"] == "inits" else None
     if st.session_state.get("_pg_no_net"):   # the page showed no network (an old one may be kept)
         return
+    race = st.session_state.get("pg_cmp") if st.session_state["pg_view"] == "inits" else None
     for m in (race[1] if race else [st.session_state["pg_model"]]):
         step_once(m)
 
