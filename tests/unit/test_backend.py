@@ -13,7 +13,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -87,11 +86,13 @@ def test_calibration_sets_the_crossover_where_the_gpu_starts_to_win(monkeypatch)
     monkeypatch.setattr(backend, "CROSSOVER", dict(backend.CROSSOVER))
     monkeypatch.setattr("numba.config.ENABLE_CUDASIM", 0)
     calls = []
+    clock = [0.0]   # a fake clock: the test times nothing real (a loaded CI box overshot real sleeps)
+    monkeypatch.setattr(backend.time, "perf_counter", lambda: clock[0])
 
     def make(n):   # the CPU's time grows with n; the GPU's is a fixed 3 ms of launch and copies
         def run(device):
             calls.append((device, n))
-            time.sleep(0.003 if device == "cuda" else n * 1e-6)
+            clock[0] += 0.003 if device == "cuda" else n * 1e-6
         return gpu_cases.Case(run, n * 10.0, {})
     monkeypatch.setattr(gpu_cases, "FAMILIES", {"som_bmu": make})
     monkeypatch.setattr(gpu_cases, "CALIBRATION_SIZES", {"som_bmu": (100, 1_000, 10_000, 100_000)})
