@@ -87,8 +87,11 @@ def _cookies(url: str) -> str:
     return "; ".join(p for p in pairs if "=" in p)
 
 
-def _fetch(url: str) -> int:
-    with urllib.request.urlopen(url, timeout=10) as reply:
+def _fetch(url: str, cookie: str = "") -> int:
+    """Fetch a picture as the browser does: with the page's cookies (through a proxy, the route
+    cookie takes it to the process that made the picture)."""
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    with urllib.request.urlopen(request, timeout=10) as reply:
         return len(reply.read())
 
 
@@ -148,7 +151,7 @@ async def run_learner(base: str, lab: str, watch_s: float, start_delay: float = 
                     for img in el.imgs.imgs:  # fetch the pictures, as a browser does
                         if img.url.startswith("/"):
                             try:
-                                me.media_bytes += await loop.run_in_executor(None, _fetch, base + img.url)
+                                me.media_bytes += await loop.run_in_executor(None, _fetch, base + img.url, me.cookie)
                             except OSError as err:
                                 me.media_errors += 1
                                 me.errors.append(f"media {img.url}: {err}")
