@@ -26,7 +26,8 @@ from collections.abc import Callable
 DEVICES = ("cpu", "cuda", "auto")
 ENV = "NETPLAY_DEVICE"
 # the smallest workload (multiply-adds) for which "auto" launches CUDA, per kernel family
-CROSSOVER = {"som_bmu": 50_000_000, "mlp_eval": 200_000_000, "rbm_cd": 50_000_000}
+CROSSOVER = {"som_bmu": 50_000_000, "mlp_eval": 200_000_000, "rbm_cd": 50_000_000, "conv": 200_000_000,
+             "pool": 1_000_000_000}
 
 _ready: bool | None = None
 _why: str = ""

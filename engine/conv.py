@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine import checks
+from engine import backend, checks
 from engine.kernels import conv as k
 from engine.limits import (CNN_MAX_CLASSES, CNN_MAX_STEPS_PER_CALL, CONV_MAX_BATCH, CONV_MAX_FILTERS,
                            CONV_MAX_KERNEL, MAX_ABS_VALUE, MAX_ELEMENTS, MAX_IMAGE_SIDE)
@@ -156,6 +156,11 @@ def _conv_geometry(x: np.ndarray, w: np.ndarray, stride, padding) -> tuple[int, 
     return stride, padding, oh, ow
 
 
+def _conv_work(out: np.ndarray, w: np.ndarray) -> float:
+    """Multiply-adds of a convolution with output ``out`` (or its gradient): the GPU's unit."""
+    return float(out.size) * w.shape[1] * w.shape[2] * w.shape[3]
+
+
 def pad(x: np.ndarray, padding: int) -> np.ndarray:
     return np.ascontiguousarray(np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))) \
         if padding else np.ascontiguousarray(x)
@@ -168,7 +173,8 @@ def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, stride: in
     b = np.zeros(w.shape[0]) if b is None else checks.array("b", b, shape=(w.shape[0],))
     stride, padding, oh, ow = _conv_geometry(x, w, stride, padding)
     out = np.empty((x.shape[0], w.shape[0], oh, ow))
-    k.conv_forward(pad(x, padding), w, b, stride, out)
+    forward = backend.kernel("conv", _conv_work(out, w), k.conv_forward, "cuda_conv.conv_forward")
+    forward(pad(x, padding), w, b, stride, out)
     return out
 
 
@@ -185,7 +191,9 @@ def conv2d_backward(x: np.ndarray, w: np.ndarray, dout: np.ndarray, stride: int 
     dxp = np.empty_like(xp)
     dw = np.empty_like(w)
     db = np.empty(w.shape[0])
-    k.conv_backward(xp, w, dout, stride, dxp, dw, db, need_dx)
+    backward = backend.kernel("conv", _conv_work(dout, w) * (2 if need_dx else 1), k.conv_backward,
+                              "cuda_conv.conv_backward")
+    backward(xp, w, dout, stride, dxp, dw, db, need_dx)
     if not need_dx:
         dxp[:] = 0.0
     dx = dxp[:, :, padding:padding + x.shape[2], padding:padding + x.shape[3]] if padding else dxp
@@ -201,7 +209,8 @@ def pool2d(x: np.ndarray, size: int = 2, stride: int | None = None, kind: str = 
     oh, ow = output_size(x.shape[2], size, stride), output_size(x.shape[3], size, stride)
     out = np.empty((x.shape[0], x.shape[1], oh, ow))
     arg = np.full(out.shape, -1, dtype=np.int64)
-    k.pool_forward(x, size, stride, _POOL_CODES[kind], out, arg)
+    forward = backend.kernel("pool", float(out.size) * size * size, k.pool_forward, "cuda_conv.pool_forward")
+    forward(x, size, stride, _POOL_CODES[kind], out, arg)
     return out, arg
 
 
@@ -228,7 +237,8 @@ def pool2d_backward(dout: np.ndarray, input_shape: tuple[int, ...], size: int, s
             raise ValueError("arg must hold each window's arg-max as pool2d returned it (a position inside "
                              "its window)")
     dx = np.empty(shape)
-    k.pool_backward(dout, size, stride, _POOL_CODES[kind], arg, dx)
+    backward = backend.kernel("pool", float(dout.size) * size * size, k.pool_backward, "cuda_conv.pool_backward")
+    backward(dout, size, stride, _POOL_CODES[kind], arg, dx)
     return dx
 
 

@@ -88,7 +88,55 @@ def rbm_cd(n_hidden: int, n_visible: int = 64, batch: int = 50, batches: int = 2
                 {"data": data, "order": order, "weights": weights, "u_hidden": u_hidden, "batch": batch})
 
 
-FAMILIES: dict[str, Callable[[int], Case]] = {"som_bmu": som_bmu, "mlp_eval": mlp_eval, "rbm_cd": rbm_cd}
+def conv(n: int, side: int = 32, channels: int = 16, filters: int = 32) -> Case:
+    """A 3 x 3 convolution (padding 1) of ``n`` images of ``channels`` x ``side`` x ``side`` into
+    ``filters`` maps, forward and backward (the filter, bias and input gradients): a training
+    step's convolution at a batch of n."""
+    from engine.kernels import conv as conv_k
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(n, channels, side, side))
+    w = rng.normal(0.0, 0.1, (filters, channels, 3, 3))
+    b = rng.normal(size=filters)
+    dout = rng.normal(size=(n, filters, side, side))
+
+    def run(device: str):
+        if device == "cuda":
+            from engine.kernels import cuda_conv as kern
+        else:
+            kern = conv_k
+        xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+        out = np.empty((n, filters, side, side))
+        kern.conv_forward(xp, w, b, 1, out)
+        grads = (np.empty_like(xp), np.empty_like(w), np.empty(filters))
+        kern.conv_backward(xp, w, dout, 1, *grads, True)
+        return (out, *grads)
+    return Case(run, float(n) * filters * side * side * channels * 9 * 3, {"x": x, "w": w, "b": b, "dout": dout})
+
+
+def pool(n: int, side: int = 32, channels: int = 16) -> Case:
+    """2 x 2 max pooling of ``n`` images of ``channels`` x ``side`` x ``side``, forward and backward."""
+    from engine.kernels import conv as conv_k
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(n, channels, side, side))
+    dout = rng.normal(size=(n, channels, side // 2, side // 2))
+
+    def run(device: str):
+        if device == "cuda":
+            from engine.kernels import cuda_conv as kern
+        else:
+            kern = conv_k
+        out, arg = np.empty(dout.shape), np.full(dout.shape, -1, np.int64)
+        kern.pool_forward(x, 2, 2, conv_k.MAX, out, arg)
+        dx = np.empty_like(x)
+        kern.pool_backward(dout, 2, 2, conv_k.MAX, arg, dx)
+        return out, dx
+    return Case(run, float(dout.size) * 4 * 2, {"x": x, "dout": dout})
+
+
+FAMILIES: dict[str, Callable[[int], Case]] = {"som_bmu": som_bmu, "mlp_eval": mlp_eval, "rbm_cd": rbm_cd,
+                                              "conv": conv, "pool": pool}
 # growing sizes at warm-up: the search stops at the first one where the GPU is faster
 CALIBRATION_SIZES = {"som_bmu": (2_000, 10_000, 50_000, 200_000), "mlp_eval": (2_500, 10_000, 40_000, 160_000),
-                     "rbm_cd": (16, 64, 256, 1_000)}
+                     "rbm_cd": (16, 64, 256, 1_000), "conv": (1, 4, 16, 64), "pool": (16, 64, 256)}

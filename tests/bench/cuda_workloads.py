@@ -14,7 +14,7 @@ from engine import backend, gpu_cases
 from tests.bench.harness import Row, interleaved_medians
 
 SIZES = {"som_bmu": (1_000, 10_000, 100_000, 400_000), "mlp_eval": (2_500, 10_000, 40_000, 160_000, 640_000),
-         "rbm_cd": (16, 64, 256, 1_000)}
+         "rbm_cd": (16, 64, 256, 1_000), "conv": (1, 4, 16, 64, 256), "pool": (16, 64, 256, 1_024)}
 
 
 def _torch_cuda():
@@ -65,7 +65,29 @@ def _torch_rbm_cd(torch, inputs: dict):
     return w.cpu().numpy(), torch.stack(errors).cpu().numpy()
 
 
+def _torch_conv(torch, inputs: dict):
+    """The same convolution forward and backward with cuDNN (float64)."""
+    functional = torch.nn.functional
+    x, w, b = (torch.from_numpy(inputs[k]).cuda().requires_grad_() for k in ("x", "w", "b"))
+    out = functional.conv2d(x, w, b, padding=1)
+    out.backward(torch.from_numpy(inputs["dout"]).cuda())
+    return out.detach().cpu().numpy(), x.grad.cpu().numpy(), w.grad.cpu().numpy(), b.grad.cpu().numpy()
+
+
+def _torch_pool(torch, inputs: dict):
+    x = torch.from_numpy(inputs["x"]).cuda().requires_grad_()
+    out = torch.nn.functional.max_pool2d(x, 2)
+    out.backward(torch.from_numpy(inputs["dout"]).cuda())
+    return out.detach().cpu().numpy(), x.grad.cpu().numpy()
+
+
 def _agree(family: str, gpu, cpu) -> str:
+    if family == "conv":
+        return (f"maps {np.max(np.abs(gpu[0] - cpu[0])):.0e} abs, filter gradient "
+                f"{np.max(np.abs(gpu[2] - cpu[2])) / np.max(np.abs(cpu[2])):.0e} rel, input gradient "
+                f"{np.max(np.abs(gpu[1] - cpu[1])):.0e} abs")
+    if family == "pool":
+        return f"maps and gradient {max(np.max(np.abs(g - c)) for g, c in zip(gpu, cpu)):.0e} abs"
     if family == "rbm_cd":
         return (f"weights {np.max(np.abs(gpu[0] - cpu[0])):.0e} abs, errors {np.max(np.abs(gpu[1] - cpu[1])):.0e} "
                 "abs")
@@ -74,7 +96,8 @@ def _agree(family: str, gpu, cpu) -> str:
     return f"units {np.max(np.abs(gpu - cpu)):.0e} abs"
 
 
-PEERS = {"som_bmu": _torch_som_bmu, "mlp_eval": _torch_mlp_eval, "rbm_cd": _torch_rbm_cd}
+PEERS = {"som_bmu": _torch_som_bmu, "mlp_eval": _torch_mlp_eval, "rbm_cd": _torch_rbm_cd, "conv": _torch_conv,
+         "pool": _torch_pool}
 
 
 def cuda_rows(quick: bool, only: str | None) -> Iterator[Row]:

@@ -273,3 +273,63 @@ def test_the_rbm_training_kernel_matches_its_cpu_twin(cudasim):
         """, NETPLAY_DEVICE="cuda", NUMBA_ENABLE_CUDASIM=cudasim)
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip().endswith("ok")
+
+
+def test_the_convolution_and_pooling_kernels_match_their_cpu_twins(cudasim):
+    """Forward and backward, strides 1 and 2, several channels and filters, a kernel wider than it
+    is tall; max (with ties and overlapping windows), average and sum pooling; then the small CNN's
+    own training step through the backend, against the same step on the CPU."""
+    out = _run("""
+        import numpy as np
+        from engine import backend
+        from engine.kernels import conv as k, cuda_conv
+        assert backend.pick("conv", 1.0) == "cuda" and backend.pick("pool", 1.0) == "cuda"
+        rng = np.random.default_rng(0)
+        for stride, (kh, kw) in ((1, (3, 3)), (2, (3, 3)), (1, (2, 3)), (2, (1, 1))):
+            xp = rng.normal(size=(3, 2, 9, 8))
+            w = rng.normal(size=(4, 2, kh, kw))
+            b = rng.normal(size=4)
+            oh, ow = (9 - kh) // stride + 1, (8 - kw) // stride + 1
+            got, want = np.empty((3, 4, oh, ow)), np.empty((3, 4, oh, ow))
+            cuda_conv.conv_forward(xp, w, b, stride, got)
+            k.conv_forward(xp, w, b, stride, want)
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+            dout = rng.normal(size=want.shape) * (rng.random(want.shape) < 0.6)   # zeros, as behind a ReLU
+            grads = [[np.full_like(xp, 7.0), np.full_like(w, 7.0), np.full(4, 7.0)] for _ in range(2)]
+            cuda_conv.conv_backward(xp, w, dout, stride, *grads[0], True)
+            k.conv_backward(xp, w, dout, stride, *grads[1], True)
+            for g, h in zip(*grads):
+                np.testing.assert_allclose(g, h, rtol=1e-11, atol=1e-12)
+            assert np.abs(grads[1][0]).max() > 0
+            kept = np.full_like(xp, 7.0)
+            cuda_conv.conv_backward(xp, w, dout, stride, kept, *grads[0][1:], False)
+            assert np.all(kept == 7.0)   # no input gradient asked: left alone, as the CPU kernel does
+        x = np.round(rng.normal(size=(2, 3, 7, 9)), 1)   # rounded: ties in the max windows
+        for size, stride in ((2, 2), (3, 2), (2, 1), (3, 3)):
+            oh, ow = (7 - size) // stride + 1, (9 - size) // stride + 1
+            for code in (k.MAX, k.AVERAGE, k.SUM):
+                outs = [(np.empty((2, 3, oh, ow)), np.full((2, 3, oh, ow), -1, np.int64)) for _ in range(2)]
+                cuda_conv.pool_forward(x, size, stride, code, *outs[0])
+                k.pool_forward(x, size, stride, code, *outs[1])
+                np.testing.assert_allclose(outs[0][0], outs[1][0], rtol=1e-13)
+                np.testing.assert_array_equal(outs[0][1], outs[1][1])
+                dout = rng.normal(size=(2, 3, oh, ow))
+                dx = [np.full(x.shape, 7.0) for _ in range(2)]
+                cuda_conv.pool_backward(dout, size, stride, code, outs[1][1], dx[0])
+                k.pool_backward(dout, size, stride, code, outs[1][1], dx[1])
+                np.testing.assert_allclose(dx[0], dx[1], rtol=1e-12, atol=1e-14)
+        from engine.conv import CNNConfig, SmallCNN
+        imgs, labels = rng.random((24, 64)), rng.integers(0, 10, 24)
+        thetas = []
+        for device in ("cuda", "cpu"):
+            backend.os.environ["NETPLAY_DEVICE"] = device
+            m = SmallCNN(CNNConfig(filters1=3, filters2=4, batch_size=8, seed=2), imgs, labels, imgs[:6], labels[:6])
+            m.step(3)
+            thetas.append(m.theta)
+        assert not np.allclose(thetas[1], SmallCNN(CNNConfig(filters1=3, filters2=4, batch_size=8, seed=2),
+                                                   imgs, labels).theta)   # it trained
+        np.testing.assert_allclose(thetas[0], thetas[1], rtol=1e-9, atol=1e-12)
+        print("ok")
+        """, NETPLAY_DEVICE="cuda", NUMBA_ENABLE_CUDASIM=cudasim)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip().endswith("ok")
