@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import threading
 import time
 from collections.abc import Callable
 
@@ -29,8 +30,13 @@ ENV = "NETPLAY_DEVICE"
 CROSSOVER = {"som_bmu": 50_000_000, "mlp_eval": 200_000_000, "rbm_cd": 50_000_000, "conv": 200_000_000,
              "pool": 1_000_000_000}
 
+# what each family computes, for the app's line saying where a lab's work ran
+LABELS = {"som_bmu": "the SOM's best-unit search", "mlp_eval": "the network's pictures", "rbm_cd": "RBM training",
+          "conv": "convolutions", "pool": "pooling"}
+
 _ready: bool | None = None
 _why: str = ""
+_picks = threading.local()   # per thread (a Streamlit session's script runs in its own): family -> device
 
 
 def requested() -> str:
@@ -82,10 +88,31 @@ def pick(family: str, work: float) -> str:
 def kernel(family: str, work: float, cpu: Callable, cuda_name: str) -> Callable:
     """The kernel to call for a workload of ``work`` units of ``family``: ``cpu``, or where ``pick``
     says CUDA its twin ``cuda_name`` ("module.function" in ``engine.kernels``), imported only then."""
-    if pick(family, work) != "cuda":
+    device = pick(family, work)
+    if not hasattr(_picks, "latest"):
+        _picks.latest = {}
+    _picks.latest[family] = device
+    if device != "cuda":
         return cpu
     module, name = cuda_name.split(".")
     return getattr(importlib.import_module(f"engine.kernels.{module}"), name)
+
+
+def take_picks() -> dict[str, str]:
+    """Where each family's latest call in this thread computed ("cpu" or "cuda") since the last
+    take, and forget them: what a lab's page run used."""
+    latest = getattr(_picks, "latest", {})
+    _picks.latest = {}
+    return latest
+
+
+def gpu_in_use() -> bool:
+    """Whether saying where a lab computes tells anything: a GPU was found usable here, or
+    NETPLAY_DEVICE=cuda. Looks for no GPU itself."""
+    try:
+        return _ready is True or requested() == "cuda"
+    except ValueError:
+        return False
 
 
 def describe() -> str:

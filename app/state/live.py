@@ -29,6 +29,7 @@ import streamlit as st
 
 from app import render
 from app.state import screen
+from engine import backend
 from engine.limits import UI_MAX_PLAY_S
 
 MAX_PLAY_S = UI_MAX_PLAY_S
@@ -454,6 +455,7 @@ def play(name: str, playing_key: str, advance: Callable[[], bool], draw: Callabl
     if not st.session_state.get(playing_key):
         with lock, still.container():
             draw()
+            device_line(name)
         return
     _TURNS.done()  # from here on a turn per frame: others run while this loop waits
     max_frames = st.session_state.get(TEST_FRAMES_KEY)
@@ -461,6 +463,27 @@ def play(name: str, playing_key: str, advance: Callable[[], bool], draw: Callabl
     cost = st.session_state.setdefault(FRAME_COST_KEY, [0, 0.0])  # frames, CPU seconds of this thread
     with _seat(playing_key, slot), _only_changes():
         _loop(name, playing_key, advance, draw, interval_s, slot, lock, max_frames, started, cost, fed)
+
+
+def _devices_used(name: str) -> dict[str, str]:
+    """Where each kernel family of the view ``name`` computed last (``engine.backend``'s picks)."""
+    return st.session_state.setdefault(f"_{name}_devices", {})
+
+
+def device_line(name: str) -> None:
+    """Under a paused view, where a machine has a usable GPU: which of its work ran on the GPU
+    and which on the CPU (each kernel family's latest call: training steps, pictures). Machines
+    without a GPU see nothing (the home page says the CPU computes)."""
+    used = _devices_used(name)
+    used.update(backend.take_picks())
+    if not used or not backend.gpu_in_use():
+        return
+    on = {device: [backend.LABELS.get(f, f) for f, d in sorted(used.items()) if d == device]
+          for device in ("cuda", "cpu")}
+    parts = ([f"on the GPU (CUDA): {', '.join(on['cuda'])}"] if on["cuda"] else []) + \
+            ([f"on the CPU{' (too small to pay for the GPU)' if backend.requested() == 'auto' else ''}: "
+              f"{', '.join(on['cpu'])}"] if on["cpu"] else [])
+    st.caption(":material/memory: Computed " + "; ".join(parts) + ".")
 
 
 def _loop(name, playing_key, advance, draw, interval_s, slot, lock, max_frames, started, cost, fed) -> None:
@@ -496,6 +519,7 @@ def _loop(name, playing_key, advance, draw, interval_s, slot, lock, max_frames, 
                         feed_slot = st.empty()
         finally:
             _TURNS.done()
+        _devices_used(name).update(backend.take_picks())
         _caught_up()  # so that the next delivery check sees this frame in the queue
         frames += 1
         cost[0] += 1

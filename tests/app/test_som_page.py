@@ -216,3 +216,48 @@ def test_divergence_is_reported_as_a_state(open_page):
     assert model(at).status == "diverged"
     assert "Diverged" in at.error[0].value
     assert not at.session_state["som_playing"]
+
+
+def test_where_a_gpu_is_usable_the_page_says_where_its_work_ran(open_page, monkeypatch):
+    """No GPU: nothing said (the home page says the CPU computes). A usable GPU under auto: the
+    best-unit search of this small map stays on the CPU, and the page says so."""
+    from engine import backend
+
+    def line(at) -> list[str]:
+        return [c.value for c in at.caption if "Computed" in c.value]
+
+    at = open_page("som_lab")
+    assert line(at) == []
+    monkeypatch.setattr(backend, "_ready", True)   # as if this process had found a GPU
+    monkeypatch.setenv("NETPLAY_DEVICE", "auto")
+    at.run()
+    assert line(at) == [":material/memory: Computed on the CPU (too small to pay for the GPU): "
+                        "the SOM's best-unit search."]
+
+
+def test_on_the_gpu_the_page_says_which_work_ran_there():
+    """NETPLAY_DEVICE=cuda in Numba's CUDA simulator (no GPU needed): the map's best-unit search
+    runs on the (simulated) GPU, and the line under the map says so."""
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    code = textwrap.dedent("""
+        from streamlit.testing.v1 import AppTest
+        from app.state.session import warm_all_in_background
+        warm_all_in_background().join()   # the simulator runs one kernel at a time: no warm-up beside the page
+        at = AppTest.from_file("app/main.py", default_timeout=120)
+        for key, value in {"som_w": "3", "som_h": "3", "som_data": "blobs", "som_n": "50"}.items():
+            at.query_params[key] = value
+        at.run()
+        at.switch_page("labs/som_lab.py").run()
+        assert not at.exception, at.exception
+        print([c.value for c in at.caption if "Computed" in c.value])
+        """)
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300,
+                         env={**__import__("os").environ, "NETPLAY_DEVICE": "cuda", "NUMBA_ENABLE_CUDASIM": "1"})
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip().splitlines()[-1] == \
+        "[\":material/memory: Computed on the GPU (CUDA): the SOM's best-unit search.\"]"
