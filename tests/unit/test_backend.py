@@ -238,7 +238,8 @@ def test_the_batch_map_with_its_bmu_search_on_the_gpu_trains_as_the_cpu_kernel(c
 @needs_numba_cuda
 def test_the_rbm_training_kernel_matches_its_cpu_twin(cudasim):
     """CD-k and PCD-k, sampled or mean-field, momentum and weight decay, an unknown rating clamped:
-    the weights, biases, velocities, persistent chain and per-batch errors after three batches."""
+    the weights, biases, velocities, persistent chain and per-batch errors after three batches,
+    at two sizes."""
     out = _run("""
         import numpy as np
         from engine import backend
@@ -246,28 +247,28 @@ def test_the_rbm_training_kernel_matches_its_cpu_twin(cudasim):
         from engine.rbm import RBM, RBMConfig
         assert backend.pick("rbm_cd", 1.0) == "cuda"
         rng = np.random.default_rng(0)
-        data = (rng.random((40, 6)) < 0.4).astype(float)
-        data[[3, 9], [2, 5]] = -1.0                      # unknown ratings (the recommender)
         cases = [dict(), dict(persistent=True, sample_visible=True), dict(k=2, sample_hidden=False),
-                 dict(momentum=0.5, weight_decay=0.01, k=3, sample_visible=True)]
-        for case in cases:
-            cfg = RBMConfig(6, 5, batch_size=4, learning_rate=0.5, seed=1, **case)
+                 dict(momentum=0.5, weight_decay=0.01, k=3, sample_visible=True), dict(persistent=True, k=3)]
+        for (n_visible, n_hidden, bs), case in [((6, 5, 4), c) for c in cases] + [((12, 9, 5), cases[3])]:
+            data = (rng.random((40, n_visible)) < 0.4).astype(float)
+            data[[3, 9], [2, 5]] = -1.0                      # unknown ratings (the recommender)
+            cfg = RBMConfig(n_visible, n_hidden, batch_size=bs, learning_rate=0.5, seed=1, **case)
             m = RBM(cfg, data)
             m.chain_h[:] = (rng.random(m.chain_h.shape) < 0.5)
-            order = rng.permutation(40)[:12]
-            uv = rng.random((3, cfg.k, 4, 6))
-            uh = rng.random((3, cfg.k, 4, 5))
+            order = rng.permutation(40)[:3 * bs]
+            uv = rng.random((3, cfg.k, bs, n_visible))
+            uh = rng.random((3, cfg.k, bs, n_hidden))
             state = [m.W, m.b, m.c, m.vel_W, m.vel_b, m.vel_c, m.chain_h]
-            got, want = [a.copy() for a in state], [a.copy() for a in state]
-            errors = [np.zeros(3), np.zeros(3)]
-            for kernel, (W, b, c, vW, vb, vc, ch), err in ((cuda_rbm.train_batches, got, errors[0]),
-                                                           (k.train_batches, want, errors[1])):
-                kernel(data, order, 4, W, b, c, vW, vb, vc, ch, cfg.learning_rate, cfg.momentum, cfg.weight_decay,
-                       cfg.k, cfg.persistent, cfg.sample_hidden, cfg.sample_visible, uv, uh, True, err)
-            for g, w in zip(got + errors[:1], want + errors[1:]):
+            want, want_errors = [a.copy() for a in state], np.zeros(3)
+            k.train_batches(data, order, bs, *want, cfg.learning_rate, cfg.momentum, cfg.weight_decay, cfg.k,
+                            cfg.persistent, cfg.sample_hidden, cfg.sample_visible, uv, uh, True, want_errors)
+            assert not np.allclose(want[0], m.W) and want_errors.min() > 0   # it trained, and measured
+            got, errors = [a.copy() for a in state], np.zeros(3)
+            cuda_rbm.train_batches(data, order, bs, *got, cfg.learning_rate, cfg.momentum, cfg.weight_decay, cfg.k,
+                                   cfg.persistent, cfg.sample_hidden, cfg.sample_visible, uv, uh, True, errors)
+            for g, w in zip(got + [errors], want + [want_errors]):
                 np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12)
-            assert not np.allclose(want[0], m.W) and errors[1].min() > 0   # it trained, and measured
-        m = RBM(RBMConfig(6, 5, batch_size=4, seed=1), data)
+        m = RBM(RBMConfig(6, 5, batch_size=4, seed=1), data[:, :6])
         m.step(2)                                        # the model's own step, through the backend
         print("ok")
         """, NETPLAY_DEVICE="cuda", NUMBA_ENABLE_CUDASIM=cudasim)
