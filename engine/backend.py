@@ -36,7 +36,7 @@ LABELS = {"som_bmu": "the SOM's best-unit search", "mlp_eval": "the network's pi
 
 _ready: bool | None = None
 _why: str = ""
-_picks = threading.local()   # per thread (a Streamlit session's script runs in its own): family -> device
+_picks = threading.local()   # per thread (a Streamlit session's script runs in its own): family -> devices
 
 
 def requested() -> str:
@@ -91,16 +91,16 @@ def kernel(family: str, work: float, cpu: Callable, cuda_name: str) -> Callable:
     device = pick(family, work)
     if not hasattr(_picks, "latest"):
         _picks.latest = {}
-    _picks.latest[family] = device
+    _picks.latest.setdefault(family, set()).add(device)
     if device != "cuda":
         return cpu
     module, name = cuda_name.split(".")
     return getattr(importlib.import_module(f"engine.kernels.{module}"), name)
 
 
-def take_picks() -> dict[str, str]:
-    """Where each family's latest call in this thread computed ("cpu" or "cuda") since the last
-    take, and forget them: what a lab's page run used."""
+def take_picks() -> dict[str, set[str]]:
+    """Where each family's calls in this thread computed ("cpu", "cuda") since the last take, and
+    forget them: what a lab's page run or frame used."""
     latest = getattr(_picks, "latest", {})
     _picks.latest = {}
     return latest

@@ -458,6 +458,7 @@ def play(name: str, playing_key: str, advance: Callable[[], bool], draw: Callabl
             device_line(name)
         return
     _TURNS.done()  # from here on a turn per frame: others run while this loop waits
+    st.session_state[f"_{name}_devices"] = {}  # where this play run computes, from here on
     max_frames = st.session_state.get(TEST_FRAMES_KEY)
     started = time.perf_counter()
     cost = st.session_state.setdefault(FRAME_COST_KEY, [0, 0.0])  # frames, CPU seconds of this thread
@@ -465,20 +466,24 @@ def play(name: str, playing_key: str, advance: Callable[[], bool], draw: Callabl
         _loop(name, playing_key, advance, draw, interval_s, slot, lock, max_frames, started, cost, fed)
 
 
-def _devices_used(name: str) -> dict[str, str]:
-    """Where each kernel family of the view ``name`` computed last (``engine.backend``'s picks)."""
-    return st.session_state.setdefault(f"_{name}_devices", {})
+def _add_devices(name: str, picks: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Where each kernel family of the view ``name`` computed since its last Play
+    (``engine.backend``'s picks): training steps and pictures, big calls and small."""
+    used = st.session_state.setdefault(f"_{name}_devices", {})
+    for family, devices in picks.items():
+        used.setdefault(family, set()).update(devices)
+    return used
 
 
 def device_line(name: str) -> None:
     """Under a paused view, where a machine has a usable GPU: which of its work ran on the GPU
-    and which on the CPU (each kernel family's latest call: training steps, pictures). Machines
-    without a GPU see nothing (the home page says the CPU computes)."""
-    used = _devices_used(name)
-    used.update(backend.take_picks())
+    and which on the CPU since the last Play (a family can be in both: a training step's big
+    convolutions on the GPU, one test digit's on the CPU). Machines without a GPU see nothing
+    (the home page says the CPU computes)."""
+    used = _add_devices(name, backend.take_picks())
     if not used or not backend.gpu_in_use():
         return
-    on = {device: [backend.LABELS.get(f, f) for f, d in sorted(used.items()) if d == device]
+    on = {device: [backend.LABELS.get(f, f) for f, d in sorted(used.items()) if device in d]
           for device in ("cuda", "cpu")}
     parts = ([f"on the GPU (CUDA): {', '.join(on['cuda'])}"] if on["cuda"] else []) + \
             ([f"on the CPU{' (too small to pay for the GPU)' if backend.requested() == 'auto' else ''}: "
@@ -519,7 +524,7 @@ def _loop(name, playing_key, advance, draw, interval_s, slot, lock, max_frames, 
                         feed_slot = st.empty()
         finally:
             _TURNS.done()
-        _devices_used(name).update(backend.take_picks())
+        _add_devices(name, backend.take_picks())
         _caught_up()  # so that the next delivery check sees this frame in the queue
         frames += 1
         cost[0] += 1

@@ -245,8 +245,11 @@ def test_on_the_gpu_the_page_says_which_work_ran_there():
 
     code = textwrap.dedent("""
         from streamlit.testing.v1 import AppTest
-        from app.state.session import warm_all_in_background
-        warm_all_in_background().join()   # the simulator runs one kernel at a time: no warm-up beside the page
+        import threading
+        from app.state import session
+        # no process warm-up beside the page: the simulator runs one kernel at a time (its
+        # state is global), and the page warms what it needs itself
+        session._warm_thread = threading.Thread(target=lambda: None)
         at = AppTest.from_file("app/main.py", default_timeout=120)
         for key, value in {"som_w": "3", "som_h": "3", "som_data": "blobs", "som_n": "50"}.items():
             at.query_params[key] = value

@@ -125,6 +125,28 @@ def test_the_cpu_setting_never_imports_cuda():
 
 
 @needs_numba_cuda
+def test_each_thread_keeps_its_own_record_of_where_its_work_ran(monkeypatch):
+    """What a lab says under its view: per thread (a session's script runs in its own), every
+    device a family used since the last take, and nothing after it."""
+    import threading
+
+    monkeypatch.setenv("NETPLAY_DEVICE", "auto")
+    monkeypatch.setattr(backend, "_ready", True)   # as if a GPU were usable
+    monkeypatch.setattr(backend, "CROSSOVER", {"conv": 100.0})
+    backend.take_picks()
+    cpu = lambda: None  # noqa: E731
+    assert backend.kernel("conv", 5.0, cpu, "cuda_conv.conv_forward") is cpu
+    elsewhere = threading.Thread(target=lambda: backend.kernel("pool", 5.0, cpu, "cuda_conv.pool_forward"))
+    elsewhere.start()
+    elsewhere.join()
+    monkeypatch.setattr(backend, "pick", lambda family, work: "cuda")   # a big call (no GPU needed to record it)
+    monkeypatch.setattr(backend.importlib, "import_module", lambda name: type("m", (), {"conv_forward": 1}))
+    assert backend.kernel("conv", 500.0, cpu, "cuda_conv.conv_forward") == 1
+    assert backend.take_picks() == {"conv": {"cpu", "cuda"}}
+    assert backend.take_picks() == {}
+    assert backend.gpu_in_use()
+
+
 def test_without_a_gpu_auto_computes_on_the_cpu():
     out = _run("""
         from engine import backend
