@@ -686,9 +686,12 @@ def train_steps(xt, y, theta, grad, s1, s2, s3, opt_state, hyper, opt_code, size
         end = min(start + batch_size, n)
         rows = order[start:end]
         last = step == n_steps - 1 or (stop_at_epoch_end and end >= n)
+        # constants as np.bool_ / np.int64, not literals: a literal argument makes Numba compile
+        # the callee again, for that value (batch_gradient twice: 9 s of a cold start)
         loss = batch_gradient(xt, y, rows, theta, grad, sizes, w_off, b_off, u_off, act_codes,
-                              alpha, out_kind, loss_code, dropout, True, rng_state, act, slope,
-                              delta, l1, l2, layer_norms, last, True, skips, bn, g_off, norm, BN_TRAIN)
+                              alpha, out_kind, loss_code, dropout, np.bool_(True), rng_state, act, slope,
+                              delta, l1, l2, layer_norms, last, np.bool_(True), skips, bn, g_off, norm,
+                              np.int64(BN_TRAIN))
         step_losses[step] = loss if last else np.nan
         if not np.isfinite(loss):
             step_losses[step] = loss
@@ -746,8 +749,8 @@ def forward_all(xt, theta, sizes, w_off, b_off, u_off, act_codes, alpha, out_kin
     for start in range(0, n, block):
         nb = min(block, n - start)
         _forward_block(xt, rows, start, nb, act, slope, theta, sizes, w_off, b_off, u_off,
-                       act_codes, alpha, no_dropout, False, dummy_state, skips, scale, bn, g_off, norm,
-                       BN_EVAL, xh, 0)
+                       act_codes, alpha, no_dropout, np.bool_(False), dummy_state, skips, scale, bn, g_off,
+                       norm, np.int64(BN_EVAL), xh, np.int64(0))   # no literals: see train_steps
         if out_kind == BINARY or out_kind == GENERAL + OUT_SIGMOID:
             for j in range(n_out):
                 zj = act[out0 + j]

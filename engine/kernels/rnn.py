@@ -306,7 +306,8 @@ def _run_layers(cell, peephole, coupled, L, H, theta, offs, xin, xi, onehot, hs,
                            hs[0], cs[0], gs[0], aux[0])
         else:
             _layer_forward(cell, peephole, coupled, H, theta, offs[4 * l], offs[4 * l + 1], offs[4 * l + 2],
-                           offs[4 * l + 3], hs[l - 1, 1:], xi, False, hs[l], cs[l], gs[l], aux[l])
+                           offs[4 * l + 3], hs[l - 1, 1:], xi, np.bool_(False), hs[l], cs[l], gs[l], aux[l])
+    # (np.bool_, not a literal False: a literal argument makes Numba compile the callee once more)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -381,12 +382,12 @@ def _gradient(cell, peephole, coupled, L, H, n_in, n_out, theta, offs, X, Xi, on
         if l == 0:
             _layer_backward(cell, peephole, coupled, H, theta, grad, offs[0], offs[1], offs[2], offs[3], xin, xi,
                             onehot, hs[0], cs[0], gs[0], aux[0], dh_in, dpre_all, trunc,
-                            dh_sq if l == top else dh_sq[:0], False)
+                            dh_sq if l == top else dh_sq[:0], np.bool_(False))   # np.bool_: see _run_layers
         else:
             dh_in[:, :, :] = _layer_backward(cell, peephole, coupled, H, theta, grad, offs[4 * l], offs[4 * l + 1],
-                                             offs[4 * l + 2], offs[4 * l + 3], hs[l - 1, 1:], xi, False,
+                                             offs[4 * l + 2], offs[4 * l + 3], hs[l - 1, 1:], xi, np.bool_(False),
                                              hs[l], cs[l], gs[l], aux[l], dh_in, dpre_all, trunc,
-                                             dh_sq if l == top else dh_sq[:0], True)
+                                             dh_sq if l == top else dh_sq[:0], np.bool_(True))
     return loss / n_terms
 
 

@@ -158,8 +158,8 @@ def train_sequential(data: np.ndarray, order: np.ndarray, wt: np.ndarray, height
         distances(dist_code, x, wt, dist)
         bmu = argmin(dist)
         bmu_trace[s] = bmu
-        lr = decay(lr_code, lr0, t, total, False)
-        sigma = decay(sigma_code, sigma0, t, total, True)
+        lr = decay(lr_code, lr0, t, total, np.bool_(False))
+        sigma = decay(sigma_code, sigma0, t, total, np.bool_(True))
         neighbourhood(neigh_code, height, row_height, shift, bmu, sigma, h)
         for u in range(units):
             h[u] *= lr
@@ -185,8 +185,8 @@ def train_batch(data: np.ndarray, wt: np.ndarray, height: int, row_height: float
     bmus = np.empty(data.shape[0], dtype=np.int64)
     for it in range(iterations):
         t = t0 + it
-        lr = decay(lr_code, lr0, t, total, False)
-        sigma = decay(sigma_code, sigma0, t, total, True)
+        lr = decay(lr_code, lr0, t, total, np.bool_(False))
+        sigma = decay(sigma_code, sigma0, t, total, np.bool_(True))
         for n in range(data.shape[0]):  # every BMU from the weights before this iteration's update
             distances(dist_code, data[n], wt, dist)
             bmus[n] = argmin(dist)
