@@ -1,4 +1,5 @@
-"""netplay's entry script: page config, the engine warm-up and one navigation for every lab."""
+"""netplay's entry script: page config, the process's warm-up (in the background: each lab waits
+only for its own kernels, the home page for none) and one navigation for every lab."""
 from __future__ import annotations
 
 import sys
@@ -13,12 +14,11 @@ if str(ROOT) not in sys.path:
 
 from app.pages import PAGES  # noqa: E402
 from app.state import live, screen  # noqa: E402
-from app.state.session import warm_all_in_background, warm_engine  # noqa: E402
+from app.state.session import warm_all_in_background  # noqa: E402
 
 st.set_page_config(page_title="netplay: neural networks you can touch", page_icon="🧠", layout="wide")
 screen.start_run()  # the presentation flag (?present=1) and the compact page style
 live.claim_session()  # an older run of this session still training a model stops at its next turn
-warm_engine()
 warm_all_in_background()
 
 # not "pages/": Streamlit would auto-register a folder of that name before st.navigation runs,

@@ -1,7 +1,10 @@
 """netplay's compute engine: NumPy + Numba, no Streamlit. Import it from a notebook as well."""
 from __future__ import annotations
 
-__all__ = ["PARTS", "warmup"]
+import threading
+from collections.abc import Callable
+
+__all__ = ["PARTS", "progress", "ready", "warm_in_background", "warmup"]
 
 
 def kernel_cache_folder(kernels, root):
@@ -74,76 +77,145 @@ _cache_by_kernel_version()
 PARTS = ("core", "mlp", "som", "rbm", "conv", "rnn", "ae")  # kernel families, compiled separately so a lab waits only for its own
 
 
-def warmup(parts: tuple[str, ...] = PARTS) -> float:
-    """Compile (or load from cache) the kernels of ``parts`` once for this process; returns seconds taken."""
-    import time
-
+def _warmup_steps(part: str) -> list[tuple[str, Callable[[], object]]]:
+    """A family's warm-up as steps (what each compiles), for ``warmup``'s progress."""
     import numpy as np
+
+    tiny = np.random.default_rng(0).random((4, 3))
+    if part == "core":
+        from engine import activations, losses, neuron, optimizers, surfaces
+
+        x = np.linspace(-1, 1, 4)
+        bowl = surfaces.SURFACES["bowl"]
+
+        def basics() -> None:
+            for name in activations.ELEMENTWISE[:1]:
+                activations.activate_and_derivative(name, x)
+            activations.softmax(x)
+            losses.loss_and_gradient("mse", x, x)
+
+        return [("activations and losses", basics),
+                ("the optimizers", lambda: optimizers.Optimizer(optimizers.OptimizerConfig("adam"), 4).update(x.copy(), x)),
+                ("the perceptron", lambda: neuron.Perceptron(neuron.PerceptronConfig()).step(1)),
+                ("the loss surfaces", lambda: bowl.grid(2)),
+                ("the optimizer race", lambda: surfaces.race(bowl, [surfaces.Racer(optimizers.default_config("adam"))],
+                                                             (1.0, 1.0), 1))]
+    if part == "mlp":  # one signature per kernel serves every task, activation and optimizer
+        from engine import mlp
+
+        x2, y2 = tiny[:, :2], np.arange(4) % 2
+        made = {}   # the network is made in the first step: making it compiles too
+
+        def train() -> None:
+            made["net"] = mlp.MLP(mlp.MLPConfig(hidden=(2,), activations=("tanh",), batch_size=2), x2, y2)
+            made["net"].step(2)
+        return [("the training step (forward, backward, every optimizer)", train),
+                ("the pictures' forward pass", lambda: made["net"].all_units(x2)),
+                ("the gradient on request", lambda: made["net"].loss_and_gradient(x2, y2))]
+    if part == "som":
+        from engine import som
+
+        def maps(mode: str) -> None:
+            for topology in som.TOPOLOGIES:
+                s = som.SOM(som.SOMConfig(2, 2, topology, mode=mode, steps=2), tiny)
+                s.step(1)
+                s.u_matrix()
+        return [(f"{mode} training", lambda mode=mode: maps(mode)) for mode in som.MODES]
+    if part == "rbm":
+        from engine import rbm
+
+        def train(persistent: bool) -> None:
+            rbm.RBM(rbm.RBMConfig(3, 2, batch_size=2, persistent=persistent, sample_visible=persistent), tiny).step(1)
+        return [("contrastive divergence", lambda: train(False)), ("persistent chains", lambda: train(True))]
+    if part == "conv":
+        from engine import conv
+
+        image = np.random.default_rng(0).random((1, 1, 8, 8))
+
+        def backward() -> None:
+            for width in (8, 16):  # both backward paths (cell by cell, row by row)
+                x = np.random.default_rng(0).random((1, 1, 4, width))
+                conv.conv2d_backward(x, np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, width - 2)))
+
+        def pooling() -> None:
+            out, arg = conv.pool2d(image, 2)
+            conv.pool2d_backward(out, image.shape, 2, 2, "max", arg)
+        return [("convolution, backward", backward), ("pooling", pooling),
+                ("convolution, forward", lambda: conv.conv2d(image, np.ones((1, 1, 3, 3)), None, 2, 1))]
+    if part == "rnn":  # one signature per kernel serves every cell, task and loss
+        from engine import rnn, sequences
+
+        made = {}   # the network is made in the first step: making it compiles too
+
+        def train() -> None:
+            made["net"] = rnn.RNN(rnn.RNNConfig(cell="gru", hidden=2, batch_size=2), sequences.adding(4, 3),
+                                  test_rows=2)
+            made["net"].step(1)
+        return [("backpropagation through time", train),
+                ("the states over time", lambda: made["net"].outputs([0], trace=0)),
+                ("the gradient on request", lambda: made["net"].loss_and_gradient([0, 1]))]
+    if part == "ae":  # one signature per kernel serves every variant
+        from engine import autoencoder
+
+        def train(variational: bool) -> None:
+            ae = autoencoder.Autoencoder(autoencoder.AEConfig(n_inputs=3, encoder=(2,), code=1, batch_size=2,
+                                                              variational=variational), tiny)
+            ae.step(1)
+            ae.decode(np.zeros((1, 1)))
+        return [("the autoencoder", lambda: train(False)), ("the variational autoencoder", lambda: train(True))]
+    raise ValueError(f"unknown engine part {part!r}")
+
+
+_ready: set[str] = set()                          # families warmed in this process
+_progress: dict[str, tuple[int, int, str]] = {}   # family -> (steps done, steps, the step under way)
+_warmers: dict[str, threading.Thread] = {}
+_warmers_lock = threading.Lock()
+
+
+def warmup(parts: tuple[str, ...] = PARTS) -> float:
+    """Compile (or load from cache) the kernels of ``parts`` once for this process; returns seconds
+    taken. Each family's steps are published as they go (``progress``), for a page to show."""
+    import time
 
     unknown = set(parts) - set(PARTS)
     if unknown:
         raise ValueError(f"unknown engine parts {sorted(unknown)}; choose from {', '.join(PARTS)}")
     start = time.perf_counter()
-    tiny = np.random.default_rng(0).random((4, 3))
-    if "core" in parts:
-        from engine import activations, losses, neuron, optimizers, surfaces
-
-        x = np.linspace(-1, 1, 4)
-        for name in activations.ELEMENTWISE[:1]:
-            activations.activate_and_derivative(name, x)
-        activations.softmax(x)
-        losses.loss_and_gradient("mse", x, x)
-        opt = optimizers.Optimizer(optimizers.OptimizerConfig("adam"), 4)
-        opt.update(x.copy(), x)
-        neuron.Perceptron(neuron.PerceptronConfig()).step(1)
-        bowl = surfaces.SURFACES["bowl"]
-        bowl.grid(2)
-        surfaces.race(bowl, [surfaces.Racer(optimizers.default_config("adam"))], (1.0, 1.0), 1)
-    if "mlp" in parts:  # one signature per kernel serves every task, activation and optimizer
-        from engine import mlp
-
-        x2 = tiny[:, :2]
-        net = mlp.MLP(mlp.MLPConfig(hidden=(2,), activations=("tanh",), batch_size=2), x2, np.arange(4) % 2)
-        net.step(2)
-        net.all_units(x2)
-        net.loss_and_gradient(x2, np.arange(4) % 2)
-    if "som" in parts:
-        from engine import som
-
-        for mode in som.MODES:
-            for topology in som.TOPOLOGIES:
-                s = som.SOM(som.SOMConfig(2, 2, topology, mode=mode, steps=2), tiny)
-                s.step(1)
-                s.u_matrix()
-    if "rbm" in parts:
-        from engine import rbm
-
-        for persistent in (False, True):
-            r = rbm.RBM(rbm.RBMConfig(3, 2, batch_size=2, persistent=persistent, sample_visible=persistent), tiny)
-            r.step(1)
-    if "conv" in parts:
-        from engine import conv
-
-        image = np.random.default_rng(0).random((1, 1, 8, 8))
-        for width in (8, 16):  # both backward paths (cell by cell, row by row)
-            x = np.random.default_rng(0).random((1, 1, 4, width))
-            conv.conv2d_backward(x, np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, width - 2)))
-        out, arg = conv.pool2d(image, 2)
-        conv.pool2d_backward(out, image.shape, 2, 2, "max", arg)
-        conv.conv2d(image, np.ones((1, 1, 3, 3)), None, 2, 1)
-    if "rnn" in parts:  # one signature per kernel serves every cell, task and loss
-        from engine import rnn, sequences
-
-        net = rnn.RNN(rnn.RNNConfig(cell="gru", hidden=2, batch_size=2), sequences.adding(4, 3), test_rows=2)
-        net.step(1)
-        net.outputs([0], trace=0)
-        net.loss_and_gradient([0, 1])
-    if "ae" in parts:  # one signature per kernel serves every variant
-        from engine import autoencoder
-
-        for variational in (False, True):
-            ae = autoencoder.Autoencoder(autoencoder.AEConfig(n_inputs=3, encoder=(2,), code=1, batch_size=2,
-                                                              variational=variational), tiny)
-            ae.step(1)
-            ae.decode(np.zeros((1, 1)))
+    for part in parts:
+        _progress[part] = (0, 1, "loading its modules")
+        steps = _warmup_steps(part)
+        for done, (label, run) in enumerate(steps):
+            _progress[part] = (done, len(steps), label)
+            run()
+        _progress[part] = (len(steps), len(steps), "ready")
+        _ready.add(part)
     return time.perf_counter() - start
+
+
+def ready(part: str) -> bool:
+    """Whether family ``part`` has been warmed in this process (its kernels are in memory)."""
+    return part in _ready
+
+
+def progress(part: str) -> tuple[int, int, str]:
+    """(steps done, steps, the step under way) of the latest warm-up of family ``part``; (0, 1, "")
+    before any."""
+    return _progress.get(part, (0, 1, ""))
+
+
+def warm_in_background(part: str) -> threading.Thread:
+    """Warm family ``part`` in a thread of its own, once per process (a finished or running one is
+    returned again). The thread's ``error`` holds what stopped it, if anything."""
+    with _warmers_lock:
+        thread = _warmers.get(part)
+        if thread is None or (not thread.is_alive() and getattr(thread, "error", None) is not None):
+            def run() -> None:
+                try:
+                    warmup((part,))
+                except BaseException as err:  # noqa: BLE001 - handed to whoever waits for it
+                    thread.error = err
+            thread = threading.Thread(target=run, name=f"netplay-warm-{part}", daemon=True)
+            thread.error = None
+            _warmers[part] = thread
+            thread.start()
+        return thread

@@ -14,6 +14,7 @@ from app.state import live, screen, url
 from app.state.network_edit import apply_network_edit
 from app.state.presets import Preset
 from app.state.echo import quote
+from app.state.session import warm_engine
 from engine import activations as act
 from engine.datasets import GATES
 from engine.mlp import MLP, OUTPUT_ACTIVATIONS, OUTPUT_LOSSES, MLPConfig
@@ -117,6 +118,7 @@ STATE = url.PageState("neuron", [
     url.integer("bp_at", 0, 0, 60),
 ])
 
+warm_engine("core")
 screen.header(":material/bolt: Neuron & activations")
 STATE.show_problems(STATE.restore())
 section = st.radio("Section", SECTIONS, key="section", horizontal=True, label_visibility="collapsed",

@@ -12,11 +12,35 @@ import streamlit as st
 import engine
 
 
-@st.cache_resource(show_spinner="Preparing the compute engine (only the first visitor of a lab waits)…")
-def warm_engine(part: str = "core") -> float:
-    """Compile or load one family of kernels once per server process; returns the seconds it took.
-    Each lab asks for its own family, so opening one lab never waits for another lab's kernels."""
-    return engine.warmup((part,))
+FAMILY_NAMES = {"core": "the core kernels (activations, losses, optimizers)", "mlp": "the network kernels",
+                "som": "the SOM kernels", "rbm": "the RBM kernels", "conv": "the convolution kernels",
+                "rnn": "the recurrent-network kernels", "ae": "the autoencoder kernels"}
+
+
+def warm_engine(part: str = "core") -> None:
+    """Make sure the core kernels and family ``part`` are compiled in this process before the page
+    uses them. Warm (the usual case: the process warms every family as it starts): nothing is
+    drawn. Otherwise, the first visit after a fresh install or while the process's own warm-up has
+    not reached them: a bar saying which family compiles and how far along, until it is ready.
+    The home page calls nothing: it needs no kernel."""
+    needed = [p for p in dict.fromkeys(("core", part)) if not engine.ready(p)]
+    if not needed:
+        return
+    box = st.empty()
+    try:
+        for p in needed:
+            thread = engine.warm_in_background(p)   # one per family and process, whoever asks
+            while thread.is_alive():
+                done, total, step = engine.progress(p)
+                box.progress(min(done / total, 1.0),
+                             text=f"Compiling {FAMILY_NAMES[p]}: step {min(done + 1, total)} of {total}, "
+                                  f"{step or 'starting'}. Only the first visit after an install waits for this; "
+                                  "the compiled kernels are then kept on disk.")
+                thread.join(0.25)
+            if thread.error is not None:
+                raise thread.error
+    finally:
+        box.empty()
 
 
 def warm_process() -> None:
@@ -53,8 +77,9 @@ _warm_thread: threading.Thread | None = None
 def warm_all_in_background() -> threading.Thread:
     """Once per server process (app/server.py calls it as the server starts, main.py at every
     run): ``warm_process`` in a background thread, so a class opening a lab finds its kernels
-    ready. A page that needs a family first still calls ``warm_engine``; Numba's compiler lock
-    makes the two wait for each other instead of compiling twice."""
+    ready. A page that needs a family first still calls ``warm_engine``, which warms that family
+    in a thread of its own and shows how far along it is (Numba's compiler lock makes the two
+    wait for each other instead of compiling twice)."""
     global _warm_thread
     with _warm_lock:
         if _warm_thread is None:

@@ -40,3 +40,27 @@ def test_the_app_starts_from_a_relative_path_in_any_working_directory(tmp_path):
         done = subprocess.run([sys.executable, "-c", script], cwd=cwd, capture_output=True, text=True,
                               env={**os.environ, "PYTHONPATH": str(root)}, timeout=300)
         assert done.returncode == 0, done.stderr[-3000:]
+
+
+def test_the_home_page_waits_for_no_kernel_and_a_lab_for_its_own(monkeypatch):
+    """Cold (nothing compiled yet), the home page asks for no kernel family; the SOM lab asks for
+    the core and its own, each warmed in a thread while the page shows how far along it is."""
+    import engine
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import MAIN
+
+    asked = []
+
+    class Done:   # a warm-up thread that has finished
+        error = None
+
+        def is_alive(self) -> bool:
+            return False
+
+    monkeypatch.setattr(engine, "ready", lambda part: False)
+    monkeypatch.setattr(engine, "warm_in_background", lambda part: asked.append(part) or Done())
+    at = AppTest.from_file(MAIN, default_timeout=60).run()
+    assert not at.exception and asked == []
+    at.switch_page("labs/som_lab.py").run()
+    assert not at.exception and asked == ["core", "som"]

@@ -60,3 +60,46 @@ def test_importing_the_engine_leaves_another_versions_cache_alone(tmp_path):
     subprocess.run([sys.executable, "-c", "import engine"], env=env, cwd=root, check=True)
     assert (other / "kernel.nbi").exists()
     assert len(list(cache.glob("numba-*"))) == 2  # ours was made beside it
+
+
+@pytest.fixture
+def fresh_registry(monkeypatch):
+    """engine's warm-up records as in a process that has warmed nothing yet."""
+    monkeypatch.setattr(engine, "_ready", set())
+    monkeypatch.setattr(engine, "_progress", {})
+    monkeypatch.setattr(engine, "_warmers", {})
+
+
+def test_a_family_warms_in_a_thread_of_its_own_once_and_says_how_far_along(monkeypatch, fresh_registry):
+    import threading
+
+    seen, gate = [], threading.Event()
+    monkeypatch.setattr(engine, "_warmup_steps", lambda part: [
+        ("the first", lambda: seen.append(engine.progress(part))),
+        ("the second", lambda: (gate.wait(10), seen.append(engine.progress(part))))])
+    assert engine.progress("som") == (0, 1, "") and not engine.ready("som")
+    thread = engine.warm_in_background("som")
+    assert engine.warm_in_background("som") is thread   # whoever asks next waits for the same one
+    for _ in range(500):
+        if engine.progress("som")[0] == 1:
+            break
+        thread.join(0.01)
+    assert engine.progress("som") == (1, 2, "the second") and not engine.ready("som")
+    gate.set()
+    thread.join(10)
+    assert seen == [(0, 2, "the first"), (1, 2, "the second")]
+    assert engine.ready("som") and engine.progress("som") == (2, 2, "ready") and thread.error is None
+    assert engine.warm_in_background("som") is thread   # done: not again
+
+
+def test_a_failed_warm_up_is_handed_to_the_page_and_tried_again(monkeypatch, fresh_registry):
+    def broken() -> None:
+        raise RuntimeError("no compiler")
+    monkeypatch.setattr(engine, "_warmup_steps", lambda part: [("a step", broken)])
+    thread = engine.warm_in_background("rbm")
+    thread.join(10)
+    assert isinstance(thread.error, RuntimeError) and not engine.ready("rbm")
+    monkeypatch.setattr(engine, "_warmup_steps", lambda part: [("a step", lambda: None)])
+    again = engine.warm_in_background("rbm")
+    again.join(10)
+    assert again is not thread and again.error is None and engine.ready("rbm")
