@@ -485,9 +485,12 @@ def device_line(name: str) -> None:
         return
     on = {device: [backend.LABELS.get(f, f) for f, d in sorted(used.items()) if device in d]
           for device in ("cuda", "cpu")}
+    try:
+        why = " (too small to pay for the GPU)" if backend.requested() == "auto" else ""
+    except ValueError:   # a misspelt NETPLAY_DEVICE computes on the CPU (the home page says why)
+        why = ""
     parts = ([f"on the GPU (CUDA): {', '.join(on['cuda'])}"] if on["cuda"] else []) + \
-            ([f"on the CPU{' (too small to pay for the GPU)' if backend.requested() == 'auto' else ''}: "
-              f"{', '.join(on['cpu'])}"] if on["cpu"] else [])
+            ([f"on the CPU{why}: {', '.join(on['cpu'])}"] if on["cpu"] else [])
     st.caption(":material/memory: Computed " + "; ".join(parts) + ".")
 
 
