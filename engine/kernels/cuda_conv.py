@@ -27,16 +27,21 @@ def _blocks(n: int) -> int:
     return (n + THREADS - 1) // THREADS
 
 
+@cuda.jit(device=True)
+def _cell(t, shape):
+    """Flat thread index ``t`` as a cell (a, b, c, d) of an array of ``shape`` (C order)."""
+    d = t % shape[3]
+    c = (t // shape[3]) % shape[2]
+    b = (t // (shape[3] * shape[2])) % shape[1]
+    return t // (shape[3] * shape[2] * shape[1]), b, c, d
+
+
 @cuda.jit
 def _conv_forward(xp, w, b, stride, out):
     t = cuda.grid(1)
-    n_img, n_f, oh, ow = out.shape
-    if t >= n_img * n_f * oh * ow:
+    if t >= out.size:
         return
-    j = t % ow
-    i = (t // ow) % oh
-    f = (t // (ow * oh)) % n_f
-    n = t // (ow * oh * n_f)
+    n, f, i, j = _cell(t, out.shape)
     s = b[f]
     for c in range(xp.shape[1]):
         for u in range(w.shape[2]):
@@ -80,13 +85,9 @@ def _filter_gradient(xp, dout, stride, dw, db):
 def _input_gradient(w, dout, stride, dxp):
     """Thread per padded input cell (n, c, r, q): every output cell whose window covers it."""
     t = cuda.grid(1)
-    n_img, n_ch, hp, wp = dxp.shape
-    if t >= n_img * n_ch * hp * wp:
+    if t >= dxp.size:
         return
-    q = t % wp
-    r = (t // wp) % hp
-    c = (t // (wp * hp)) % n_ch
-    n = t // (wp * hp * n_ch)
+    n, c, r, q = _cell(t, dxp.shape)
     n_f, _, kh, kw = w.shape
     oh, ow = dout.shape[2], dout.shape[3]
     s = 0.0
@@ -109,13 +110,9 @@ def _input_gradient(w, dout, stride, dxp):
 @cuda.jit
 def _pool_forward(x, size, stride, code, out, arg):
     t = cuda.grid(1)
-    n_img, n_ch, oh, ow = out.shape
-    if t >= n_img * n_ch * oh * ow:
+    if t >= out.size:
         return
-    j = t % ow
-    i = (t // ow) % oh
-    c = (t // (ow * oh)) % n_ch
-    n = t // (ow * oh * n_ch)
+    n, c, i, j = _cell(t, out.shape)
     wdt = x.shape[3]
     r0 = i * stride
     c0 = j * stride
@@ -142,13 +139,10 @@ def _pool_forward(x, size, stride, code, out, arg):
 def _pool_backward(dout, size, stride, code, arg, dx):
     """Thread per input cell: the gradient of every window that covers it (for MAX, of those it won)."""
     t = cuda.grid(1)
-    n_img, n_ch, h, wdt = dx.shape
-    if t >= n_img * n_ch * h * wdt:
+    if t >= dx.size:
         return
-    q = t % wdt
-    r = (t // wdt) % h
-    c = (t // (wdt * h)) % n_ch
-    n = t // (wdt * h * n_ch)
+    n, c, r, q = _cell(t, dx.shape)
+    wdt = dx.shape[3]
     oh, ow = dout.shape[2], dout.shape[3]
     here = r * wdt + q
     s = 0.0
