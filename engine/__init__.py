@@ -208,7 +208,7 @@ def warm_in_background(part: str) -> threading.Thread:
     returned again). The thread's ``error`` holds what stopped it, if anything."""
     with _warmers_lock:
         thread = _warmers.get(part)
-        if thread is None or (not thread.is_alive() and getattr(thread, "error", None) is not None):
+        if thread is None or (not thread.is_alive() and thread.error is not None):
             def run() -> None:
                 try:
                     warmup((part,))

@@ -88,12 +88,19 @@ def rbm_cd(n_hidden: int, n_visible: int = 64, batch: int = 50, batches: int = 2
                 {"data": data, "order": order, "weights": weights, "u_hidden": u_hidden, "batch": batch})
 
 
+def _conv_kernels(device: str):
+    """The convolution and pooling kernels of ``device`` (the same functions on either)."""
+    if device == "cuda":
+        from engine.kernels import cuda_conv
+        return cuda_conv
+    from engine.kernels import conv as conv_k
+    return conv_k
+
+
 def conv(n: int, side: int = 32, channels: int = 16, filters: int = 32) -> Case:
     """A 3 x 3 convolution (padding 1) of ``n`` images of ``channels`` x ``side`` x ``side`` into
     ``filters`` maps, forward and backward (the filter, bias and input gradients): a training
     step's convolution at a batch of n."""
-    from engine.kernels import conv as conv_k
-
     rng = np.random.default_rng(0)
     x = rng.normal(size=(n, channels, side, side))
     w = rng.normal(0.0, 0.1, (filters, channels, 3, 3))
@@ -101,10 +108,7 @@ def conv(n: int, side: int = 32, channels: int = 16, filters: int = 32) -> Case:
     dout = rng.normal(size=(n, filters, side, side))
 
     def run(device: str):
-        if device == "cuda":
-            from engine.kernels import cuda_conv as kern
-        else:
-            kern = conv_k
+        kern = _conv_kernels(device)
         xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
         out = np.empty((n, filters, side, side))
         kern.conv_forward(xp, w, b, 1, out)
@@ -123,10 +127,7 @@ def pool(n: int, side: int = 32, channels: int = 16) -> Case:
     dout = rng.normal(size=(n, channels, side // 2, side // 2))
 
     def run(device: str):
-        if device == "cuda":
-            from engine.kernels import cuda_conv as kern
-        else:
-            kern = conv_k
+        kern = _conv_kernels(device)
         out, arg = np.empty(dout.shape), np.full(dout.shape, -1, np.int64)
         kern.pool_forward(x, 2, 2, conv_k.MAX, out, arg)
         dx = np.empty_like(x)

@@ -101,8 +101,8 @@ def train_batch(data: np.ndarray, wt: np.ndarray, height: int, row_height: float
     blocks = (n + THREADS - 1) // THREADS
     for it in range(iterations):
         t = t0 + it
-        lr = k.decay(lr_code, lr0, t, total, np.bool_(False))
-        sigma = k.decay(sigma_code, sigma0, t, total, np.bool_(True))
+        lr = k.decay(lr_code, lr0, t, total, False)
+        sigma = k.decay(sigma_code, sigma0, t, total, True)
         _two_best[blocks, THREADS](d_data, cuda.to_device(wt), dist_code, d_first, d_second, d_gap)
         d_first.copy_to_host(bmus)
         k.batch_update(data, wt, height, row_height, shift, bmus, lr, sigma, neigh_code)

@@ -303,6 +303,7 @@ def test_the_convolution_and_pooling_kernels_match_their_cpu_twins(cudasim):
     is tall; max (with ties and overlapping windows), average and sum pooling; then the small CNN's
     own training step through the backend, against the same step on the CPU."""
     out = _run("""
+        import os
         import numpy as np
         from engine import backend
         from engine.kernels import conv as k, cuda_conv
@@ -345,7 +346,7 @@ def test_the_convolution_and_pooling_kernels_match_their_cpu_twins(cudasim):
         imgs, labels = rng.random((24, 64)), rng.integers(0, 10, 24)
         thetas = []
         for device in ("cuda", "cpu"):
-            backend.os.environ["NETPLAY_DEVICE"] = device
+            os.environ["NETPLAY_DEVICE"] = device
             m = SmallCNN(CNNConfig(filters1=3, filters2=4, batch_size=8, seed=2), imgs, labels, imgs[:6], labels[:6])
             m.step(3)
             thetas.append(m.theta)
