@@ -95,7 +95,8 @@ def activate_row(z: np.ndarray, slope: np.ndarray, row: int, n: int, code: int, 
 def activate_with_derivative(x: np.ndarray, code: int, alpha: float,
                              out: np.ndarray, dout: np.ndarray) -> None:
     """Fill ``out`` with f(x) and ``dout`` with f'(x), element-wise over flat arrays."""
-    out[:] = x
+    for i in range(x.size):   # a loop, not out[:] = x: see vmath.copy2
+        out[i] = x[i]
     activate_row(out.reshape((1, out.size)), dout.reshape((1, dout.size)), 0, x.size, code, alpha)
 
 

@@ -25,7 +25,7 @@ from numba import njit
 
 from engine.kernels.activations import LINEAR, SIGMOID, TANH, activate_row
 from engine.kernels.optimizers import apply_update
-from engine.kernels.vmath import exp_v, log1p_unit, log_v, sigmoid_v
+from engine.kernels.vmath import copy2, exp_v, log1p_unit, log_v, sigmoid_v
 
 BCE, MSE = 0, 1
 NO_SPARSITY, SPARSE_L1, SPARSE_KL = 0, 1, 2
@@ -75,7 +75,7 @@ def forward(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, x_in, eps
     ``slopes[l]`` f_l'; for the VAE ``zs`` (B, c) gets the sample the decoder reads (mu when
     ``eps`` is all 0)."""
     L = s_in.size
-    hs[0][:, :] = x_in
+    copy2(hs[0], x_in)
     for l in range(L):
         h_in = hs[l]
         if vae and l == E + 1:
@@ -186,10 +186,9 @@ def _loss_grad(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, beta, 
         gw = gws[l]
         np.dot(h_in.T, d, gw)
         base, si, so = w_off[l], s_in[l], s_out[l]
-        if w_t[l]:   # the encoder twin's matrix (so, si) collects this layer's gradient too
-            grad[base:base + si * so].reshape(so, si)[:, :] += gw.T
-        else:
-            grad[base:base + si * so].reshape(si, so)[:, :] += gw
+        for i in range(si):   # the encoder twin's matrix (so, si) collects this layer's gradient too
+            for o in range(so):
+                grad[base + (o * si + i if w_t[l] else i * so + o)] += gw[i, o]
         gb = grad[b_off[l]:b_off[l] + so]
         for r in range(B):
             row = d[r]
@@ -329,4 +328,4 @@ def run(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, x_in, first, 
             if vae:
                 nxt = np.ascontiguousarray(nxt[:, :c])
         h = nxt
-    out[:, :] = h
+    copy2(out, h)

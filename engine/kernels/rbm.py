@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from engine.kernels.vmath import exp_v, log1p_unit, sigmoid_v
+from engine.kernels.vmath import copy2, exp_v, log1p_unit, sigmoid_v
 
 # reassociation lets the dot products along hidden units vectorise; no effect on infinities/NaNs
 FAST = {"reassoc", "contract", "nsz"}
@@ -107,7 +107,8 @@ def train_batches(data: np.ndarray, order: np.ndarray, batch_size: int, W: np.nd
     WT = np.ascontiguousarray(W.T)  # kept in step with W: the visible pass reads it row by row
     for t in range(n_batches):
         for r in range(bs):
-            v0[r] = data[order[t * bs + r]]
+            for i in range(n_visible):   # a loop: see vmath.copy2
+                v0[r, i] = data[order[t * bs + r], i]
         hidden_probs(v0, W, c, ph0)
         if track_error:
             visible_probs(ph0, W, b, pv)
@@ -120,17 +121,17 @@ def train_batches(data: np.ndarray, order: np.ndarray, batch_size: int, W: np.nd
                         count += 1
             errors[t] = total / count if count else 0.0
         if persistent:
-            h[:] = chain_h
+            copy2(h, chain_h)
         elif sample_hidden:
             sample_into(ph0, u_hidden[t, 0], h)
         else:
-            h[:] = ph0
+            copy2(h, ph0)
         for s in range(k):
             visible_probs_t(h, WT, b, pv)
             if sample_visible:
                 sample_into(pv, u_visible[t, s], v)
             else:
-                v[:] = pv
+                copy2(v, pv)
             if not persistent:
                 for r in range(bs):
                     for i in range(n_visible):
@@ -143,9 +144,9 @@ def train_batches(data: np.ndarray, order: np.ndarray, batch_size: int, W: np.nd
                 if sample_hidden:
                     sample_into(ph, u_hidden[t, s + 1], h)
                 else:
-                    h[:] = ph
+                    copy2(h, ph)
         if persistent:
-            chain_h[:] = h
+            copy2(chain_h, h)
         # gradient of the log-likelihood (CD estimate), then the update
         for i in range(n_visible):
             for j in range(n_hidden):

@@ -32,7 +32,7 @@ from numba import njit
 
 from engine.kernels.activations import softmax_rows
 from engine.kernels.optimizers import apply_update
-from engine.kernels.vmath import sigmoid_v, tanh_v
+from engine.kernels.vmath import copy2, sigmoid_v, tanh_v
 
 RNN, LSTM, GRU = 0, 1, 2
 GATES = (1, 4, 3)  # gate blocks per cell
@@ -374,20 +374,21 @@ def _gradient(cell, peephole, coupled, L, H, n_in, n_out, theta, offs, X, Xi, on
     wy = theta[o_wy:o_wy + H * n_out].reshape(H, n_out)
     dh_rows = np.dot(dy, wy.T)
     if many:
-        dh_in[:, :, :] = dh_rows.reshape(T, B, H)
+        copy2(dh_in.reshape(T * B, H), dh_rows)
     else:
         dh_in[:] = 0.0
-        dh_in[T - 1] = dh_rows
+        copy2(dh_in[T - 1], dh_rows)
     for l in range(L - 1, -1, -1):
         if l == 0:
             _layer_backward(cell, peephole, coupled, H, theta, grad, offs[0], offs[1], offs[2], offs[3], xin, xi,
                             onehot, hs[0], cs[0], gs[0], aux[0], dh_in, dpre_all, trunc,
                             dh_sq if l == top else dh_sq[:0], np.bool_(False))   # np.bool_: see _run_layers
         else:
-            dh_in[:, :, :] = _layer_backward(cell, peephole, coupled, H, theta, grad, offs[4 * l], offs[4 * l + 1],
-                                             offs[4 * l + 2], offs[4 * l + 3], hs[l - 1, 1:], xi, np.bool_(False),
-                                             hs[l], cs[l], gs[l], aux[l], dh_in, dpre_all, trunc,
-                                             dh_sq if l == top else dh_sq[:0], np.bool_(True))
+            dx = _layer_backward(cell, peephole, coupled, H, theta, grad, offs[4 * l], offs[4 * l + 1],
+                                 offs[4 * l + 2], offs[4 * l + 3], hs[l - 1, 1:], xi, np.bool_(False),
+                                 hs[l], cs[l], gs[l], aux[l], dh_in, dpre_all, trunc,
+                                 dh_sq if l == top else dh_sq[:0], np.bool_(True))
+            copy2(dh_in.reshape(T * B, H), dx.reshape(T * B, H))
     return loss / n_terms
 
 
@@ -440,17 +441,19 @@ def forward(cell, peephole, coupled, L, H, n_in, n_out, theta, offs, X, Xi, oneh
     gs = np.empty((L, T, N, GH))
     aux = np.zeros((L, T, N, H))
     for l in range(L):
-        hs[l, 0] = h0[l]
-        cs[l, 0] = c0[l]
+        copy2(hs[l, 0], h0[l])
+        copy2(cs[l, 0], c0[l])
     _run_layers(cell, peephole, coupled, L, H, theta, offs, xin, xi, onehot, hs, cs, gs, aux)
     for l in range(L):
-        h0[l] = hs[l, T]
-        c0[l] = cs[l, T]
+        copy2(h0[l], hs[l, T])
+        copy2(c0[l], cs[l, T])
         if trace >= 0:
             for t in range(T):
-                tr_gates[l, t] = gs[l, t, trace]
-                tr_h[l, t] = hs[l, t + 1, trace]
-                tr_c[l, t] = cs[l, t + 1, trace]
+                for j in range(GH):   # loops: see vmath.copy2
+                    tr_gates[l, t, j] = gs[l, t, trace, j]
+                for j in range(H):
+                    tr_h[l, t, j] = hs[l, t + 1, trace, j]
+                    tr_c[l, t, j] = cs[l, t + 1, trace, j]
     top = L - 1
     o_wy, o_by = offs[4 * L], offs[4 * L + 1]
     h_rows = hs[top, 1:].reshape(T * N, H) if many else hs[top, T]

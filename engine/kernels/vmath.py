@@ -167,3 +167,15 @@ def log_v(x: float) -> float:
     kf = int_bits_as_float(k + (1 if big else 0) + MAGIC_BITS) - MAGIC
     y = _log1p_reduced(m - 1.0, kf)
     return x if (x != x or x > 1.7976931348623157e308) else y
+
+
+@njit(cache=True, nogil=True)
+def copy2(dst: np.ndarray, src: np.ndarray) -> None:
+    """``dst[:, :] = src`` for two 2-D arrays of one shape, as a loop.
+
+    Numba compiles an array-to-array slice assignment with an error path that formats both shapes
+    as text, which pulls its whole string library into the caller: about 5 s of a cold start over
+    the engine's kernels. A loop has no such path (the shapes are the caller's to get right)."""
+    for r in range(dst.shape[0]):
+        for c in range(dst.shape[1]):
+            dst[r, c] = src[r, c]
