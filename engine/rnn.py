@@ -344,8 +344,9 @@ class RNN:
                       4.0 * len(rows) * (self.task.steps + 1) * c.layers * c.gates * c.hidden)
         grad = np.zeros_like(self.theta)
         dh_sq = np.zeros(self.task.steps)
+        work = k._workspace.py_func(c.layers, self.task.steps, len(rows), c.hidden, c.gates * c.hidden)
         loss = k.gradient(*self._common(), self._x, self._xi, self.onehot, self._y, self._yi, self.loss_code,
-                          self.many, rows, self.config.truncate, grad, dh_sq)
+                          self.many, rows, self.config.truncate, grad, dh_sq, work)
         return float(loss), grad, dh_sq
 
     # ---- text ------------------------------------------------------------------------------

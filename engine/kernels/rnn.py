@@ -265,7 +265,7 @@ def _layer_backward(cell, peephole, coupled, H, theta, grad, o_wx, o_wh, o_b, o_
     return np.zeros((1, 1, 1))
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _head(theta, o_wy, o_by, h_rows, n_out, loss_code):
     """The dense head on rows of top-layer states: y = h W_y + b_y, softmax'd for cross-entropy."""
     H = h_rows.shape[1]
@@ -279,7 +279,7 @@ def _head(theta, o_wy, o_by, h_rows, n_out, loss_code):
     return y
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _inputs(X, Xi, onehot, rows, T):
     """The batch's inputs step-major: (T, B, n_in) (a dummy when ``onehot``) and symbols (B, T)."""
     B = rows.size
@@ -298,7 +298,7 @@ def _inputs(X, Xi, onehot, rows, T):
     return xin, np.zeros((1, 1), dtype=np.int64)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _run_layers(cell, peephole, coupled, L, H, theta, offs, xin, xi, onehot, hs, cs, gs, aux):
     for l in range(L):
         if l == 0:
@@ -310,7 +310,7 @@ def _run_layers(cell, peephole, coupled, L, H, theta, offs, xin, xi, onehot, hs,
     # (np.bool_, not a literal False: a literal argument makes Numba compile the callee once more)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _workspace(L, T, B, H, GH):
     """Every layer's states, gates and aux values over time, the gates' gradients and dL/dh from
     above: made once per kernel call and reused by each update (fresh megabytes every update cost
@@ -321,17 +321,12 @@ def _workspace(L, T, B, H, GH):
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def gradient(cell, peephole, coupled, L, H, n_in, n_out, theta, offs, X, Xi, onehot, Y, Yi, loss_code, many,
-             rows, trunc, grad, dh_sq):
+             rows, trunc, grad, dh_sq, work):
     """Mean loss over the sequences ``rows`` and its gradient (into ``grad``, zeroed here); the
-    squared |dL/dh_t| of the top layer summed over the rows into ``dh_sq`` (zeroed here)."""
-    T = Xi.shape[1] if onehot else X.shape[1]
-    return _gradient(cell, peephole, coupled, L, H, n_in, n_out, theta, offs, X, Xi, onehot, Y, Yi, loss_code,
-                     many, rows, trunc, grad, dh_sq, _workspace(L, T, rows.size, H, GATES[cell] * H))
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def _gradient(cell, peephole, coupled, L, H, n_in, n_out, theta, offs, X, Xi, onehot, Y, Yi, loss_code, many,
-              rows, trunc, grad, dh_sq, work):
+    squared |dL/dh_t| of the top layer summed over the rows into ``dh_sq`` (zeroed here). ``work``:
+    ``_workspace``'s arrays for ``rows.size`` sequences (from Python: ``_workspace.py_func``, NumPy
+    making the same arrays; one kernel serves ``train`` and a gradient on request, where a wrapper
+    making them here would be one more kernel to compile)."""
     T = Xi.shape[1] if onehot else X.shape[1]
     B = rows.size
     hs, cs, gs, aux, dpre_all, dh_in = work
@@ -405,8 +400,8 @@ def train(cell, peephole, coupled, L, H, n_in, n_out, theta, offs, X, Xi, onehot
     B = batches.shape[1]
     work = _workspace(L, T, B, H, GATES[cell] * H)
     for u in range(batches.shape[0]):
-        loss = _gradient(cell, peephole, coupled, L, H, n_in, n_out, theta, offs, X, Xi, onehot, Y, Yi, loss_code,
-                         many, batches[u], trunc, grad, dh_sq, work)
+        loss = gradient(cell, peephole, coupled, L, H, n_in, n_out, theta, offs, X, Xi, onehot, Y, Yi, loss_code,
+                        many, batches[u], trunc, grad, dh_sq, work)
         norm = 0.0
         for i in range(grad.size):
             norm += grad[i] * grad[i]
