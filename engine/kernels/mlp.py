@@ -149,7 +149,11 @@ def _normalise_back(delta, u, nb, xo, theta, qg, qb, grad, norm, bn_mode):
             delta[u, r] = c * (delta[u, r] - mg - delta[x, r] * mgx)
 
 
-@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", inline="always")
+# The row helpers below (_madd8, _madd, _madd_times, _dots) are plain kernels, not inline="always":
+# inlined by Numba, each call site was typed and lowered again with all its loop variants (about
+# 3 CPU-s of a cold start); as calls, LLVM still inlines them where it pays, and the playground's
+# step ran as fast (python -m tests.bench.ab: 0.993 at 2-8-8-1, 1.007 at 2-32x8-1, both noise).
+@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")
 def _madd8(buf, o, src, i, w0, w1, w2, w3, w4, w5, w6, w7, nb, first, start):
     """``_madd`` over eight source rows."""
     if first:
@@ -162,7 +166,7 @@ def _madd8(buf, o, src, i, w0, w1, w2, w3, w4, w5, w6, w7, nb, first, start):
                           + ((src[i + 4, r] * w4 + src[i + 5, r] * w5) + (src[i + 6, r] * w6 + src[i + 7, r] * w7)))
 
 
-@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", inline="always")
+@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")
 def _madd(buf, o, src, i, cnt, w0, w1, w2, w3, nb, first, start):
     """buf[o, :nb] = (start if first else buf[o, :nb]) + w0 src[i] + ... + w(cnt-1) src[i+cnt-1].
 
@@ -200,7 +204,7 @@ def _madd(buf, o, src, i, cnt, w0, w1, w2, w3, nb, first, start):
                 buf[o, r] += src[i, r] * w0
 
 
-@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", inline="always")
+@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")
 def _madd_times(buf, o, src, i, cnt, w0, w1, w2, w3, nb, first, m):
     """``_madd`` with no start value, the result multiplied by m[o] (the last pass of a delta row,
     times the activation's slope: one pass fewer over the row)."""
@@ -234,7 +238,7 @@ def _madd_times(buf, o, src, i, cnt, w0, w1, w2, w3, nb, first, m):
                 buf[o, r] = (buf[o, r] + src[i, r] * w0) * m[o, r]
 
 
-@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy", inline="always")
+@njit(cache=True, nogil=True, fastmath=FAST, error_model="numpy")
 def _dots(src, i, cnt, d, j, nb):
     """(sum d[j], src[i] . d[j], ..., src[i+cnt-1] . d[j]) over nb columns, unused sums 0.
 
