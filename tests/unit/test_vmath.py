@@ -91,3 +91,44 @@ def test_sigmoid_keeps_relative_accuracy_far_into_the_negative_tail():
     x = np.array([-30.0, -100.0, -700.0])
     got = _apply("sigmoid_v", x)
     np.testing.assert_allclose(got, np.exp(x) / (1 + np.exp(x)), rtol=4 * ULP)
+
+
+def _slice_copies(source: str) -> list[str]:
+    """Lines of ``source`` that assign an array expression into a slice (``a[:] = b``, ``a[i:j] += b``)."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AugAssign) else []
+        value = getattr(node, "value", None)
+        scalar = isinstance(value, ast.Constant) or (isinstance(value, ast.UnaryOp) and isinstance(value.operand, ast.Constant))
+        for target in targets:
+            if isinstance(target, ast.Subscript) and not scalar and any(isinstance(n, ast.Slice) for n in ast.walk(target.slice)):
+                found.append(f"line {node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def test_no_cpu_kernel_copies_an_array_into_a_slice():
+    """Numba compiles ``a[:] = b`` (b an array) with an error path that formats both shapes as text,
+    which pulled its whole string library into five kernels: about 10 s of a cold start. Kernels
+    copy with loops (``vmath.copy2``). This finds the slice forms; ``a[i] = row`` (an index short of
+    the array's dimensions) has the same cost and is left to review."""
+    from pathlib import Path
+
+    kernels = Path(vmath.__file__).parent
+    offenders = {p.name: _slice_copies(p.read_text()) for p in sorted(kernels.glob("*.py"))
+                 if not p.name.startswith("cuda_")}
+    assert {name: lines for name, lines in offenders.items() if lines} == {}
+    assert _slice_copies("def f(a, b):\n    a[:] = b\n    a[1:, :] += b.T\n    a[:] = 0.0\n") == \
+        ["line 2: a[:] = b", "line 3: a[1:, :] += b.T"]   # the finder itself finds them
+
+
+def test_copy2_copies_a_2d_array_into_another():
+    src = np.arange(12.0).reshape(3, 4)
+    dst = np.zeros((3, 4))
+    vmath.copy2(dst, src)
+    np.testing.assert_array_equal(dst, src)
+    strided = np.zeros((3, 8))
+    vmath.copy2(strided[:, ::2], src)   # a strided view is written element by element
+    np.testing.assert_array_equal(strided[:, ::2], src)
+    assert not strided[:, 1::2].any()
