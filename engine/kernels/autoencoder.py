@@ -325,7 +325,7 @@ def run(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, x_in, first, 
             for r in range(B):
                 for j in range(c):
                     code_out[r, j] = nxt[r, j]
-            if vae:
+            if vae and l + 1 < L:   # decode from mu; a run that ends here returns mu and log var
                 nxt = np.ascontiguousarray(nxt[:, :c])
         h = nxt
     copy2(out, h)

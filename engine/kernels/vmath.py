@@ -174,8 +174,11 @@ def copy2(dst: np.ndarray, src: np.ndarray) -> None:
     """``dst[:, :] = src`` for two 2-D arrays of one shape, as a loop.
 
     Numba compiles an array-to-array slice assignment with an error path that formats both shapes
-    as text, which pulls its whole string library into the caller: about 5 s of a cold start over
-    the engine's kernels. A loop has no such path (the shapes are the caller's to get right)."""
+    as text, which pulls its whole string library into the caller: about 10 s of a cold start over
+    the engine's kernels. This loop checks the shapes with a fixed message instead (no broadcasting:
+    a slice assignment would spread a (B, 1) source over every column, which once hid a bug)."""
+    if dst.shape[0] != src.shape[0] or dst.shape[1] != src.shape[1]:
+        raise ValueError("copy2: the arrays' shapes differ")
     for r in range(dst.shape[0]):
         for c in range(dst.shape[1]):
             dst[r, c] = src[r, c]

@@ -205,3 +205,21 @@ def test_bad_data_and_calls_are_refused():
         m.decode(np.zeros((3, 5)))
     with pytest.raises(ValueError, match="n_updates"):
         m.step(0)
+
+
+def test_the_vaes_kl_is_computed_from_its_mu_and_log_variance():
+    """The KL per sample (the loss curves' KL) from the encoder's two halves, checked in NumPy. It
+    was once computed from mu's first column copied over all 2c outputs: the kernel cut the code
+    layer to the width of a (B, 1) dummy, and a broadcasting slice assignment spread it."""
+    d = datasets.digits()
+    m = Autoencoder(AEConfig(encoder=(32,), code=2, variational=True, beta=1.0, seed=3), d.x, d.y)
+    m.step(50)
+    x = d.x[:40]
+    h = np.maximum(x @ m.layer_weights(0) + m.layer_biases(0), 0.0)   # ReLU hidden layer
+    full = h @ m.layer_weights(1) + m.layer_biases(1)                 # linear: mu | log sigma^2
+    np.testing.assert_allclose(m.encode_layers(x, 2), full, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(m.encode(x), full[:, :2], rtol=1e-10, atol=1e-12)
+    mu, lv = full[:, :2], np.clip(full[:, 2:], -30, 30)
+    kl = (-0.5 * (1 + lv - mu ** 2 - np.exp(lv))).sum(axis=1).mean()
+    assert m.loss(np.arange(40))[1] == pytest.approx(kl, rel=1e-10)
+    assert not np.allclose(full[:, 2:], full[:, :1])   # log sigma^2 is not mu's first column
