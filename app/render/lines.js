@@ -44,12 +44,12 @@ export default function (component) {
   const px = (v) => left + (v - xlo) / (xhi - xlo) * (width - left - right);
   const py = (v) => top + (1 - (v - lo) / (hi - lo)) * (height - top - bottom);
   ctx.font = `14px ${FONT}`;
-  const yt = ticks(lo, hi);
+  const yt = d.log_y ? logTicks(lo, hi) : ticks(lo, hi);
   for (const t of yt) {
     ctx.strokeStyle = "#e8e8e8"; ctx.lineWidth = 1;
     ctx.beginPath(); ctx.moveTo(left, py(t)); ctx.lineTo(width - right, py(t)); ctx.stroke();
     ctx.fillStyle = FAINT; ctx.textAlign = "right"; ctx.textBaseline = "middle";
-    ctx.fillText(d.log_y ? `1e${t.toFixed(0)}` : fmt(t, yt.step), left - 6, py(t));
+    ctx.fillText(d.log_y ? logLabel(t, yt.step) : fmt(t, yt.step), left - 6, py(t));
   }
   const xt = ticks(xlo, xhi, Math.max(2, Math.floor((width - left - right) / 70)));
   for (const t of xt) {
@@ -122,6 +122,22 @@ function drawLegend(ctx, series, spots) {
     ctx.fillText(s.label, sx + 28, sy);
   });
 }
+// Ticks of a log10 axis (values are exponents): whole powers of ten where the span has two or
+// more, else ordinary ticks labelled by their value (a step of 0.5 once wrote "1e1" twice).
+function logTicks(lo, hi) {
+  const first = Math.ceil(lo - 1e-9), last = Math.floor(hi + 1e-9);
+  if (last - first < 1) return ticks(lo, hi);
+  const step = Math.max(1, Math.ceil((last - first) / 5)), out = [];
+  for (let k = first; k <= last; k += step) out.push(k);
+  out.step = step;
+  return out;
+}
+
+function logLabel(t, step) {
+  if (Number.isInteger(step) && Math.abs(t - Math.round(t)) < 1e-9) return `1e${Math.round(t)}`;
+  return Number(Math.pow(10, t).toPrecision(step < 0.05 ? 3 : 2)).toString();
+}
+
 // Round tick values about n apart (the array carries its spacing as .step, for their labels).
 function ticks(lo, hi, n = 5) {
   const span = hi > lo ? hi - lo : 1;

@@ -32,7 +32,7 @@ window.__f32 = (a) => new Uint8Array(new Float32Array(a).buffer);
 @pytest.fixture
 def js(page):
     page.set_content("<!doctype html><html><body style='margin:0'></body></html>")
-    page.add_script_tag(content=library_source() + "\nwindow.__np = { fmt, ticks, gifEncode, gifPalette };",
+    page.add_script_tag(content=library_source() + "\nwindow.__np = { fmt, ticks, logTicks, logLabel, gifEncode, gifPalette };",
                         type="module")
     page.add_script_tag(content=SPY)
     page.wait_for_function("() => window.__netplay && window.__netplay.lines && window.__np")
@@ -46,6 +46,16 @@ def test_tick_labels_are_distinct_at_any_span(js):
         assert len(labels) >= 2 and len(set(labels)) == len(labels), (lo, hi, labels)
     assert js.evaluate("() => { const t = __np.ticks(-44.4, -44.2); return t.map((v) => __np.fmt(v, t.step)); }") == [
         "-44.40", "-44.35", "-44.30", "-44.25", "-44.20"]
+
+
+def test_log_axis_labels_are_distinct_at_any_span(js):
+    # the VAE's loss curve (KL 1 to 60 under losses near 100) once read 1e2 1e1 1e1 1e0
+    for lo, hi in [(0.0, 2.1), (0.1, 0.9), (-12, 3), (1.95, 2.05), (-0.3, 1.2)]:
+        labels = js.evaluate("([lo, hi]) => { const t = __np.logTicks(lo, hi); return t.map((v) => __np.logLabel(v, t.step)); }",
+                             [lo, hi])
+        assert len(labels) >= 2 and len(set(labels)) == len(labels), (lo, hi, labels)
+    assert js.evaluate("() => { const t = __np.logTicks(0, 2.1); return t.map((v) => __np.logLabel(v, t.step)); }") == [
+        "1e0", "1e1", "1e2"]
 
 
 def test_one_point_draws_no_invented_axis_but_says_when_the_curve_comes(js):
