@@ -186,9 +186,11 @@ def _loss_grad(theta, w_off, w_t, b_off, s_in, s_out, act, alpha, E, vae, beta, 
         gw = gws[l]
         np.dot(h_in.T, d, gw)
         base, si, so = w_off[l], s_in[l], s_out[l]
-        for i in range(si):   # the encoder twin's matrix (so, si) collects this layer's gradient too
+        # gw (si, so) into the stored matrix: (si, so), or the encoder twin's (so, si) for a tied layer
+        step_i, step_o = (1, si) if w_t[l] else (so, 1)
+        for i in range(si):
             for o in range(so):
-                grad[base + (o * si + i if w_t[l] else i * so + o)] += gw[i, o]
+                grad[base + i * step_i + o * step_o] += gw[i, o]
         gb = grad[b_off[l]:b_off[l] + so]
         for r in range(B):
             row = d[r]
