@@ -72,6 +72,21 @@ def _cache_by_kernel_version() -> None:
     numba.config.CACHE_DIR = str(folder)  # read when each @njit(cache=True) is defined: before the kernels
 
 
+def _plain_numba_errors() -> None:
+    """Numba's error messages without terminal colours, unless asked for.
+
+    With ``colorama`` installed (many machines have it, through other tools) Numba colours the
+    text of every exception it builds, and it builds thousands while it compiles (type inference
+    tries and discards candidates): about 1 s of a cold start's 35. Nobody reads those messages
+    in colour here (the app logs, it has no terminal). Read when Numba is first imported, so this
+    runs before; ``NUMBA_DISABLE_ERROR_MESSAGE_HIGHLIGHTING=`` (empty) keeps the colours.
+    """
+    import os
+
+    os.environ.setdefault("NUMBA_DISABLE_ERROR_MESSAGE_HIGHLIGHTING", "1")
+
+
+_plain_numba_errors()
 _cache_by_kernel_version()
 
 PARTS = ("core", "mlp", "som", "rbm", "conv", "rnn", "ae")  # kernel families, compiled separately so a lab waits only for its own
