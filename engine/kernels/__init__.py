@@ -5,7 +5,3 @@ second process starts warm) and ``nogil=True`` (sessions can train in parallel t
 (which activation, which optimizer, which loss) are picked by a small integer code inside one
 kernel rather than by compiling one function per variant.
 """
-
-from engine.kernels import linking
-
-linking.install()   # before any kernel compiles: each callee is optimised once (see linking's doc)
