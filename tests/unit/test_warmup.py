@@ -62,6 +62,30 @@ def test_importing_the_engine_leaves_another_versions_cache_alone(tmp_path):
     assert len(list(cache.glob("numba-*"))) == 2  # ours was made beside it
 
 
+def test_numba_builds_its_error_messages_without_colours_unless_asked():
+    """Type inference builds (and discards) thousands of exceptions while it compiles; with
+    ``colorama`` installed Numba would colour each one's text. The engine turns that off before
+    Numba is first imported; an explicit (empty) setting keeps Numba's own choice."""
+    import subprocess
+    import sys
+
+    code = "import engine, numba.core.errors as e; print(type(e.termcolor()).__name__)"
+    root = Path(engine.__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_DISABLE_ERROR_MESSAGE_HIGHLIGHTING"}
+
+    def scheme(**extra: str) -> str:
+        done = subprocess.run([sys.executable, "-c", code], env={**env, **extra}, cwd=root, check=True,
+                              capture_output=True, text=True)
+        return done.stdout.strip()
+
+    assert scheme() == "NOPColorScheme"
+    try:
+        import colorama  # noqa: F401
+    except ImportError:
+        return   # without colorama Numba has no colours to turn off
+    assert scheme(NUMBA_DISABLE_ERROR_MESSAGE_HIGHLIGHTING="") == "HighlightColorScheme"
+
+
 @pytest.fixture
 def fresh_registry(monkeypatch):
     """engine's warm-up records as in a process that has warmed nothing yet."""
