@@ -77,7 +77,7 @@ def _plain_numba_errors() -> None:
 
     With ``colorama`` installed (many machines have it, through other tools) Numba colours the
     text of every exception it builds, and it builds thousands while it compiles (type inference
-    tries and discards candidates): about 1 s of a cold start's 35. Nobody reads those messages
+    tries and discards candidates): about 1 s of a cold start's 42. Nobody reads those messages
     in colour here (the app logs, it has no terminal). Read when Numba is first imported, so this
     runs before; ``NUMBA_DISABLE_ERROR_MESSAGE_HIGHLIGHTING=`` (empty) keeps the colours.
     """
