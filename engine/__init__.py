@@ -112,7 +112,7 @@ def _warmup_steps(part: str) -> list[tuple[str, Callable[[], object]]]:
         return [("activations and losses", basics),
                 ("the optimizers", lambda: optimizers.Optimizer(optimizers.OptimizerConfig("adam"), 4).update(x.copy(), x)),
                 ("the perceptron", lambda: neuron.Perceptron(neuron.PerceptronConfig()).step(1)),
-                ("the loss surfaces", lambda: bowl.grid(2)),
+                ("the loss surfaces", lambda: (bowl.grid(2), bowl.gradient(1.0, 1.0))),
                 ("the optimizer race", lambda: surfaces.race(bowl, [surfaces.Racer(optimizers.default_config("adam"))],
                                                              (1.0, 1.0), 1))]
     if part == "mlp":  # one signature per kernel serves every task, activation and optimizer
@@ -126,7 +126,8 @@ def _warmup_steps(part: str) -> list[tuple[str, Callable[[], object]]]:
             made["net"].step(2)
         return [("the training step (forward, backward, every optimizer)", train),
                 ("the pictures' forward pass", lambda: made["net"].all_units(x2)),
-                ("the gradient on request", lambda: made["net"].loss_and_gradient(x2, y2))]
+                ("the gradient on request", lambda: made["net"].loss_and_gradient(x2, y2)),
+                ("the backpropagation walk-through", lambda: made["net"].backprop_trace(x2[:2], y2[:2]))]
     if part == "som":
         from engine import som
 
@@ -135,6 +136,8 @@ def _warmup_steps(part: str) -> list[tuple[str, Callable[[], object]]]:
                 s = som.SOM(som.SOMConfig(2, 2, topology, mode=mode, steps=2), tiny)
                 s.step(1)
                 s.u_matrix()
+                s.neighbourhood(0, 1.0)
+                s.sigma_at(1)
         return [(f"{mode} training", lambda mode=mode: maps(mode)) for mode in som.MODES]
     if part == "rbm":
         from engine import rbm
@@ -177,6 +180,7 @@ def _warmup_steps(part: str) -> list[tuple[str, Callable[[], object]]]:
                                                               variational=variational), tiny)
             ae.step(1)
             ae.decode(np.zeros((1, 1)))
+            ae.layer_weights(0)
         return [("the autoencoder", lambda: train(False)), ("the variational autoencoder", lambda: train(True))]
     raise ValueError(f"unknown engine part {part!r}")
 
