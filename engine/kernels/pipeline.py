@@ -11,6 +11,8 @@ Numba's compiler lock, which serialises compilation) and put back to LLVM's defa
 """
 from __future__ import annotations
 
+import contextlib
+
 import llvmlite.binding as llvm
 from numba.core.compiler import Compiler
 
@@ -35,3 +37,22 @@ class Interleaved(Compiler):
             _depth[0] -= 1
             if _depth[0] == 0:
                 _set_interleave(0)
+
+
+def active() -> bool:
+    """Whether a kernel of this pipeline is being compiled now (the option is set)."""
+    return _depth[0] > 0
+
+
+@contextlib.contextmanager
+def interleaving(on: bool):
+    """Run a block with the option as the compile of a kernel of this pipeline (``on``) or of another
+    one had it; put back after. For work on a kernel's code done later than its compile."""
+    if on == active():
+        yield
+        return
+    _set_interleave(INTERLEAVE if on else 0)
+    try:
+        yield
+    finally:
+        _set_interleave(INTERLEAVE if active() else 0)
