@@ -5,10 +5,9 @@ empty Numba cache in this process and prints:
 - per compiled function (all its signatures together), the CPU seconds of its own compile (its
   callees' compiles taken out) and how much of that was LLVM;
 - LLVM's share by stage, summed over every library: the function passes run as each IR module is
-  added, the module O3 passes (Numba runs a "cheap" O3 pipeline and then the full one), and
-  machine-code generation. Those two happen only for kernels called from Python, on their first
-  call (``engine.kernels.lazy``), listed as "<kernel> (its code)"; such a kernel's library holds a
-  copy of every function it calls, so a deep call chain's code is optimised where it is run.
+  added, the module O3 passes, and machine-code generation. The last two happen only for kernels
+  called from Python, on their first call (``engine.kernels.lazy``), listed as "<kernel> (its
+  code)"; such a kernel's library holds a copy of every function it calls.
 
 The total is what ``python -m tests.bench --only jit_cold`` times (it runs in a fresh process and
 counts imports too). Findings and what was tried: the closing notes of the sessions that worked on
@@ -73,7 +72,9 @@ def main() -> None:
         setattr(cls, method, run)
 
     timed(codegen.CPUCodeLibrary, "add_ir_module", "IR modules added (parsing, function passes)")
-    timed(codegen.CPUCodeLibrary, "_optimize_final_module", "module passes at finalisation (cheap + full O3)")
+    from llvmlite.binding import newpassmanagers
+
+    timed(newpassmanagers.ModulePassManager, "run", "module passes (O3 over a kernel and all it calls)")
     timed(codegen.JITCodeLibrary, "_finalize_specific", "machine code")
     event.register("numba:compile", Compiles())
     event.register("numba:llvm_lock", Llvm())
