@@ -201,7 +201,8 @@ def _kernels_called_from_python() -> set[tuple[str, str]]:
 
 # kernels of the engine's notebook API that no lab calls, left to compile on their first call (then
 # cached): the warm-up would spend on each as much as on a lab's training kernel
-NOT_WARMED = {("engine.kernels.autoencoder", "loss_and_gradient")}   # one batch's gradient (Autoencoder.loss_and_gradient)
+NOT_WARMED = {("engine.kernels.autoencoder", "loss_and_gradient"),   # one batch's gradient: Autoencoder.loss_and_gradient
+              ("engine.kernels.rnn", "gradient")}                   # and RNN.loss_and_gradient
 
 
 def test_the_warm_up_gives_machine_code_to_every_kernel_python_calls():
@@ -226,3 +227,29 @@ def test_the_warm_up_gives_machine_code_to_every_kernel_python_calls():
                          text=True, timeout=900)
     assert out.returncode == 0, out.stderr[-3000:]
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_compile_flags_compare_and_hash_as_numbas_own_do():
+    """engine.kernels' quicker TargetConfig.values / __eq__ / __hash__ give Numba's own answers."""
+    from numba.core import targetconfig
+    from numba.core.compiler import Flags
+
+    assert targetconfig.TargetConfig.__dict__.get("_netplay_quick")
+
+    def numbas_values(flags):   # Numba's: every option through its property
+        return {name: getattr(flags, name) for name in flags.options}
+
+    plain, fast, fast_too, nrt = Flags(), Flags(), Flags(), Flags()
+    fast.fastmath = {"nsz", "contract"}
+    fast_too.fastmath = {"contract", "nsz"}
+    nrt.nrt = True
+    explicit = Flags()
+    explicit.nrt = Flags.options["nrt"].default   # set to its default: equal to one left unset
+    for flags in (plain, fast, nrt, explicit):
+        assert flags.values() == numbas_values(flags)
+    assert fast == fast_too and hash(fast) == hash(fast_too)
+    assert plain == explicit and hash(plain) == hash(explicit)
+    assert plain != fast and plain != nrt and fast != nrt
+    assert hash(plain) == hash(tuple(sorted(numbas_values(plain))))   # Numba's hash: of the option names
+    cache = {fast: "fast", nrt: "nrt"}
+    assert cache[fast_too] == "fast" and plain not in cache
