@@ -36,19 +36,25 @@ def main() -> None:
     count: collections.Counter = collections.Counter()
     stack: list[list] = []   # [name, start, seconds of nested compiles, seconds of LLVM]
 
+    def begin(name: str) -> None:
+        stack.append([name, time.process_time(), 0.0, 0.0])
+
+    def finish() -> None:
+        name, start, nested, llvm = stack.pop()
+        spent = time.process_time() - start
+        if stack:
+            stack[-1][2] += spent
+        own[name] += spent - nested
+        llvm_own[name] += llvm
+        count[name] += 1
+
     class Compiles(event.Listener):
         def on_start(self, ev: event.Event) -> None:
             func = ev.data["dispatcher"].py_func
-            stack.append([f"{func.__module__}.{func.__qualname__}", time.process_time(), 0.0, 0.0])
+            begin(f"{func.__module__}.{func.__qualname__}")
 
         def on_end(self, ev: event.Event) -> None:
-            name, start, nested, llvm = stack.pop()
-            spent = time.process_time() - start
-            if stack:
-                stack[-1][2] += spent
-            own[name] += spent - nested
-            llvm_own[name] += llvm
-            count[name] += 1
+            finish()
 
     class Llvm(event.Listener):
         def on_start(self, ev: event.Event) -> None:
@@ -86,17 +92,11 @@ def main() -> None:
     def made(self):
         if self.real is not None:
             return self.real
-        stack.append([f"{self.fndesc.modname}.{self.fndesc.qualname} (its code)", time.process_time(), 0.0, 0.0])
+        begin(f"{self.fndesc.modname}.{self.fndesc.qualname} (its code)")
         try:
             return materialize(self)
         finally:
-            name, start, nested, llvm = stack.pop()
-            spent = time.process_time() - start
-            if stack:
-                stack[-1][2] += spent
-            own[name] += spent - nested
-            llvm_own[name] += llvm
-            count[name] += 1
+            finish()
     lazy.LazyEntry._materialize_locked = made
 
     import engine
