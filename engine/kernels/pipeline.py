@@ -7,7 +7,10 @@ busier: the playground's training step (500 points, 2-8-8-1 tanh) ran 62 -> 57 u
 the NumPy reference, over five alternating A/B runs on a 2-core EPYC. Forcing it for every kernel
 slowed the CNN epoch by a quarter (conv loops the cost model interleaves more), so only the
 kernels given ``pipeline_class=Interleaved`` get it: the option is set while they compile (under
-Numba's compiler lock, which serialises compilation) and put back to LLVM's default after.
+Numba's compiler lock, which serialises compilation) and put back to LLVM's default after. A
+kernel called from Python has its module optimised later, on its first call (``lazy``), with the
+option set as its compile had it (``interleaving``); the code of the kernels it calls is optimised
+there, under its setting (as before, when every caller optimised its callees' code again).
 """
 from __future__ import annotations
 
