@@ -40,16 +40,6 @@ from engine.kernels import pipeline
 
 SCOPE = "engine.kernels."   # compiles started by a kernel of these modules generate code lazily
 
-_METHODS = ((codegen.CPUCodeLibrary, "add_ir_module"), (codegen.CPUCodeLibrary, "_finalize_final_module"),
-            (codegen.CPUCodeLibrary, "_optimize_final_module"), (codegen.CPUCodeLibrary, "get_llvm_str"),
-            (codegen.CPUCodeLibrary, "get_asm_str"),
-            (codegen.CPUCodeLibrary, "_finalize_dynamic_globals"),
-            (codegen.CPUCodeLibrary, "_verify_declare_only_symbols"), (codegen.JITCodeLibrary, "_finalize_specific"),
-            (codegen.JITCodeLibrary, "get_pointer_to_function"), (codegen.CPUCodeLibrary, "serialize_using_object_code"),
-            (codegen.CPUCodegen, "_add_module"), (codegen.CPUCodegen, "_module_pass_manager"), (lowering.BaseLower, "create_cpython_wrapper"),
-            (lowering.BaseLower, "create_cfunc_wrapper"), (cpu.CPUContext, "get_executable"),
-            (dispatcher.Dispatcher, "add_overload"), (caching.Cache, "save_overload"))
-_numba = {name: getattr(owner, name) for owner, name in _METHODS if hasattr(owner, name)}
 _depth = [0]   # compiles under way that a kernel of SCOPE started (Numba's compiler lock serialises them)
 
 
@@ -97,20 +87,24 @@ def _finalize_final_module(self) -> None:
     self._finalized = True
 
 
+def _put_off(lower, make, **kwargs) -> None:
+    """Keep what ``make`` (a context's wrapper builder) needs for ``lower``'s function, for ``_add_wrappers``."""
+    lower.library.__dict__.setdefault("_netplay_wrappers", []).append(
+        (make, lower.fndesc, lower.env, lower.call_helper, kwargs))
+
+
 def create_cpython_wrapper(self, release_gil=False):
     """Numba's, put off for a lazy library until it gets machine code: most never need one."""
     if not self.library.__dict__.get("_netplay_lazy"):
         return _numba["create_cpython_wrapper"](self, release_gil)
-    self.library.__dict__.setdefault("_netplay_wrappers", []).append(
-        (self.context.create_cpython_wrapper, self.fndesc, self.env, self.call_helper, {"release_gil": release_gil}))
+    _put_off(self, self.context.create_cpython_wrapper, release_gil=release_gil)
 
 
 def create_cfunc_wrapper(self):
     """Numba's (the entry from C, for first-class function use), put off like the one for Python."""
     if not self.library.__dict__.get("_netplay_lazy"):
         return _numba["create_cfunc_wrapper"](self)
-    self.library.__dict__.setdefault("_netplay_wrappers", []).append(
-        (self.context.create_cfunc_wrapper, self.fndesc, self.env, self.call_helper, {}))
+    _put_off(self, self.context.create_cfunc_wrapper)
 
 
 def _add_wrappers(library) -> None:
@@ -247,12 +241,18 @@ _PATCHES = ((codegen.CPUCodeLibrary, "add_ir_module", add_ir_module),
             (codegen.CPUCodeLibrary, "_optimize_final_module", _optimize_final_module),
             (codegen.JITCodeLibrary, "get_pointer_to_function", get_pointer_to_function),
             (codegen.CPUCodeLibrary, "serialize_using_object_code", serialize_using_object_code),
-            (codegen.CPUCodeLibrary, "get_llvm_str", get_llvm_str), (codegen.CPUCodeLibrary, "get_asm_str", get_asm_str),
+            (codegen.CPUCodeLibrary, "get_llvm_str", get_llvm_str),
+            (codegen.CPUCodeLibrary, "get_asm_str", get_asm_str),
             (cpu.CPUContext, "get_executable", get_executable),
             (lowering.BaseLower, "create_cpython_wrapper", create_cpython_wrapper),
             (lowering.BaseLower, "create_cfunc_wrapper", create_cfunc_wrapper),
             (dispatcher.Dispatcher, "add_overload", add_overload),
             (caching.Cache, "save_overload", save_overload))
+_USED = ((codegen.CPUCodeLibrary, "_finalize_dynamic_globals"),   # called as they are, not replaced
+         (codegen.CPUCodeLibrary, "_verify_declare_only_symbols"), (codegen.JITCodeLibrary, "_finalize_specific"),
+         (codegen.CPUCodegen, "_add_module"), (codegen.CPUCodegen, "_module_pass_manager"))
+_METHODS = tuple((owner, name) for owner, name, _ in _PATCHES) + _USED   # what this relies on
+_numba = {name: getattr(owner, name) for owner, name in _METHODS if hasattr(owner, name)}   # Numba's own
 
 
 def installed() -> bool:

@@ -8,7 +8,6 @@ import threading
 from pathlib import Path
 
 import numba
-import pytest
 from numba import njit
 
 from engine.kernels import lazy
@@ -16,10 +15,10 @@ from engine.kernels import lazy
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _kernel(func, **options):
+def _kernel(func):
     """``func`` compiled as if it were a kernel of the engine (lazy's scope is told by the module)."""
     func.__module__ = "engine.kernels.probe"
-    return njit(**options)(func)
+    return njit(func)
 
 
 def _pending(dispatcher) -> bool:
@@ -201,8 +200,8 @@ def _kernels_called_from_python() -> set[tuple[str, str]]:
 
 # kernels of the engine's notebook API that no lab calls, left to compile on their first call (then
 # cached): the warm-up would spend on each as much as on a lab's training kernel
-NOT_WARMED = {("engine.kernels.autoencoder", "loss_and_gradient"),   # one batch's gradient: Autoencoder.loss_and_gradient
-              ("engine.kernels.rnn", "gradient")}                   # and RNN.loss_and_gradient
+# (one batch's gradient: Autoencoder.loss_and_gradient and RNN.loss_and_gradient)
+NOT_WARMED = {("engine.kernels.autoencoder", "loss_and_gradient"), ("engine.kernels.rnn", "gradient")}
 
 
 def test_the_warm_up_gives_machine_code_to_every_kernel_python_calls():
