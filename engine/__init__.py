@@ -77,13 +77,25 @@ def _plain_numba_errors() -> None:
 
     With ``colorama`` installed (many machines have it, through other tools) Numba colours the
     text of every exception it builds, and it builds thousands while it compiles (type inference
-    tries and discards candidates): about 1 s of a cold start's 42. Nobody reads those messages
-    in colour here (the app logs, it has no terminal). Read when Numba is first imported, so this
-    runs before; ``NUMBA_DISABLE_ERROR_MESSAGE_HIGHLIGHTING=`` (empty) keeps the colours.
+    tries and discards candidates): about 1 s of a cold start (42 s then). Nobody reads those messages
+    in colour here (the app logs, it has no terminal). ``NUMBA_DISABLE_ERROR_MESSAGE_HIGHLIGHTING=``
+    (empty) keeps the colours.
+
+    Numba reloads its whole configuration at the next compile when a ``NUMBA_`` variable has changed
+    since it last looked, and that reload would drop the cache folder ``_cache_by_kernel_version``
+    sets (kernels would then cache beside their sources, where a changed callee file goes unseen).
+    So when Numba was imported first (a notebook), the change is taken in at once, before that.
     """
     import os
+    import sys
 
-    os.environ.setdefault("NUMBA_DISABLE_ERROR_MESSAGE_HIGHLIGHTING", "1")
+    if "NUMBA_DISABLE_ERROR_MESSAGE_HIGHLIGHTING" in os.environ:
+        return
+    os.environ["NUMBA_DISABLE_ERROR_MESSAGE_HIGHLIGHTING"] = "1"
+    if "numba" in sys.modules:
+        from numba.core import config
+
+        config.reload_config()
 
 
 _plain_numba_errors()

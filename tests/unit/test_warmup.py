@@ -86,6 +86,26 @@ def test_numba_builds_its_error_messages_without_colours_unless_asked():
     assert scheme(NUMBA_DISABLE_ERROR_MESSAGE_HIGHLIGHTING="") == "HighlightColorScheme"
 
 
+def test_numba_imported_before_the_engine_keeps_the_kernel_cache_folder(tmp_path):
+    """Turning the colours off changes a NUMBA_ variable; had Numba been imported first, its next
+    compile would reload its configuration and drop the engine's cache folder (kernels would then
+    cache beside their sources)."""
+    import subprocess
+    import sys
+
+    code = ("import numba, engine; numba.njit(lambda x: x + 1)(1); from engine.kernels import mlp; "
+            "print(numba.config.CACHE_DIR); print(mlp.train_steps._cache._cache_path)")
+    root = Path(engine.__file__).resolve().parents[1]
+    unset = ("NUMBA_CACHE_DIR", "NUMBA_DISABLE_ERROR_MESSAGE_HIGHLIGHTING")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    env["XDG_CACHE_HOME"] = str(tmp_path)
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=root, check=True, capture_output=True, text=True)
+    cache_dir, kernel_cache = done.stdout.strip().splitlines()[-2:]
+    folder = engine.kernel_cache_folder(root / "engine" / "kernels", tmp_path / "netplay")
+    assert cache_dir == str(folder)
+    assert kernel_cache.startswith(str(folder))
+
+
 @pytest.fixture
 def fresh_registry(monkeypatch):
     """engine's warm-up records as in a process that has warmed nothing yet."""
