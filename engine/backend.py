@@ -28,11 +28,11 @@ DEVICES = ("cpu", "cuda", "auto")
 ENV = "NETPLAY_DEVICE"
 # the smallest workload (multiply-adds) for which "auto" launches CUDA, per kernel family
 CROSSOVER = {"som_bmu": 50_000_000, "mlp_eval": 200_000_000, "rbm_cd": 50_000_000, "conv": 200_000_000,
-             "pool": 1_000_000_000}
+             "pool": 1_000_000_000, "landscape": 200_000_000}
 
 # what each family computes, for the app's line saying where a lab's work ran
 LABELS = {"som_bmu": "the SOM's best-unit search", "mlp_eval": "the network's pictures", "rbm_cd": "RBM training",
-          "conv": "convolutions", "pool": "pooling"}
+          "conv": "convolutions", "pool": "pooling", "landscape": "the network's loss landscape"}
 
 _ready: bool | None = None
 _why: str = ""

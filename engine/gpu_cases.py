@@ -136,8 +136,32 @@ def pool(n: int, side: int = 32, channels: int = 16) -> Case:
     return Case(run, float(dout.size) * 4 * 2, {"x": x, "dout": dout})
 
 
+def landscape(n: int, hidden: int = 8, side: int = 40) -> Case:
+    """The optimizer lab's network landscape: the loss of a 2-``hidden``-1 tanh network over ``n``
+    points at each of side x side weights of a plane (the lab draws 40 x 40)."""
+    from engine.landscape import LandscapeConfig, NetworkLandscape, plane_losses
+
+    surface = NetworkLandscape(LandscapeConfig(dataset="circle", hidden=hidden, n_points=n, train_steps=50))
+    a, b = np.linspace(-1.0, 1.0, side), np.linspace(-1.0, 1.0, side)
+    model = surface.model
+
+    def run(device: str):
+        out = np.empty((side, side))
+        if device == "cuda":
+            from engine.kernels import cuda_mlp
+            cuda_mlp.plane_losses(model, surface.center, surface.d1, surface.d2, a, b, out)
+        else:
+            plane_losses(model, surface.center, surface.d1, surface.d2, a, b, out)
+        return out
+    weights, biases = model.weights()
+    return Case(run, float(side * side) * n * model.n_params,
+                {"x": model.x_train, "y": model.y_train[:, 0], "center": surface.center, "d1": surface.d1,
+                 "d2": surface.d2, "a": a, "b": b, "hidden": hidden})
+
+
 FAMILIES: dict[str, Callable[[int], Case]] = {"som_bmu": som_bmu, "mlp_eval": mlp_eval, "rbm_cd": rbm_cd,
-                                              "conv": conv, "pool": pool}
+                                              "conv": conv, "pool": pool, "landscape": landscape}
 # growing sizes at warm-up: the search stops at the first one where the GPU is faster
 CALIBRATION_SIZES = {"som_bmu": (2_000, 10_000, 50_000, 200_000), "mlp_eval": (2_500, 10_000, 40_000, 160_000),
-                     "rbm_cd": (16, 64, 256, 1_000), "conv": (1, 4, 16, 64), "pool": (16, 64, 256)}
+                     "rbm_cd": (16, 64, 256, 1_000), "conv": (1, 4, 16, 64), "pool": (16, 64, 256),
+                     "landscape": (50, 200, 1_000, 5_000)}

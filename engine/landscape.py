@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine import checks
+from engine import backend, checks
 from engine.activations import ELEMENTWISE
 from engine.datasets import make_2d
 from engine.limits import MAX_POINTS
@@ -59,6 +59,20 @@ class LandscapeConfig:
         set_(self, "n_points", checks.whole("n_points", self.n_points, 4, MAX_POINTS))
         set_(self, "train_steps", checks.whole("train_steps", self.train_steps, 0, 5000))
         set_(self, "seed", checks.seed("seed", self.seed))
+
+
+def plane_losses(model: MLP, center: np.ndarray, d1: np.ndarray, d2: np.ndarray, a: np.ndarray, b: np.ndarray,
+                 out: np.ndarray) -> None:
+    """``out[j, i]`` <- the mean data loss of ``model`` over its training data at the weights
+    ``center + a[i] d1 + b[j] d2`` (a plane of weights); the model keeps its own weights. The CPU
+    side of ``engine.kernels.cuda_mlp.plane_losses`` (one loss kernel call per point)."""
+    try:
+        for j, bv in enumerate(b):
+            for i, au in enumerate(a):
+                model.theta[:] = center + au * d1 + bv * d2
+                out[j, i] = model.loss(model.x_train, model.y_train)
+    finally:
+        model.theta[:] = center
 
 
 class NetworkLandscape:
@@ -165,10 +179,15 @@ class NetworkLandscape:
         return loss, np.array([self.d1 @ g, self.d2 @ g])
 
     def grid(self, n: int = 50) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The loss at n x n points of the window: z[j, i] at (xs[i], ys[j]), as ``value`` gives
+        it; on the GPU where ``engine.backend`` picks it (a big grid of a big network on much data)."""
         n = checks.whole("n", n, 2, 200)  # one loss evaluation per point
         x0, x1, y0, y1 = self.window
         xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
-        z = np.array([[self.value(u, v) for u in xs] for v in ys])
+        z = np.empty((n, n))
+        work = float(n * n) * len(self.x) * self.model.n_params
+        losses = backend.kernel("landscape", work, plane_losses, "cuda_mlp.plane_losses")
+        losses(self.model, self.center, self.d1, self.d2, xs - self.origin[0], ys - self.origin[1], z)
         return xs, ys, z
 
     def race(self, racers: list[Racer], start, steps: int, seed: int = 0) -> RaceResult:

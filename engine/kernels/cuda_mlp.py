@@ -1,8 +1,12 @@
-"""CUDA twin of the MLP's whole-network evaluation (``engine.kernels.mlp.forward_all``): every
-unit for every sample, the playground's decision boundary and neuron pictures. numba-cuda;
-imported only when ``engine.backend`` picks CUDA.
+"""CUDA twins of the MLP's whole-network evaluations. numba-cuda; imported only when
+``engine.backend`` picks CUDA.
 
-One thread per sample (column), layer by layer, reading the layer below from the output array
+- ``forward_all`` (``engine.kernels.mlp.forward_all``): every unit for every sample, the
+  playground's decision boundary and neuron pictures.
+- ``plane_losses`` (``engine.landscape.plane_losses``): the optimizer lab's network landscape, a
+  one-hidden-layer classifier's loss over its data at every point of a plane of weights.
+
+``forward_all``: one thread per sample (column), layer by layer, reading the layer below from the output array
 (consecutive threads read consecutive columns: coalesced). Everything ``forward_all`` does is here:
 every activation, residual connections, batch normalisation by its running averages, Monte Carlo
 dropout's per-unit factors, and the output layer's sigmoid / softmax / tanh. The device's exp,
@@ -14,7 +18,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import cuda
+from numba import cuda, float64
 
 from engine.kernels.activations import (ELU, GELU, LEAKY_RELU, LINEAR, MISH, RELU, SELU, SELU_ALPHA, SELU_SCALE,
                                         SIGMOID, SILU, SOFTPLUS, TANH)
@@ -22,6 +26,8 @@ from engine.kernels.mlp import BINARY, BN_AFTER, BN_BEFORE, BN_EPS, GENERAL, MUL
     OUT_TANH, RUN_MEAN, RUN_VAR
 
 THREADS = 128
+PLANE_THREADS = 128    # a plane point's block: its threads share the samples (a power of 2: the sum halves)
+PLANE_PARAMS = 1024    # the most weights a plane's network may have (the block keeps them in shared memory)
 
 
 @cuda.jit(device=True)
@@ -131,3 +137,64 @@ def forward_all(xt, theta, sizes, w_off, b_off, u_off, act_codes, alpha, out_kin
                                                                norm)]
     _forward_all[(n + THREADS - 1) // THREADS, THREADS](*dev, float(alpha), int(out_kind), d_out, *rest)
     d_out.copy_to_host(out)
+
+
+@cuda.jit
+def _plane_losses(xt, y, center, d1, d2, a, b, n_hidden, w2, b1, b2, act_code, alpha, losses):
+    """Block g: the plane point (a[g % a.size], b[g // a.size]); its weights center + a d1 + b d2
+    in shared memory, then each thread's samples (strided) through the network, their binary
+    cross-entropy from the logit (the CPU kernel's stable form) summed, the threads' sums halved
+    into one, and its mean written."""
+    g = cuda.blockIdx.x
+    tid = cuda.threadIdx.x
+    au = a[g % a.size]
+    bv = b[g // a.size]
+    theta = cuda.shared.array(PLANE_PARAMS, float64)
+    for q in range(tid, center.size, PLANE_THREADS):
+        theta[q] = center[q] + au * d1[q] + bv * d2[q]
+    cuda.syncthreads()
+    n_in = xt.shape[0]
+    n = xt.shape[1]
+    s = 0.0
+    for r in range(tid, n, PLANE_THREADS):
+        z = theta[b2]
+        for j in range(n_hidden):
+            zj = theta[b1 + j]
+            for k in range(n_in):
+                zj += xt[k, r] * theta[k * n_hidden + j]
+            z += _activate(act_code, zj, alpha) * theta[w2 + j]
+        s += max(z, 0.0) - z * y[r] + math.log1p(math.exp(-abs(z)))
+    part = cuda.shared.array(PLANE_THREADS, float64)
+    part[tid] = s
+    cuda.syncthreads()
+    half = PLANE_THREADS // 2
+    while half > 0:
+        if tid < half:
+            part[tid] += part[tid + half]
+        cuda.syncthreads()
+        half //= 2
+    if tid == 0:
+        losses[g] = part[0] / n
+
+
+def plane_losses(model, center, d1, d2, a, b, out) -> None:
+    """``engine.landscape.plane_losses`` on the GPU: ``out[j, i]`` <- the mean data loss of
+    ``model`` (an ``engine.mlp.MLP``: inputs, one hidden layer, one sigmoid output with binary
+    cross-entropy, nothing else: the landscape's network) over its training data, at the weights
+    ``center + a[i] d1 + b[j] d2``. The model itself is not changed."""
+    sizes = model._sizes
+    plain = (len(sizes) == 3 and sizes[2] == 1 and model.config.out_kind == BINARY and not model._skips.any()
+             and not model._bn.any() and center.size == model.n_params <= PLANE_PARAMS)
+    if not plain:
+        raise ValueError("plane_losses: only a network with one hidden layer and one sigmoid output, without "
+                         f"residual connections or batch normalisation and with at most {PLANE_PARAMS} weights")
+    if out.size == 0:
+        return
+    n_hidden = int(sizes[1])
+    d_losses = cuda.device_array(a.size * b.size, dtype=np.float64)
+    put = lambda v: cuda.to_device(np.ascontiguousarray(v, dtype=np.float64))  # noqa: E731
+    _plane_losses[a.size * b.size, PLANE_THREADS](put(model._xt_train), put(model.y_train[:, 0]), put(center),
+                                                  put(d1), put(d2), put(a), put(b), n_hidden,
+                                                  int(model._w_off[1]), int(model._b_off[0]), int(model._b_off[1]),
+                                                  int(model._act_codes[0]), float(model._alpha), d_losses)
+    out[...] = d_losses.copy_to_host().reshape(b.size, a.size)

@@ -14,7 +14,8 @@ from engine import backend, gpu_cases
 from tests.bench.harness import Row, interleaved_medians
 
 SIZES = {"som_bmu": (1_000, 10_000, 100_000, 400_000), "mlp_eval": (2_500, 10_000, 40_000, 160_000, 640_000),
-         "rbm_cd": (16, 64, 256, 1_000), "conv": (1, 4, 16, 64, 256), "pool": (16, 64, 256, 1_024)}
+         "rbm_cd": (16, 64, 256, 1_000), "conv": (1, 4, 16, 64, 256), "pool": (16, 64, 256, 1_024),
+         "landscape": (50, 200, 1_000, 5_000)}
 
 
 def _torch_cuda():
@@ -81,6 +82,23 @@ def _torch_pool(torch, inputs: dict):
     return out.detach().cpu().numpy(), x.grad.cpu().numpy()
 
 
+def _torch_landscape(torch, inputs: dict):
+    """The same losses with PyTorch: every plane point's weights at once, batched products."""
+    cuda = lambda a: torch.from_numpy(a).cuda()  # noqa: E731
+    x, y, h = cuda(inputs["x"]), cuda(inputs["y"]), inputs["hidden"]
+    a, b = cuda(inputs["a"]), cuda(inputs["b"])
+    thetas = (cuda(inputs["center"]) + a[None, :, None] * cuda(inputs["d1"])
+              + b[:, None, None] * cuda(inputs["d2"])).reshape(-1, inputs["center"].size)
+    n_in = x.shape[1]
+    w1 = thetas[:, :n_in * h].reshape(-1, n_in, h)
+    b1 = thetas[:, n_in * h:n_in * h + h]
+    w2 = thetas[:, n_in * h + h:n_in * h + 2 * h]
+    z = torch.tanh(torch.matmul(x, w1) + b1[:, None, :]) @ w2[:, :, None] + thetas[:, -1:, None]
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(z[:, :, 0], y.expand(len(thetas), -1),
+                                                                reduction="none").mean(dim=1)
+    return loss.reshape(len(inputs["b"]), len(inputs["a"])).cpu().numpy()
+
+
 def _agree(family: str, gpu, cpu) -> str:
     if family == "conv":
         return (f"maps {np.max(np.abs(gpu[0] - cpu[0])):.0e} abs, filter gradient "
@@ -93,11 +111,13 @@ def _agree(family: str, gpu, cpu) -> str:
                 "abs")
     if family == "som_bmu":
         return f"distance {np.max(np.abs(gpu[2] - cpu[2]) / cpu[2]):.0e} rel, best unit {np.mean(gpu[0] == cpu[0]):.4%} same"
+    if family == "landscape":
+        return f"losses {np.max(np.abs(gpu - cpu) / cpu):.0e} rel"
     return f"units {np.max(np.abs(gpu - cpu)):.0e} abs"
 
 
 PEERS = {"som_bmu": _torch_som_bmu, "mlp_eval": _torch_mlp_eval, "rbm_cd": _torch_rbm_cd, "conv": _torch_conv,
-         "pool": _torch_pool}
+         "pool": _torch_pool, "landscape": _torch_landscape}
 
 
 def cuda_rows(quick: bool, only: str | None) -> Iterator[Row]:

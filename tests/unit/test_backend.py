@@ -233,6 +233,46 @@ def test_the_network_evaluation_kernel_matches_its_cpu_twin(cudasim):
 
 
 @needs_numba_cuda
+def test_the_network_landscape_kernel_matches_its_cpu_twin(cudasim):
+    """The optimizer lab's loss landscape through the backend (CUDA) against the CPU's loss at each
+    point: random and single-weight planes, three activations, a leaky slope; the network keeps its
+    weights; a network the kernel does not handle is refused, not computed wrongly."""
+    out = _run("""
+        import os
+        import numpy as np
+        from engine import backend
+        from engine.kernels import cuda_mlp
+        from engine.landscape import LandscapeConfig, NetworkLandscape
+        from engine.mlp import MLP, MLPConfig
+        cases = [LandscapeConfig(n_points=30, hidden=3, train_steps=20),
+                 LandscapeConfig(n_points=25, hidden=2, activation="relu", directions="weights", weight_a=1,
+                                 weight_b=6, train_steps=20),
+                 LandscapeConfig(dataset="gaussians", n_points=20, hidden=2, activation="gelu", span=3.0,
+                                 train_steps=5)]
+        for cfg in cases:
+            scape = NetworkLandscape(cfg)
+            os.environ["NETPLAY_DEVICE"] = "cpu"
+            xs, ys, want = scape.grid(2)
+            os.environ["NETPLAY_DEVICE"] = "cuda"
+            _, _, got = scape.grid(2)
+            assert backend.take_picks()["landscape"] == {"cpu", "cuda"}
+            np.testing.assert_allclose(got, want, rtol=1e-10)
+            assert np.array_equal(scape.model.theta, scape.center) and len(np.unique(want)) == 4
+        d = np.random.default_rng(0).normal(size=(20, 2))
+        deep = MLP(MLPConfig(hidden=(3, 3), activations=("tanh", "tanh"), task="binary"), d, (d[:, 0] > 0) * 1)
+        try:
+            cuda_mlp.plane_losses(deep, deep.theta, deep.theta, deep.theta, np.zeros(2), np.zeros(2), np.empty((2, 2)))
+        except ValueError as err:
+            assert "one hidden layer" in str(err)
+        else:
+            raise AssertionError("a two-layer network was not refused")
+        print("ok")
+        """, NUMBA_ENABLE_CUDASIM=cudasim)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip().endswith("ok")
+
+
+@needs_numba_cuda
 def test_the_batch_map_with_its_bmu_search_on_the_gpu_trains_as_the_cpu_kernel(cudasim):
     out = _run("""
         import numpy as np

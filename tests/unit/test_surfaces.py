@@ -211,6 +211,15 @@ def test_landscape_centre_is_the_trained_network_and_directions_are_filter_norma
     assert z[4, 4] <= np.median(z)  # the trained weights sit in a low region
 
 
+def test_the_landscape_grid_is_the_loss_at_each_of_its_points():
+    scape = NetworkLandscape(LandscapeConfig(hidden=3, n_points=40, directions="weights", weight_a=1, weight_b=7,
+                                             train_steps=30))
+    xs, ys, z = scape.grid(5)
+    assert np.array_equal(z, [[scape.value(u, v) for u in xs] for v in ys])   # row j is ys[j], column i xs[i]
+    assert np.array_equal(scape.model.theta, scape.center)                    # the network keeps its weights
+    assert len(np.unique(z)) == z.size                                         # every point its own loss
+
+
 def test_landscape_along_two_weights_reads_in_weight_units():
     scape = NetworkLandscape(LandscapeConfig(directions="weights", weight_a=0, weight_b=5, train_steps=50))
     assert tuple(scape.origin) == (scape.center[0], scape.center[5])
