@@ -435,8 +435,9 @@ def transport_and_play(draw) -> None:
         with st.sidebar:
             st.subheader("Decode a code")
             z = st.columns(2)
-            z[0].number_input("code 1", -50.0, 50.0, step=0.1, key="ae_z1", help="Ringed in the code plot.")
-            z[1].number_input("code 2", -50.0, 50.0, step=0.1, key="ae_z2", help="Ringed in the code plot.")
+            ringed = "Ringed in the code plot (dashed, at its edge, when the code lies outside it)."
+            z[0].number_input("code 1", -50.0, 50.0, step=0.1, key="ae_z1", help=ringed)
+            z[1].number_input("code 2", -50.0, 50.0, step=0.1, key="ae_z2", help=ringed)
     STATE.publish()
     live.play("ae", "ae_playing",
               lambda: live.run_steps("ae", lambda n, last: m.step(n, record=last),

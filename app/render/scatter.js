@@ -1,7 +1,7 @@
 // Points in a plane (an autoencoder's 2-D code, PCA's projection): ``xy`` float32 pairs, one
 // class per point (``labels``: uint8, coloured and shaped as every class picture here), the axes
 // from ``box`` [x0, x1, y0, y1] (else the points' own range); ``mark``: [x, y] ringed (the code
-// being decoded). ``legend``: class names. ``lines`` (float32 pairs, ``line_len`` points a line):
+// being decoded; at the box's edge, dashed, when it lies outside). ``legend``: class names. ``lines`` (float32 pairs, ``line_len`` points a line):
 // polylines under the points (the playground's input grid warped by a hidden layer).
 export default function (component) {
   const d = component.data;
@@ -51,9 +51,12 @@ export default function (component) {
       ctx.fill();
     }
     ctx.globalAlpha = 1;
-    if (d.mark) {
+    if (d.mark) {   // a code outside the box is ringed at its edge, dashed: off the plot that way
+      const mx = Math.max(x0, Math.min(x1, d.mark[0])), my = Math.max(y0, Math.min(y1, d.mark[1]));
       ctx.strokeStyle = INK; ctx.lineWidth = 2.5;
-      ctx.beginPath(); ctx.arc(X(d.mark[0]), Y(d.mark[1]), 9, 0, 2 * Math.PI); ctx.stroke();
+      if (mx !== d.mark[0] || my !== d.mark[1]) ctx.setLineDash([4, 3]);
+      ctx.beginPath(); ctx.arc(X(mx), Y(my), 9, 0, 2 * Math.PI); ctx.stroke();
+      ctx.setLineDash([]);
     }
     ctx.fillStyle = FAINT; ctx.font = `12px ${FONT}`; ctx.textBaseline = "top"; ctx.textAlign = "center";
     ctx.fillText(x0.toPrecision(2), ox, top + h + 4); ctx.fillText(x1.toPrecision(2), ox + side, top + h + 4);

@@ -90,6 +90,29 @@ def test_som_swatches_sit_on_the_title_line_not_over_the_map(js):
     assert len(swatches) == 2 and all(y + h <= 40 for _, y, _, h in swatches)  # the map starts at y = 40
 
 
+def test_a_code_outside_the_box_is_ringed_dashed_at_its_edge_not_in_the_legend(js):
+    # the autoencoder's default code (0, 0) lay right of every test digit's code: its ring was drawn
+    # over the legend, outside the plot
+    rings = js.evaluate("""() => {
+        const P = CanvasRenderingContext2D.prototype, arc = P.arc, dash = P.setLineDash;
+        const rings = []; let dashed = false;
+        P.setLineDash = function (d) { dashed = d.length > 0; return dash.call(this, d); };
+        P.arc = function (x, y, r, ...rest) { if (r === 9) rings.push([x, y, dashed]); return arc.call(this, x, y, r, ...rest); };
+        for (const mark of [[0, 0], [-1.0, 0]])
+          __draw("scatter", {height: 330, xy: __f32([-1.6, -0.1, -0.2, 0.8]), labels: new Uint8Array([0, 1]),
+                             legend: ["0", "1"], box: [-1.7, -0.17, -0.16, 0.82], mark, clickable: true});
+        P.arc = arc; P.setLineDash = dash;
+        return rings;
+    }""")
+    (x_out, y_out, dashed_out), (x_in, y_in, dashed_in) = rings
+    assert dashed_out and not dashed_in
+    assert x_out > x_in and y_out == y_in   # at the right edge, at its own height
+    drawn = js.evaluate("""() => __draw("scatter", {height: 330, xy: __f32([-1.6, -0.1]), labels: new Uint8Array([0]),
+                                                   legend: ["0", "1"], box: [-1.7, -0.17, -0.16, 0.82]})""")
+    legend_x = min(x for t, x, _ in drawn["texts"] if t in ("0", "1"))
+    assert x_out + 9 < legend_x   # the ring stays left of the legend's names
+
+
 def _gif(js, frames: list[np.ndarray], delays: list[int]) -> Image.Image:
     """Encode RGB frames with the browser's GIF encoder; Pillow decodes the result."""
     h, w, _ = frames[0].shape
