@@ -156,7 +156,8 @@ def mcculloch_pitts() -> None:
         table = pd.DataFrame(x.astype(int), columns=[f"{c}{' (inh.)' if c in inhibitory else ''}"
                                                      for c in INPUTS[:n]])
         table["excitatory sum"] = unit.excitatory_sum(x).astype(int)
-        table["vetoed"] = np.where((x[:, unit.inhibitory_mask] > 0).any(axis=1), "yes", "")
+        if inhibitory:   # without an inhibitory input nothing can veto: no column of blanks
+            table["vetoed"] = np.where((x[:, unit.inhibitory_mask] > 0).any(axis=1), "yes", "")
         table["output y"] = y
         st.dataframe(table, hide_index=True)
 

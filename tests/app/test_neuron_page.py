@@ -19,6 +19,7 @@ def test_mcculloch_pitts_defaults_compute_and(open_page):
     assert "AND" in at.success[0].value
     table = at.dataframe[0].value
     assert table["output y"].tolist() == [0, 0, 0, 1]
+    assert "vetoed" not in table   # no inhibitory input: nothing can veto, no column of blanks
 
 
 def test_theta_and_inhibition_change_the_truth_table(open_page):
@@ -27,6 +28,7 @@ def test_theta_and_inhibition_change_the_truth_table(open_page):
     assert "OR" in at.success[0].value
     at.multiselect(key="mp_inh").set_value(["x2"]).run()
     assert at.dataframe[0].value["output y"].tolist() == [0, 0, 1, 0]
+    assert at.dataframe[0].value["vetoed"].tolist() == ["", "yes", "", "yes"]
     at.slider(key="mp_n").set_value(3).run()
     next(b for b in at.button if b.label == "AND (θ = 3)").click().run()  # the preset
     assert at.slider(key="mp_theta").value == 3.0
