@@ -268,7 +268,8 @@ def draw_train(m: RNN, task: sequences.SequenceTask, live_now: bool) -> None:
         ("Test loss", f"{h.test_loss[-1]:.4f}", "On 256 sequences never trained on."),
         ("Test accuracy" if cls else "Test MAE", f"{score:.1%}" if cls else f"{score:.4f}",
          "Share of right answers (every step, for text)." if cls else "Mean absolute error, on the 0-1 scale."),
-        ("Gradient norm", f"{h.grad_norm[-1]:.3g}", "Length of the whole gradient of the last update, before clipping."),
+        ("Gradient norm", f"{h.grad_norm[-1]:.3g}" if m.updates else "–",
+         "Length of the whole gradient of the last update, before clipping."),
         ("σ_max(W_rec)", f"{sv[gate]:.3f}",
          "Largest singular value of the recurrent weights (the candidate's block for LSTM / GRU): a plain RNN's "
          "gradient shrinks each step back by at most this times tanh' ≤ 1.")], live=live_now, alt="Training metrics")
@@ -278,7 +279,8 @@ def draw_train(m: RNN, task: sequences.SequenceTask, live_now: bool) -> None:
         "title": f"Unrolled over {task.steps} steps: shade = |∂L/∂h_t| of the last update",
         "cell": CELL_LABELS[m.config.cell].split(" ")[0], "T": task.steps, "many": task.many_to_many,
         "layers": m.config.layers, "dh": log_u8(dh, top),
-        "note": f"dark: large, white: {DECADES} powers of ten smaller. Red: where the loss is read."},
+        "note": (f"dark: large, white: {DECADES} powers of ten smaller. " if m.updates else
+                 "No update yet: press Play or Step to see the gradient. ") + "Red: where the loss is read."},
         height=200, live=live_now, alt="The network unrolled over time, each step shaded by its gradient.")
     a, b = (None, None) if fed else st.columns(2)
     if render.due("rnn_history", 0.2):
@@ -291,13 +293,14 @@ def draw_train(m: RNN, task: sequences.SequenceTask, live_now: bool) -> None:
                 "title": "|∂L/∂h_t| through training", "legend": "each row scaled to its own largest (dark)",
                 "rows": len(pick), "cols": task.steps, "scale": "magnitude", "cells": log_u8(grid / tops, 1.0),
                 "x_ticks": ticks(task.steps), "x_label": "time step t", "y_label": "training →",
-                "y_first": f"{h.updates[1] if len(h.updates) > 1 else 0:,}",
-                "y_last": f"{h.updates[-1]:,}"}, height=280, live=live_now,
+                **({"y_first": f"{h.updates[1]:,}", "y_last": f"{h.updates[-1]:,}"} if m.updates else
+                   {"empty": "Press Play or Step to train."})}, height=280, live=live_now,
                 alt="How large the gradient is at each time step, for updates through training.")
         t_axis = np.arange(1, task.steps + 1, dtype=float)
         with render.within(b):
             render.show("lines", "rnn_dh_profile", {
-                "x": render.f32(t_axis), "x_label": "time step t", "log_y": True,
+                "x": render.f32(t_axis if m.updates else t_axis[:0]), "x_label": "time step t", "log_y": True,
+                **({} if m.updates else {"empty": "Press Play or Step to train."}),
                 "title": "|∂L/∂h_t| of the last update (log scale)",
                 "series": [{"label": CELL_LABELS[m.config.cell], "colour": "#0877bd",
                             "y": render.f32(np.maximum(dh, 1e-30))}]},
@@ -451,7 +454,8 @@ def draw_race(models: dict[str, RNN], task: sequences.SequenceTask, live_now: bo
         t_axis = np.arange(1, task.steps + 1, dtype=float)
         with render.within(b):
             render.show("lines", "rnn_race_dh", {
-                "x": render.f32(t_axis), "x_label": "time step t", "log_y": True,
+                "x": render.f32(t_axis if first.updates else t_axis[:0]), "x_label": "time step t", "log_y": True,
+                **({} if first.updates else {"empty": "Press Play to start the race."}),
                 "title": "|∂L/∂h_t| of each cell's last update (log scale)",
                 "series": [{"label": CELL_LABELS[c], "colour": colours[c],
                             "y": render.f32(np.maximum(finite(m.history.dh_norms[-1]), 1e-30))} for c, m in models.items()]},

@@ -1,6 +1,7 @@
 // A matrix of values as coloured cells: rows down, columns across (time steps, units, updates).
 // scale "signed": uint8 0..255 as -1..1, orange - / blue +; "magnitude": 0 paper .. 255 dark blue.
 // ``bands``: optional [[label, first row, rows], ...] that name groups of rows (the gates).
+// ``empty``: words written across the box instead of cells (nothing to show yet).
 export default function (component) {
   const d = component.data;
   return paint(component, d.height, (ctx, width, height) => {
@@ -12,7 +13,10 @@ export default function (component) {
       ? (i, v) => diverging(signed(v[i]))
       : (i, v) => { const a = v[i] / 255; return [paper[0] + (deep[0] - paper[0]) * a, paper[1] + (deep[1] - paper[1]) * a,
                                                    paper[2] + (deep[2] - paper[2]) * a]; };
-    gridImage(ctx, cells, cols, colour, left, top, w, h, false, rows);
+    if (d.empty) {
+      ctx.fillStyle = FAINT; ctx.font = `14px ${FONT}`; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+      ctx.fillText(d.empty, left + w / 2, top + h / 2);
+    } else gridImage(ctx, cells, cols, colour, left, top, w, h, false, rows);
     ctx.strokeStyle = "#b4b4b4"; ctx.lineWidth = 1; ctx.strokeRect(left - 0.5, top - 0.5, w + 1, h + 1);
     ctx.font = `13px ${FONT}`; ctx.fillStyle = FAINT;
     for (const [label, first, n] of bands) {  // a band's name beside it, a rule between bands

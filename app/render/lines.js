@@ -23,8 +23,8 @@ export default function (component) {
   for (const s of series) for (const v of s.y) if (Number.isFinite(v) && (!d.log_y || v > 0)) {
     lo = Math.min(lo, tr(v)); hi = Math.max(hi, tr(v));
   }
-  if (!xs.length || !Number.isFinite(lo)) return;
-  if (Math.min(xs.length, ...series.map((s) => s.y.length)) < 2) {  // one point is no curve: no axes to invent
+  // no point, or one, is no curve: no axes to invent, but the box and when the curve comes
+  if (!Number.isFinite(lo) || Math.min(xs.length, ...series.map((s) => s.y.length)) < 2) {
     ctx.strokeStyle = "#aaaaaa"; ctx.lineWidth = 1;
     ctx.strokeRect(left + 0.5, top + 0.5, width - left - right, height - top - bottom);
     ctx.fillStyle = FAINT; ctx.textAlign = "center"; ctx.textBaseline = "middle";

@@ -33,6 +33,11 @@ def test_defaults_draw_every_picture_of_an_untrained_lstm(open_page):
     assert m.config.cell == "lstm" and m.task.name == "recall" and m.task.steps == 20
     assert [b[0] for b in shown["rnn_gates"]["bands"]] == ["input", "forget", "output"]
     assert "Remember the first of 20 symbols" in " ".join(c.value for c in at.caption)
+    # no update yet: no gradient to draw or number (it read "nan" and drew a flat line at 1e-30)
+    assert metric_value(at, "Gradient norm") == "–"
+    assert shown["rnn_dh_profile"]["empty"] == shown["rnn_dh_history"]["empty"] == "Press Play or Step to train."
+    assert len(shown["rnn_dh_profile"]["x"]) == 0 and "y_first" not in shown["rnn_dh_history"]
+    assert shown["rnn_unrolled"]["note"].startswith("No update yet")
 
 
 def test_step_trains_once_and_the_pictures_show_its_gradient(open_page):
@@ -45,6 +50,8 @@ def test_step_trains_once_and_the_pictures_show_its_gradient(open_page):
     profile = np.frombuffer(shown["rnn_dh_profile"]["series"][0]["y"], dtype=np.float32)
     np.testing.assert_allclose(profile, m.history.dh_norms[-1], rtol=1e-6)
     assert metric_value(at, "Gradient norm") == f"{m.history.grad_norm[-1]:.3g}"
+    assert "empty" not in shown["rnn_dh_profile"] and "empty" not in shown["rnn_dh_history"]
+    assert shown["rnn_dh_history"]["y_first"] == shown["rnn_dh_history"]["y_last"] == "1"
 
 
 def test_play_trains_at_the_chosen_speed(open_page):
@@ -110,7 +117,9 @@ def test_the_race_trains_three_cells_on_the_same_batches(open_page):
     at = open_page(PAGE, rnn_view="race", rnn_T="10")
     models = model(at)
     assert set(models) == {"rnn", "lstm", "gru"}
+    assert pictures(at)["rnn_race_dh"]["empty"] == "Press Play to start the race."
     step(at)
+    assert "empty" not in pictures(at)["rnn_race_dh"]
     assert all(m.updates == 1 for m in models.values())
     assert {"rnn_race_loss", "rnn_race_dh", "rnn_race_unrolled_lstm"} <= set(pictures(at))
     assert metric_value(at, "LSTM: test accuracy").endswith("%")

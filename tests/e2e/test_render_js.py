@@ -68,6 +68,17 @@ def test_one_point_draws_no_invented_axis_but_says_when_the_curve_comes(js):
     assert not [t for t in texts if any(c.isdigit() for c in t)]  # no tick label at all
 
 
+def test_no_point_yet_says_so_in_the_box_instead_of_a_blank_picture(js):
+    # the loss curves before the first update (no x at all) were a blank canvas, their "Press Play" unsaid
+    drawn = js.evaluate("""() => __draw("lines", {height: 220, x: __f32([]), x_label: "updates", log_y: true,
+        title: "loss", empty: "Press Play or Step to train.", series: [{label: "training", colour: "blue", y: __f32([])}]})""")
+    texts = [t for t, *_ in drawn["texts"]]
+    assert "Press Play or Step to train." in " ".join(texts) and {"loss", "training"} <= set(texts)
+    drawn = js.evaluate("""() => __draw("grid", {height: 280, rows: 1, cols: 20, scale: "magnitude",
+        cells: new Uint8Array(20), title: "|dL/dh| through training", empty: "Press Play or Step to train."})""")
+    assert "Press Play or Step to train." in [t for t, *_ in drawn["texts"]]
+
+
 def test_two_points_draw_distinct_ticks(js):
     drawn = js.evaluate("""() => __draw("lines", {height: 220, x: __f32([0, 1]), x_label: "epoch",
         series: [{label: "data", colour: "green", y: __f32([-44.4, -44.2])}]})""")
