@@ -42,10 +42,14 @@ export default function (component) {
       const [lx] = centre(l, 0);
       ctx.fillStyle = INK; ctx.textAlign = "center"; ctx.textBaseline = "top";
       const room = L > 1 ? gap - 6 : width, label = d.labels[l];
-      if (ctx.measureText(label).width <= room || !label.includes(" ")) ctx.fillText(label, lx, 4, room);
+      const put = (text, y) => {   // centred over its column, but never past the picture's edges
+        const half = Math.min(ctx.measureText(text).width, room) / 2;
+        ctx.fillText(text, Math.max(half + 2, Math.min(width - half - 2, lx)), y, room);
+      };
+      if (ctx.measureText(label).width <= room || !label.includes(" ")) put(label, 4);
       else {  // crowded (many layers): "8 relu" as two lines, so neighbours never run together
         const cut = label.indexOf(" ");
-        ctx.fillText(label.slice(0, cut), lx, 2, room); ctx.fillText(label.slice(cut + 1), lx, 19, room);
+        put(label.slice(0, cut), 2); put(label.slice(cut + 1), 19);
       }
       for (let j = 0; j < sizes[l]; j++, u++) {
         const [cx, cy] = centre(l, j), off = u * res * res;

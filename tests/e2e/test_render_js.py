@@ -79,6 +79,20 @@ def test_no_point_yet_says_so_in_the_box_instead_of_a_blank_picture(js):
     assert "Press Play or Step to train." in [t for t, *_ in drawn["texts"]]
 
 
+def test_a_layer_name_stays_inside_the_network_picture(js):
+    # the backprop walk-through's last column read "outputs (sigm", cut by the picture's right edge
+    drawn = js.evaluate("""() => {
+        const out = __draw("network", {height: 300, sizes: [2, 2, 2], res: 1, thumbs: new Uint8Array(6),
+            labels: ["inputs", "hidden (sigmoid)", "outputs (sigmoid)"], inputs: ["i1", "i2"],
+            w: __f32([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]), b: __f32([0.35, 0.6])}, 450);
+        const c = document.createElement("canvas").getContext("2d"); c.font = "15px sans-serif";
+        out.half = c.measureText("outputs (sigmoid)").width / 2;
+        return out;
+    }""")
+    (x, _), = [(x, y) for t, x, y in drawn["texts"] if t == "outputs (sigmoid)"]
+    assert x + drawn["half"] <= 450 and x - drawn["half"] >= 0
+
+
 def test_two_points_draw_distinct_ticks(js):
     drawn = js.evaluate("""() => __draw("lines", {height: 220, x: __f32([0, 1]), x_label: "epoch",
         series: [{label: "data", colour: "green", y: __f32([-44.4, -44.2])}]})""")
