@@ -109,35 +109,59 @@ def bars_image(values: np.ndarray, title: str, labels: list[str] | None = None, 
     return img
 
 
-def example_net_image(v: np.ndarray, h: np.ndarray | None, W: np.ndarray, highlight: str,
-                      v_label: str = "v", h_label: str = "h", width: int = 560, height: int = 320) -> Image.Image:
-    """The worked example's 3 visible and 4 hidden units with their values, links coloured by weight
-    (blue +, orange -, width by size); ``highlight`` ("visible" / "hidden") rings the layer computed."""
-    img = Image.new("RGB", (width, height), "white")
-    draw = ImageDraw.Draw(img)
+def example_net_labels(W: np.ndarray, width: int = 900, height: int = 300, scale: int = 2) -> list[tuple]:
+    """Where ``example_net_image`` writes each link's weight: (i, j, x, y, text, box) per link,
+    ``box`` the text's [left, top, right, bottom] with its white patch. Each weight sits at a height
+    set by its visible unit (the links of one visible unit spread apart as they rise, so theirs
+    never meet; at one shared height near the hidden units, in a narrower picture, labels of links
+    from different units ran together)."""
+    vx, hx, vy, hy, r = _example_spots(W.shape, width, height, scale)
     n_v, n_h = W.shape
-    vx = [width * (k + 1) / (n_v + 1) for k in range(n_v)]
-    hx = [width * (k + 1) / (n_h + 1) for k in range(n_h)]
-    vy, hy = height - 60, 60
-    peak = np.abs(W).max()
+    out = []
     for i in range(n_v):
+        t = 0.45 + 0.18 * i if n_v > 1 else 0.6   # along the link from the visible unit: one height per unit
         for j in range(n_h):
-            w = W[i, j]
-            colour = tuple(int(c) for c in (POS_RGB if w >= 0 else NEG_RGB))
-            draw.line([vx[i], vy, hx[j], hy], fill=colour, width=max(1, int(1 + 5 * abs(w) / peak)))
-            mx, my = vx[i] + (hx[j] - vx[i]) * 0.78, vy + (hy - vy) * 0.78
-            draw.text((mx, my), f"{w:+.1f}", fill=(90, 90, 90), font=font(11), anchor="mm")
-    for k, x in enumerate(hx):
-        ring = (214, 39, 40) if highlight == "hidden" else (60, 60, 60)
-        draw.ellipse([x - 26, hy - 26, x + 26, hy + 26], fill=(245, 248, 252), outline=ring, width=3)
-        draw.text((x, hy - 7), f"{h_label}{k + 1}", fill=(40, 40, 40), font=font(13), anchor="mm")
-        if h is not None:
-            draw.text((x, hy + 9), f"{h[k]:.4f}", fill=(20, 20, 20), font=font(12), anchor="mm")
-    for k, x in enumerate(vx):
-        ring = (214, 39, 40) if highlight == "visible" else (60, 60, 60)
-        draw.ellipse([x - 26, vy - 26, x + 26, vy + 26], fill=(252, 248, 240), outline=ring, width=3)
-        draw.text((x, vy - 7), f"{v_label}{k + 1}", fill=(40, 40, 40), font=font(13), anchor="mm")
-        draw.text((x, vy + 9), f"{v[k]:.4f}", fill=(20, 20, 20), font=font(12), anchor="mm")
-    draw.text((8, hy), "hidden", fill=(90, 90, 90), font=font(13), anchor="lm")
-    draw.text((8, vy), "visible", fill=(90, 90, 90), font=font(13), anchor="lm")
+            x, y, text = vx[i] + (hx[j] - vx[i]) * t, vy - r + (hy + 2 * r - vy) * t, f"{W[i, j]:+.1f}"
+            box = ImageDraw.Draw(Image.new("1", (1, 1))).textbbox((x, y), text, font=font(15 * scale), anchor="mm")
+            out.append((i, j, x, y, text, (box[0] - 3 * scale, box[1] - 2 * scale, box[2] + 3 * scale,
+                                            box[3] + 2 * scale)))
+    return out
+
+
+def _example_spots(shape: tuple[int, int], width: int, height: int, scale: int):
+    """Unit centres (visible x, hidden x, visible y, hidden y) and the units' radius, in pixels."""
+    n_v, n_h = shape
+    vx = [width * (k + 1) / (n_v + 1) * scale for k in range(n_v)]   # centred; the layer names fit left of them
+    hx = [width * (k + 1) / (n_h + 1) * scale for k in range(n_h)]
+    return vx, hx, (height - 50) * scale, 50 * scale, 32 * scale
+
+
+def example_net_image(v: np.ndarray, h: np.ndarray | None, W: np.ndarray, highlight: str,
+                      v_label: str = "v", h_label: str = "h", width: int = 900, height: int = 300,
+                      scale: int = 2) -> Image.Image:
+    """The worked example's 3 visible and 4 hidden units with their values, links coloured by weight
+    (blue +, orange -, width by size) and labelled with it (``example_net_labels``); ``highlight``
+    ("visible" / "hidden") rings the layer computed. Drawn ``scale`` times ``width`` x ``height``
+    (sharp on a projector)."""
+    img = Image.new("RGB", (width * scale, height * scale), "white")
+    draw = ImageDraw.Draw(img)
+    vx, hx, vy, hy, r = _example_spots(W.shape, width, height, scale)
+    peak = np.abs(W).max()
+    colour = lambda w: tuple(int(c) for c in (POS_RGB if w >= 0 else NEG_RGB))  # noqa: E731
+    for i, j in np.ndindex(W.shape):
+        draw.line([vx[i], vy - r, hx[j], hy + r], fill=colour(W[i, j]),
+                  width=int(scale * max(1, 1 + 5 * abs(W[i, j]) / peak)))
+    for i, j, x, y, text, box in example_net_labels(W, width, height, scale):   # over every line, on white
+        draw.rectangle(box, fill="white", outline=colour(W[i, j]), width=scale)
+        draw.text((x, y), text, fill=(40, 40, 40), font=font(15 * scale), anchor="mm")
+    for layer, xs, y, values, label in (("hidden", hx, hy, h, h_label), ("visible", vx, vy, v, v_label)):
+        ring = (214, 39, 40) if highlight == layer else (60, 60, 60)
+        fill = (245, 248, 252) if layer == "hidden" else (252, 248, 240)
+        for k, x in enumerate(xs):
+            draw.ellipse([x - r, y - r, x + r, y + r], fill=fill, outline=ring, width=3 * scale)
+            draw.text((x, y - 9 * scale), f"{label}{k + 1}", fill=(40, 40, 40), font=font(16 * scale), anchor="mm")
+            if values is not None:
+                draw.text((x, y + 10 * scale), f"{values[k]:.4f}", fill=(20, 20, 20), font=font(14 * scale),
+                          anchor="mm")
+        draw.text((8 * scale, y), layer, fill=(90, 90, 90), font=font(16 * scale), anchor="lm")
     return img

@@ -312,11 +312,11 @@ def worked_view() -> None:
     h0, v1, h1 = rounded(passes[0].outputs), rounded(passes[1].outputs), rounded(passes[2].outputs)
     shown = {1: (EXAMPLE_V, h0, "hidden", "v", "h"), 2: (v1, h0, "visible", "v'", "h"),
              3: (v1, h1, "hidden", "v'", "h'"), 4: (v1, h1, "none", "v'", "h'")}[step]
-    left, right = st.columns([1, 1.7])
-    left.image(pg_charts.to_png(charts.example_net_image(shown[0], shown[1], EXAMPLE_W, shown[2], shown[3], shown[4])),
-               caption="Links coloured by weight (blue +, orange −); the ringed layer is the one this pass computes.",
-               alt="The course's RBM: 3 visible and 4 hidden units with the example's weights.")
-    with right:
+    st.image(pg_charts.to_png(charts.example_net_image(shown[0], shown[1], EXAMPLE_W, shown[2], shown[3], shown[4])),
+             caption="Links coloured by weight (blue +, orange −) and labelled with it; the ringed layer is the one "
+                     "this pass computes.", width="stretch",
+             alt="The course's RBM: 3 visible and 4 hidden units with the example's weights.")
+    with st.container():
         if step <= 3:
             p = passes[step - 1]
             key = PASS_KEYS[step - 1]

@@ -83,6 +83,22 @@ def test_chosen_digit_and_chain_restart(open_page):
     assert not np.allclose(at.session_state["rbm_chain"], chain)
 
 
+def test_the_worked_example_picture_writes_every_weight_apart_and_inside():
+    # its twelve weights once sat at one height, where links from different units cross: they ran together
+    from app.charts.rbm import example_net_image, example_net_labels
+    from engine.rbm import EXAMPLE_V, EXAMPLE_W
+
+    labels = example_net_labels(EXAMPLE_W)
+    assert sorted((i, j) for i, j, *_ in labels) == [(i, j) for i in range(3) for j in range(4)]
+    assert [text for *_, text, _ in labels] == [f"{w:+.1f}" for w in EXAMPLE_W.ravel()]
+    image = example_net_image(EXAMPLE_V, None, EXAMPLE_W, "hidden")
+    boxes = [box for *_, box in labels]
+    for k, a in enumerate(boxes):
+        assert 0 <= a[0] and a[2] <= image.width and 0 <= a[1] and a[3] <= image.height
+        for b in boxes[k + 1:]:
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)   # no two overlap
+
+
 def test_worked_example_steps_through_the_course_numbers(open_page):
     at = open_page("rbm_lab", rbm_mode="worked")
     table = at.dataframe[0].value
