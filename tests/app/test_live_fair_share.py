@@ -358,3 +358,30 @@ def test_a_page_run_with_its_buttons_drawn_lets_a_waiting_click_answer_first():
     assert turns.busy == 0
     turns.let_clicks_answer()  # holding no turn, or nobody waiting: nothing happens
     assert turns.busy == 0
+
+
+def test_a_frame_waits_for_the_servers_loop_only_where_one_runs(monkeypatch):
+    """_caught_up posts a callback to the server's event loop and waits for it, so the next frame
+    sees everything the last one queued; with no running loop (AppTest's runtime is a stand-in)
+    nothing would ever run the callback, and every frame waited out its timeout."""
+    import asyncio
+    from unittest.mock import MagicMock
+
+    from streamlit.runtime import Runtime
+
+    stand_in = MagicMock()
+    monkeypatch.setattr(Runtime, "exists", classmethod(lambda cls: True))
+    monkeypatch.setattr(Runtime, "instance", classmethod(lambda cls: stand_in))
+    live._caught_up(timeout_s=30)
+    assert not stand_in._get_async_objs().eventloop.call_soon_threadsafe.called   # not posted to a mock
+
+    loop = asyncio.new_event_loop()
+    threading.Thread(target=loop.run_forever, daemon=True).start()
+    try:
+        stand_in._get_async_objs().eventloop = loop
+        ran = []
+        loop.call_soon_threadsafe(lambda: (time.sleep(0.2), ran.append("earlier")))   # queued before the frame ends
+        live._caught_up(timeout_s=30)
+        assert ran == ["earlier"]   # it returned only once the loop had handled what came before
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
