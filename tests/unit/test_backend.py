@@ -233,6 +233,32 @@ def test_the_network_evaluation_kernel_matches_its_cpu_twin(cudasim):
 
 
 @needs_numba_cuda
+def test_every_calibration_case_runs_on_both_devices_and_they_agree(cudasim):
+    """The cases ``backend.calibrate`` times at a GPU machine's warm-up (and the GPU bench), each at
+    a small size: a case that failed would stop that warm-up, and none runs on a machine without a GPU."""
+    out = _run("""
+        import numpy as np
+        from engine import gpu_cases
+        small = {"som_bmu": lambda: gpu_cases.som_bmu(20, units=4, dim=3), "mlp_eval": lambda: gpu_cases.mlp_eval(3),
+                 "rbm_cd": lambda: gpu_cases.rbm_cd(3, n_visible=5, batch=4, batches=2),
+                 "conv": lambda: gpu_cases.conv(2, side=4, channels=2, filters=2),
+                 "pool": lambda: gpu_cases.pool(2, side=4, channels=2),
+                 "landscape": lambda: gpu_cases.landscape(12, hidden=2, side=2)}
+        assert set(small) == set(gpu_cases.FAMILIES) == set(gpu_cases.CALIBRATION_SIZES)
+        for family, make in small.items():
+            case = make()
+            got, want = case.run("cuda"), case.run("cpu")
+            pairs = zip(got, want) if isinstance(want, tuple) else [(got, want)]
+            for g, w in pairs:
+                np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12, err_msg=family)
+            assert case.work > 0
+        print("ok")
+        """, NUMBA_ENABLE_CUDASIM=cudasim)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip().endswith("ok")
+
+
+@needs_numba_cuda
 def test_the_network_landscape_kernel_matches_its_cpu_twin(cudasim):
     """The optimizer lab's loss landscape through the backend (CUDA) against the CPU's loss at each
     point: random and single-weight planes, three activations, a leaky slope; the network keeps its
