@@ -292,10 +292,11 @@ def activations() -> None:
                            help="Compare several at once; each gets its own colour in both plots.")
     span = c2.slider("x range ±", 1.0, 20.0, step=1.0, key="act_range",
                      help="Half-width of the x axis.")
-    leaky = c3.slider("Leaky ReLU slope", 0.0, 1.0, step=0.01, key="act_leaky",
-                      help="Slope for x < 0 in leaky ReLU (0 turns it back into ReLU).")
-    elu = c4.slider("ELU α", 0.1, 3.0, step=0.1, key="act_elu",
-                    help="ELU tends to -α for very negative x.")
+    # greyed while their activation is not drawn: moving them would change nothing on the page
+    leaky = c3.slider("Leaky ReLU slope", 0.0, 1.0, step=0.01, key="act_leaky", disabled="leaky_relu" not in names,
+                      help="Slope for x < 0 in leaky ReLU (0 turns it back into ReLU). Pick leaky_relu to use it.")
+    elu = c4.slider("ELU α", 0.1, 3.0, step=0.1, key="act_elu", disabled="elu" not in names,
+                    help="ELU tends to -α for very negative x. Pick elu to use it.")
     show_sat = st.toggle("Shade saturated regions (slope below 5% of its peak)", key="act_sat")
     alphas = {"leaky_relu": leaky, "elu": elu}
     if not names:

@@ -108,7 +108,9 @@ def test_activation_gallery_reacts_to_controls(open_page):
     table = at.dataframe[0].value
     assert table["activation"].tolist() == ["sigmoid", "tanh", "relu"]
     assert table.set_index("activation").loc["sigmoid", "largest slope"] == pytest.approx(0.25, abs=1e-3)
+    assert at.slider(key="act_leaky").disabled and at.slider(key="act_elu").disabled   # nothing drawn uses them
     at.multiselect(key="act_names").set_value(["leaky_relu"]).run()
+    assert not at.slider(key="act_leaky").disabled and at.slider(key="act_elu").disabled
     at.slider(key="act_leaky").set_value(0.3).run()
     assert at.dataframe[0].value["activation"].tolist() == ["leaky_relu"]
     at.multiselect(key="act_names").set_value([]).run()
