@@ -153,7 +153,6 @@ def landscape(n: int, hidden: int = 8, side: int = 40) -> Case:
         else:
             plane_losses(model, surface.center, surface.d1, surface.d2, a, b, out)
         return out
-    weights, biases = model.weights()
     return Case(run, float(side * side) * n * model.n_params,
                 {"x": model.x_train, "y": model.y_train[:, 0], "center": surface.center, "d1": surface.d1,
                  "d2": surface.d2, "a": a, "b": b, "hidden": hidden})

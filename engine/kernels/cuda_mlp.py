@@ -6,8 +6,8 @@
 - ``plane_losses`` (``engine.landscape.plane_losses``): the optimizer lab's network landscape, a
   one-hidden-layer classifier's loss over its data at every point of a plane of weights.
 
-``forward_all``: one thread per sample (column), layer by layer, reading the layer below from the output array
-(consecutive threads read consecutive columns: coalesced). Everything ``forward_all`` does is here:
+``forward_all``: one thread per sample (column), layer by layer, reading the layer below from the
+output array (consecutive threads read consecutive columns: coalesced). Everything the CPU kernel does is here:
 every activation, residual connections, batch normalisation by its running averages, Monte Carlo
 dropout's per-unit factors, and the output layer's sigmoid / softmax / tanh. The device's exp,
 tanh, erf and log1p are CUDA's (libdevice), not the CPU's vectorised ones, so results agree with
