@@ -117,12 +117,12 @@ def example_net_labels(W: np.ndarray, width: int = 900, height: int = 300, scale
     from different units ran together)."""
     vx, hx, vy, hy, r = _example_spots(W.shape, width, height, scale)
     n_v, n_h = W.shape
-    out = []
+    measure, out = ImageDraw.Draw(Image.new("1", (1, 1))), []
     for i in range(n_v):
         t = 0.45 + 0.18 * i if n_v > 1 else 0.6   # along the link from the visible unit: one height per unit
         for j in range(n_h):
             x, y, text = vx[i] + (hx[j] - vx[i]) * t, vy - r + (hy + 2 * r - vy) * t, f"{W[i, j]:+.1f}"
-            box = ImageDraw.Draw(Image.new("1", (1, 1))).textbbox((x, y), text, font=font(15 * scale), anchor="mm")
+            box = measure.textbbox((x, y), text, font=font(15 * scale), anchor="mm")
             out.append((i, j, x, y, text, (box[0] - 3 * scale, box[1] - 2 * scale, box[2] + 3 * scale,
                                             box[3] + 2 * scale)))
     return out

@@ -316,40 +316,39 @@ def worked_view() -> None:
              caption="Links coloured by weight (blue +, orange −) and labelled with it; the ringed layer is the one "
                      "this pass computes.", width="stretch",
              alt="The course's RBM: 3 visible and 4 hidden units with the example's weights.")
-    with st.container():
-        if step <= 3:
-            p = passes[step - 1]
-            key = PASS_KEYS[step - 1]
-            st.markdown(f"**{p.name}**: input = weighted sum + bias, then the sigmoid.")
-            source = "h" if step == 2 else ("v'" if step == 3 else "v")
-            target = "v'" if step == 2 else ("h'" if step == 3 else "h")
-            rows = []
-            for unit, terms in enumerate(p.terms):
-                sum_text = " + ".join(f"{a:.4g}×{w:g}" if w >= 0 else f"{a:.4g}×({w:g})" for a, w in terms)
-                bias = p.bias[unit]
-                sum_text += f" + {bias:g}" if bias >= 0 else f" − {-bias:g}"
-                printed_in, printed_out = NOTES_VALUES[key][0][unit], NOTES_VALUES[key][1][unit]
-                same = abs(printed_in - p.inputs[unit]) < 5e-6 and round(p.outputs[unit], 4) == printed_out
-                verdict = "✓ same" if same else ("misprint" if (key, unit) in NOTES_ERRATA else "carried")
-                rows.append({"unit": f"{target}{unit + 1}", f"sum of {source}×w + bias": sum_text,
-                             "input": f"{p.inputs[unit]:.5f}", "sigmoid": f"{p.outputs[unit]:.4f}",
-                             "the notes": f"{printed_in:g} → {printed_out:.4f} ({verdict})"})
-            st.dataframe(pd.DataFrame(rows), hide_index=True)
-            if any((key, u) in NOTES_ERRATA for u in range(len(p.terms))):
-                st.caption("The notes' input sums are all right, but four of their sigmoids are misprinted in the 4th "
-                           "decimal (1 / (1 + e^−0.72) is 0.6726, not 0.6729). 'carried': a later pass that "
-                           "inherits such a digit. The numbers here are computed.")
-        else:
-            st.markdown(f"**Update (CD-1)** with learning rate {st.session_state['rbm_wlr']:g}: "
-                        "ΔW = lr (v h − v' h'), Δ visible bias = lr (v − v'), Δ hidden bias = lr (h − h').")
-            names_v = [f"v{i + 1}" for i in range(3)]
-            names_h = [f"h{j + 1}" for j in range(4)]
-            st.dataframe(pd.DataFrame(update["dW"], index=names_v, columns=names_h).style.format("{:+.5f}"))
-            st.dataframe(pd.DataFrame({"Δ visible bias": update["db"]}, index=names_v).style.format("{:+.5f}"))
-            st.dataframe(pd.DataFrame({"Δ hidden bias": update["dc"]}, index=names_h).style.format("{:+.5f}"))
-            new_w = EXAMPLE_W + update["dW"]
-            st.caption("New weights: " + "; ".join(
-                f"v{i + 1}: " + ", ".join(f"{w:.4f}" for w in new_w[i]) for i in range(3)))
+    if step <= 3:
+        p = passes[step - 1]
+        key = PASS_KEYS[step - 1]
+        st.markdown(f"**{p.name}**: input = weighted sum + bias, then the sigmoid.")
+        source = "h" if step == 2 else ("v'" if step == 3 else "v")
+        target = "v'" if step == 2 else ("h'" if step == 3 else "h")
+        rows = []
+        for unit, terms in enumerate(p.terms):
+            sum_text = " + ".join(f"{a:.4g}×{w:g}" if w >= 0 else f"{a:.4g}×({w:g})" for a, w in terms)
+            bias = p.bias[unit]
+            sum_text += f" + {bias:g}" if bias >= 0 else f" − {-bias:g}"
+            printed_in, printed_out = NOTES_VALUES[key][0][unit], NOTES_VALUES[key][1][unit]
+            same = abs(printed_in - p.inputs[unit]) < 5e-6 and round(p.outputs[unit], 4) == printed_out
+            verdict = "✓ same" if same else ("misprint" if (key, unit) in NOTES_ERRATA else "carried")
+            rows.append({"unit": f"{target}{unit + 1}", f"sum of {source}×w + bias": sum_text,
+                         "input": f"{p.inputs[unit]:.5f}", "sigmoid": f"{p.outputs[unit]:.4f}",
+                         "the notes": f"{printed_in:g} → {printed_out:.4f} ({verdict})"})
+        st.dataframe(pd.DataFrame(rows), hide_index=True)
+        if any((key, u) in NOTES_ERRATA for u in range(len(p.terms))):
+            st.caption("The notes' input sums are all right, but four of their sigmoids are misprinted in the 4th "
+                       "decimal (1 / (1 + e^−0.72) is 0.6726, not 0.6729). 'carried': a later pass that "
+                       "inherits such a digit. The numbers here are computed.")
+    else:
+        st.markdown(f"**Update (CD-1)** with learning rate {st.session_state['rbm_wlr']:g}: "
+                    "ΔW = lr (v h − v' h'), Δ visible bias = lr (v − v'), Δ hidden bias = lr (h − h').")
+        names_v = [f"v{i + 1}" for i in range(3)]
+        names_h = [f"h{j + 1}" for j in range(4)]
+        st.dataframe(pd.DataFrame(update["dW"], index=names_v, columns=names_h).style.format("{:+.5f}"))
+        st.dataframe(pd.DataFrame({"Δ visible bias": update["db"]}, index=names_v).style.format("{:+.5f}"))
+        st.dataframe(pd.DataFrame({"Δ hidden bias": update["dc"]}, index=names_h).style.format("{:+.5f}"))
+        new_w = EXAMPLE_W + update["dW"]
+        st.caption("New weights: " + "; ".join(
+            f"v{i + 1}: " + ", ".join(f"{w:.4f}" for w in new_w[i]) for i in range(3)))
     with st.expander("The starting numbers"):
         st.dataframe(pd.DataFrame(EXAMPLE_W, index=["v1", "v2", "v3"], columns=["h1", "h2", "h3", "h4"]))
         st.markdown(f"v = {EXAMPLE_V.tolist()}, hidden biases = {EXAMPLE_HIDDEN_BIAS.tolist()}, "

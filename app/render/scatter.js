@@ -1,8 +1,9 @@
 // Points in a plane (an autoencoder's 2-D code, PCA's projection): ``xy`` float32 pairs, one
 // class per point (``labels``: uint8, coloured and shaped as every class picture here), the axes
-// from ``box`` [x0, x1, y0, y1] (else the points' own range); ``mark``: [x, y] ringed (the code
-// being decoded; at the box's edge, dashed, when it lies outside). ``legend``: class names. ``lines`` (float32 pairs, ``line_len`` points a line):
-// polylines under the points (the playground's input grid warped by a hidden layer).
+// from ``box`` [x0, x1, y0, y1] (else the points' own range; a point outside is drawn at its edge);
+// ``mark``: [x, y] ringed (the code being decoded; at the box's edge, dashed, when it lies outside).
+// ``legend``: class names. ``lines`` (float32 pairs, ``line_len`` points a line): polylines under
+// the points (the playground's input grid warped by a hidden layer).
 export default function (component) {
   const d = component.data;
   return paint(component, d.height, (ctx, width, height) => {
@@ -22,6 +23,7 @@ export default function (component) {
     const w = width - left - right - (d.legend ? 80 : 0), h = height - top - bottom, side = Math.min(w, h * 1.6);
     const ox = left + (w - side) / 2;
     const X = (v) => ox + (v - x0) / (x1 - x0) * side, Y = (v) => top + (y1 - v) / (y1 - y0) * h;
+    const inX = (v) => Math.max(x0, Math.min(x1, v)), inY = (v) => Math.max(y0, Math.min(y1, v));   // to the box
     component.parentElement.__npScatter = { d, ox, top, side, h, x0, x1, y0, y1 };   // where a click lands
     ctx.strokeStyle = "#c8c8c8"; ctx.lineWidth = 1; ctx.strokeRect(ox - 0.5, top - 0.5, side + 1, h + 1);
     if (x0 < 0 && x1 > 0) { ctx.strokeStyle = "#e6e6e6"; ctx.beginPath(); ctx.moveTo(X(0), top); ctx.lineTo(X(0), top + h); ctx.stroke(); }
@@ -47,12 +49,12 @@ export default function (component) {
       if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
       const cls = labels ? labels[i] : 1;
       ctx.fillStyle = rgb(CLASSES[cls % CLASSES.length]);
-      markerPath(ctx, labels ? cls : 0, X(Math.max(x0, Math.min(x1, x))), Y(Math.max(y0, Math.min(y1, y))), r);
+      markerPath(ctx, labels ? cls : 0, X(inX(x)), Y(inY(y)), r);
       ctx.fill();
     }
     ctx.globalAlpha = 1;
     if (d.mark) {   // a code outside the box is ringed at its edge, dashed: off the plot that way
-      const mx = Math.max(x0, Math.min(x1, d.mark[0])), my = Math.max(y0, Math.min(y1, d.mark[1]));
+      const mx = inX(d.mark[0]), my = inY(d.mark[1]);
       ctx.strokeStyle = INK; ctx.lineWidth = 2.5;
       if (mx !== d.mark[0] || my !== d.mark[1]) ctx.setLineDash([4, 3]);
       ctx.beginPath(); ctx.arc(X(mx), Y(my), 9, 0, 2 * Math.PI); ctx.stroke();
