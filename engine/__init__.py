@@ -170,8 +170,12 @@ def _warmup_steps(part: str) -> list[tuple[str, Callable[[], object]]]:
         def pooling() -> None:
             out, arg = conv.pool2d(image, 2)
             conv.pool2d_backward(out, image.shape, 2, 2, "max", arg)
+        def train() -> None:
+            conv.SmallCNN(conv.CNNConfig(side=4, classes=2, filters1=1, filters2=1, batch_size=2),
+                          image.reshape(4, 16)[:2], np.arange(2)).step(1)
         return [("convolution, backward", backward), ("pooling", pooling),
-                ("convolution, forward", lambda: conv.conv2d(image, np.ones((1, 1, 3, 3)), None, 2, 1))]
+                ("convolution, forward", lambda: conv.conv2d(image, np.ones((1, 1, 3, 3)), None, 2, 1)),
+                ("the small CNN's training step", train)]
     if part == "rnn":  # one signature per kernel serves every cell, task and loss
         from engine import rnn, sequences
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine import backend, checks
+from engine.kernels import cnn as kc
 from engine.kernels import conv as k
 from engine.limits import (CNN_MAX_CLASSES, CNN_MAX_STEPS_PER_CALL, CONV_MAX_BATCH, CONV_MAX_FILTERS,
                            CONV_MAX_KERNEL, MAX_ABS_VALUE, MAX_ELEMENTS, MAX_IMAGE_SIDE)
@@ -393,35 +394,50 @@ class SmallCNN:
     def epoch(self) -> float:
         return self.steps * self.config.batch_size / max(len(self.x_train), 1)
 
+    def _batches(self, n: int) -> np.ndarray:
+        """The rows of the next ``n`` mini-batches (n, batch): a fresh shuffle at each epoch's start."""
+        bs = self.config.batch_size
+        per_epoch = max(1, len(self.x_train) // bs)
+        rows = np.empty((n, min(bs, len(self.x_train))), dtype=np.int64)
+        for t in range(n):
+            at = self.steps + t
+            if at % per_epoch == 0:
+                self._order = self.rng.permutation(len(self.x_train))
+            start = (at % per_epoch) * bs
+            rows[t] = self._order[start:start + bs]
+        return rows
+
     def step(self, n: int = 1, record: bool = True) -> str:
         """``n`` mini-batch updates (a fresh shuffle each epoch); returns "running" or "diverged"
         (non-finite loss, or weights beyond ``DIVERGED_BEYOND``: the loss itself is clipped at
         -log(1e-300), so it alone never says so).
-        ``record``: measure loss and accuracy afterwards (for the curves)."""
+        ``record``: measure loss and accuracy afterwards (for the curves).
+
+        All ``n`` run in one kernel call (``engine.kernels.cnn.train_steps``); they give what
+        ``loss_and_gradient`` and the optimizer would, one batch at a time."""
         n = checks.whole("n", n, 1, CNN_MAX_STEPS_PER_CALL)
         record = checks.flag("record", record)
-        bs = self.config.batch_size
         if self.diverged:
             return "diverged"
-        for _ in range(n):
-            per_epoch = max(1, len(self.x_train) // bs)
-            if self.steps % per_epoch == 0:
-                self._order = self.rng.permutation(len(self.x_train))
-            start = (self.steps % per_epoch) * bs
-            idx = self._order[start:start + bs]
-            loss, grad = self.loss_and_gradient(self.x_train[idx], self.y_train[idx], need_input_gradient=False)
-            if not np.isfinite(loss) or not np.all(np.isfinite(grad)):
-                self.diverged = True
-                return "diverged"
-            self.optimizer.update(self.theta, grad)
-            self.steps += 1
-            if not np.all(np.isfinite(self.theta)) or np.abs(self.theta).max() > DIVERGED_BEYOND:
-                self.diverged = True
+        c, opt = self.config, self.optimizer
+        shuffle = (self.rng.bit_generator.state, getattr(self, "_order", None))
+        batches = self._batches(n)
+        done, status = kc.train_steps(self.x_train, self.y_train, batches, self.theta, opt.s1, opt.s2, opt.s3,
+                                      opt.t, opt.config.code, opt.config.hyper_vector(), c.filters1, c.filters2,
+                                      c.classes, DIVERGED_BEYOND, np.empty(n))
+        opt.t += done
+        if status == kc.RUNNING:
+            self.steps += done
+            if record:
                 self._record()
-                return "diverged"
-        if record:
+            return "running"
+        self.rng.bit_generator.state, self._order = shuffle   # the shuffles a step-by-step run stopping there drew
+        self._batches(done + (status == kc.DIVERGED))
+        self.steps += done
+        self.diverged = True
+        if status == kc.THREW:   # the update was kept: the curves show where it went
             self._record()
-        return "running"
+        return "diverged"
 
     def evaluate(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         """(mean cross-entropy, accuracy) on images ``x`` with labels ``y``."""

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine import datasets
-from engine.conv import (CNNConfig, LayerSpec, SmallCNN, conv2d, conv2d_backward, global_average_pool, output_size,
+from engine.conv import (DIVERGED_BEYOND, CNNConfig, LayerSpec, SmallCNN, conv2d, conv2d_backward, global_average_pool, output_size,
                          pool2d, pool2d_backward, same_padding, shape_chain)
 from engine.optimizers import OptimizerConfig
 
@@ -216,6 +216,88 @@ def test_a_huge_learning_rate_is_reported_as_divergence():
     assert status == "diverged" and cnn.diverged
     steps = cnn.steps
     assert cnn.step(5) == "diverged" and cnn.steps == steps  # it stays stopped
+
+
+def _steps_one_batch_at_a_time(cnn: SmallCNN, n: int) -> str:
+    """``SmallCNN.step`` as it was before the fused kernel: the layer functions and the optimizer,
+    one batch at a time (the reference the kernel is held to)."""
+    bs = cnn.config.batch_size
+    for _ in range(n):
+        per_epoch = max(1, len(cnn.x_train) // bs)
+        if cnn.steps % per_epoch == 0:
+            cnn._order = cnn.rng.permutation(len(cnn.x_train))
+        start = (cnn.steps % per_epoch) * bs
+        idx = cnn._order[start:start + bs]
+        try:
+            loss, grad = cnn.loss_and_gradient(cnn.x_train[idx], cnn.y_train[idx])
+        except ValueError:   # the layer functions refuse a gradient that is no longer a number
+            loss = np.nan
+        if not np.isfinite(loss) or not np.all(np.isfinite(grad)):
+            cnn.diverged = True
+            return "diverged"
+        cnn.optimizer.update(cnn.theta, grad)
+        cnn.steps += 1
+        if not np.all(np.isfinite(cnn.theta)) or np.abs(cnn.theta).max() > DIVERGED_BEYOND:
+            cnn.diverged = True
+            return "diverged"
+    return "running"
+
+
+def _same_run(a: SmallCNN, b: SmallCNN, rtol: float = 1e-11) -> None:
+    assert (a.steps, a.diverged, a.optimizer.t) == (b.steps, b.diverged, b.optimizer.t)
+    np.testing.assert_allclose(a.theta, b.theta, rtol=rtol, atol=rtol * np.abs(b.theta).max())
+    for s in ("s1", "s2"):
+        np.testing.assert_allclose(getattr(a.optimizer, s), getattr(b.optimizer, s), rtol=1e-9, atol=1e-300)
+    assert a.rng.bit_generator.state == b.rng.bit_generator.state   # the same shuffles drawn
+    assert np.array_equal(a._order, b._order)
+
+
+@pytest.mark.parametrize("name, side, f1, f2, classes, batch, rows", [
+    ("adam", 8, 8, 16, 10, 32, 300),      # the lab's network
+    ("nesterov", 8, 3, 5, 10, 16, 40),    # 2.5 batches an epoch: a reshuffle every second call
+    ("rmsprop", 12, 2, 3, 4, 7, 30),      # another size, a dense layer of 3 x 3 x 3
+    ("sgd", 4, 1, 2, 3, 20, 9),           # fewer images than a batch: every batch is all of them
+])
+def test_the_fused_training_kernel_takes_the_steps_the_layer_functions_would(name, side, f1, f2, classes, batch, rows):
+    rng = np.random.default_rng(3)
+    # half the pixels a zero background and positive biases, as a trained network has: windows of
+    # equal positive values (ties), and maps whose padding differs from their background
+    x = np.where(rng.random((rows, side * side)) < 0.5, 0.0, np.round(rng.random((rows, side * side)) * 2 - 0.5, 1))
+    y = rng.integers(0, classes, rows)
+    cfg = CNNConfig(side=side, classes=classes, filters1=f1, filters2=f2, batch_size=batch, seed=4,
+                    optimizer=OptimizerConfig(name, lr=0.02))
+    fused, reference = SmallCNN(cfg, x, y), SmallCNN(cfg, x, y)
+    for cnn in (fused, reference):
+        for bias in ("b1", "b2"):
+            cnn.param(bias)[...] = np.linspace(0.05, 0.2, cnn.shapes[bias][0])
+    for n in (1, 4, 3):
+        assert fused.step(n, record=False) == _steps_one_batch_at_a_time(reference, n) == "running"
+        _same_run(fused, reference)
+    assert np.abs(fused.theta - SmallCNN(cfg, x, y).theta).max() > 1e-3   # it trained
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning",
+                            "ignore:invalid value encountered:RuntimeWarning")   # the reference's NumPy
+def test_the_fused_kernel_stops_where_a_step_by_step_run_would():
+    digits = datasets.digits()
+    # a learning rate that throws the weights beyond the limit: the update is kept, the curves get a point
+    cfg = CNNConfig(optimizer=OptimizerConfig("sgd", lr=1e4), batch_size=8)
+    fused, reference = SmallCNN(cfg, digits.x[:100], digits.y[:100]), SmallCNN(cfg, digits.x[:100], digits.y[:100])
+    assert fused.step(40, record=False) == _steps_one_batch_at_a_time(reference, 40) == "diverged"
+    assert 0 < fused.steps < 40 and len(fused.history.test_loss) == 2
+    _same_run(fused, reference)
+    # a loss that is no longer a number (logits of inf - inf): no update, nothing drawn after it
+    cfg = CNNConfig(optimizer=OptimizerConfig("adam"), batch_size=8)
+    fused, reference = SmallCNN(cfg, digits.x[:100], digits.y[:100]), SmallCNN(cfg, digits.x[:100], digits.y[:100])
+    for cnn in (fused, reference):
+        cnn.step(12, record=False) if cnn is fused else _steps_one_batch_at_a_time(cnn, 12)  # step 12 reshuffles
+        cnn.param("w3")[:, 0] = 1e308
+        cnn.param("w3")[:, 1] = -1e308
+    before = fused.theta.copy()
+    assert fused.step(5, record=False) == _steps_one_batch_at_a_time(reference, 5) == "diverged"
+    assert fused.steps == 12 and np.array_equal(fused.theta, before)
+    _same_run(fused, reference)
+    assert fused.step(5) == "diverged" and fused.steps == 12   # it stays stopped
 
 
 def test_cnn_config_and_data_are_checked():

@@ -48,3 +48,35 @@ def test_max_pool_matches_pytorch(size, stride):
 def test_average_pool_matches_pytorch():
     x = np.random.default_rng(2).normal(size=(2, 3, 8, 8))
     np.testing.assert_allclose(pool2d(x, 2, 2, "average")[0], F.avg_pool2d(torch.tensor(x), 2).numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["adam", "sgd"])
+def test_the_small_cnn_trains_as_the_same_network_in_pytorch(name):
+    """SmallCNN.step (the fused training kernel) against the same layers and optimizer in PyTorch,
+    on the same batches: the weights after 20 updates."""
+    from engine import datasets
+    from engine.conv import CNNConfig, SmallCNN
+    from engine.optimizers import OptimizerConfig
+
+    d = datasets.digits()
+    opt = OptimizerConfig(name, lr=0.01 if name == "adam" else 0.1)
+    cnn = SmallCNN(CNNConfig(optimizer=opt, batch_size=16, seed=3), d.x[:400], d.y[:400])
+    params = [torch.tensor(cnn.param(k).copy(), requires_grad=True) for k in ("w1", "b1", "w2", "b2", "w3", "b3")]
+    w1, b1, w2, b2, w3, b3 = params
+    rule = (torch.optim.Adam(params, lr=opt.lr, betas=(opt.beta1, opt.beta2), eps=opt.eps) if name == "adam"
+            else torch.optim.SGD(params, lr=opt.lr))
+    x, y = torch.tensor(cnn.x_train), torch.tensor(cnn.y_train)
+    state = cnn.rng.bit_generator.state
+    rows = cnn._batches(20)   # the batches step() will take (the shuffle is put back)
+    cnn.rng.bit_generator.state = state
+    for r in torch.tensor(rows):
+        rule.zero_grad()
+        a = F.max_pool2d(torch.relu(F.conv2d(x[r], w1, b1, padding=1)), 2)
+        a = F.max_pool2d(torch.relu(F.conv2d(a, w2, b2, padding=1)), 2)
+        loss = F.cross_entropy(a.flatten(1) @ w3 + b3, y[r])
+        loss.backward()
+        rule.step()
+    cnn.step(20, record=False)
+    ours = np.concatenate([cnn.param(k).ravel() for k in ("w1", "b1", "w2", "b2", "w3", "b3")])
+    np.testing.assert_allclose(ours, torch.cat([p.detach().flatten() for p in params]).numpy(), rtol=1e-10,
+                               atol=1e-12)
