@@ -26,13 +26,15 @@ from collections.abc import Callable
 
 DEVICES = ("cpu", "cuda", "auto")
 ENV = "NETPLAY_DEVICE"
-# the smallest workload (multiply-adds) for which "auto" launches CUDA, per kernel family
+# the smallest workload (multiply-adds) for which "auto" launches CUDA, per kernel family: a call's
+# work, except cnn_step's, which is one update's (a call of n updates launches n times as often)
 CROSSOVER = {"som_bmu": 50_000_000, "mlp_eval": 200_000_000, "rbm_cd": 50_000_000, "conv": 200_000_000,
-             "pool": 1_000_000_000, "landscape": 200_000_000}
+             "pool": 1_000_000_000, "landscape": 200_000_000, "cnn_step": 20_000_000}
 
 # what each family computes, for the app's line saying where a lab's work ran
 LABELS = {"som_bmu": "the SOM's best-unit search", "mlp_eval": "the network's pictures", "rbm_cd": "RBM training",
-          "conv": "convolutions", "pool": "pooling", "landscape": "the network's loss landscape"}
+          "conv": "convolutions", "pool": "pooling", "landscape": "the network's loss landscape",
+          "cnn_step": "the CNN's training"}
 
 _ready: bool | None = None
 _why: str = ""

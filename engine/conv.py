@@ -413,8 +413,9 @@ class SmallCNN:
         -log(1e-300), so it alone never says so).
         ``record``: measure loss and accuracy afterwards (for the curves).
 
-        All ``n`` run in one kernel call (``engine.kernels.cnn.train_steps``); they give what
-        ``loss_and_gradient`` and the optimizer would, one batch at a time."""
+        All ``n`` run in one kernel call (``engine.kernels.cnn.train_steps``, or its CUDA twin where
+        ``engine.backend`` picks the GPU: the weights stay on the device for the call); they give
+        what ``loss_and_gradient`` and the optimizer would, one batch at a time."""
         n = checks.whole("n", n, 1, CNN_MAX_STEPS_PER_CALL)
         record = checks.flag("record", record)
         if self.diverged:
@@ -422,9 +423,11 @@ class SmallCNN:
         c, opt = self.config, self.optimizer
         shuffle = (self.rng.bit_generator.state, getattr(self, "_order", None))
         batches = self._batches(n)
-        done, status = kc.train_steps(self.x_train, self.y_train, batches, self.theta, opt.s1, opt.s2, opt.s3,
-                                      opt.t, opt.config.code, opt.config.hyper_vector(), c.filters1, c.filters2,
-                                      c.classes, DIVERGED_BEYOND, np.empty(n))
+        train = backend.kernel("cnn_step", kc.step_work(batches.shape[1], c.side, c.filters1, c.filters2, c.classes),
+                               kc.train_steps, "cuda_cnn.train_steps")
+        done, status = train(self.x_train, self.y_train, batches, self.theta, opt.s1, opt.s2, opt.s3, opt.t,
+                             opt.config.code, opt.config.hyper_vector(), c.filters1, c.filters2, c.classes,
+                             DIVERGED_BEYOND, np.empty(n))
         opt.t += done
         if status == kc.RUNNING:
             self.steps += done

@@ -158,9 +158,42 @@ def landscape(n: int, hidden: int = 8, side: int = 40) -> Case:
                  "d2": surface.d2, "a": a, "b": b, "hidden": hidden})
 
 
+def cnn_step(batch: int, steps: int = 10) -> Case:
+    """``steps`` Adam updates of the CNN lab's network (8 x 8 images, 8 and 16 filters, 10 classes)
+    at a batch of ``batch``; its work is one update's (``engine.kernels.cnn.step_work``: a step's
+    launches, not the call's, are what the GPU must win back)."""
+    from engine.kernels import cnn as cnn_k
+    from engine.optimizers import OptimizerConfig
+
+    rng = np.random.default_rng(0)
+    side, f1, f2, classes = 8, 8, 16, 10
+    x = np.where(rng.random((2_000, 1, side, side)) < 0.4, 0.0, rng.random((2_000, 1, side, side)))
+    y = rng.integers(0, classes, len(x))
+    batches = rng.integers(0, len(x), (steps, batch))
+    sizes = (f1 * 9, f1, f2 * f1 * 9, f2, f2 * (side // 4) ** 2 * classes, classes)
+    fans = (9, 0, f1 * 9, 0, f2 * (side // 4) ** 2, 0)
+    theta = np.concatenate([rng.normal(0.0, np.sqrt(2 / fan), size) if fan else np.full(size, 0.05)
+                            for size, fan in zip(sizes, fans)])
+    adam = OptimizerConfig("adam", lr=0.01)
+
+    def run(device: str):
+        if device == "cuda":
+            from engine.kernels import cuda_cnn
+            train = cuda_cnn.train_steps
+        else:
+            train = cnn_k.train_steps
+        out, s1, s2, s3, losses = theta.copy(), *(np.zeros(theta.size) for _ in range(3)), np.empty(steps)
+        train(x, y, batches, out, s1, s2, s3, 0, adam.code, adam.hyper_vector(), f1, f2, classes, 1e6, losses)
+        return out, losses
+    return Case(run, cnn_k.step_work(batch, side, f1, f2, classes),
+                {"x": x, "y": y, "batches": batches, "theta": theta, "sizes": sizes, "f1": f1, "f2": f2,
+                 "classes": classes, "hyper": adam})
+
+
 FAMILIES: dict[str, Callable[[int], Case]] = {"som_bmu": som_bmu, "mlp_eval": mlp_eval, "rbm_cd": rbm_cd,
-                                              "conv": conv, "pool": pool, "landscape": landscape}
+                                              "conv": conv, "pool": pool, "landscape": landscape,
+                                              "cnn_step": cnn_step}
 # growing sizes at warm-up: the search stops at the first one where the GPU is faster
 CALIBRATION_SIZES = {"som_bmu": (2_000, 10_000, 50_000, 200_000), "mlp_eval": (2_500, 10_000, 40_000, 160_000),
                      "rbm_cd": (16, 64, 256, 1_000), "conv": (1, 4, 16, 64), "pool": (16, 64, 256),
-                     "landscape": (50, 200, 1_000, 5_000)}
+                     "landscape": (50, 200, 1_000, 5_000), "cnn_step": (8, 32, 128, 512)}

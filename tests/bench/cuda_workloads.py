@@ -15,7 +15,7 @@ from tests.bench.harness import Row, interleaved_medians
 
 SIZES = {"som_bmu": (1_000, 10_000, 100_000, 400_000), "mlp_eval": (2_500, 10_000, 40_000, 160_000, 640_000),
          "rbm_cd": (16, 64, 256, 1_000), "conv": (1, 4, 16, 64, 256), "pool": (16, 64, 256, 1_024),
-         "landscape": (50, 200, 1_000, 5_000)}
+         "landscape": (50, 200, 1_000, 5_000), "cnn_step": (8, 32, 128, 512)}
 
 
 def _torch_cuda():
@@ -99,6 +99,30 @@ def _torch_landscape(torch, inputs: dict):
     return loss.reshape(len(inputs["b"]), len(inputs["a"])).cpu().numpy()
 
 
+def _torch_cnn_step(torch, inputs: dict, device: str = "cuda"):
+    """The same Adam updates of the same network with PyTorch (cuDNN's convolutions, float64)."""
+    functional = torch.nn.functional
+    put = lambda a: torch.from_numpy(np.ascontiguousarray(a)).to(device)  # noqa: E731
+    x, y, batches = put(inputs["x"]), put(inputs["y"]), put(inputs["batches"])
+    f1, f2, classes = inputs["f1"], inputs["f2"], inputs["classes"]
+    shapes = ((f1, 1, 3, 3), (f1,), (f2, f1, 3, 3), (f2,), (-1, classes), (classes,))
+    params = [part.reshape(shape).clone().requires_grad_()
+              for part, shape in zip(torch.split(put(inputs["theta"]), inputs["sizes"]), shapes)]
+    w1, b1, w2, b2, w3, b3 = params
+    hyper = inputs["hyper"]
+    adam = torch.optim.Adam(params, lr=hyper.lr, betas=(hyper.beta1, hyper.beta2), eps=hyper.eps)
+    losses = []
+    for rows in batches:
+        adam.zero_grad()
+        a = functional.max_pool2d(torch.relu(functional.conv2d(x[rows], w1, b1, padding=1)), 2)
+        a = functional.max_pool2d(torch.relu(functional.conv2d(a, w2, b2, padding=1)), 2)
+        loss = functional.cross_entropy(a.flatten(1) @ w3 + b3, y[rows])
+        loss.backward()
+        adam.step()
+        losses.append(loss.detach())
+    return torch.cat([p.detach().flatten() for p in params]).cpu().numpy(), torch.stack(losses).cpu().numpy()
+
+
 def _agree(family: str, gpu, cpu) -> str:
     if family == "conv":
         return (f"maps {np.max(np.abs(gpu[0] - cpu[0])):.0e} abs, filter gradient "
@@ -113,11 +137,13 @@ def _agree(family: str, gpu, cpu) -> str:
         return f"distance {np.max(np.abs(gpu[2] - cpu[2]) / cpu[2]):.0e} rel, best unit {np.mean(gpu[0] == cpu[0]):.4%} same"
     if family == "landscape":
         return f"losses {np.max(np.abs(gpu - cpu) / cpu):.0e} rel"
+    if family == "cnn_step":
+        return f"weights {np.max(np.abs(gpu[0] - cpu[0])):.0e} abs, losses {np.max(np.abs(gpu[1] - cpu[1])):.0e} abs"
     return f"units {np.max(np.abs(gpu - cpu)):.0e} abs"
 
 
 PEERS = {"som_bmu": _torch_som_bmu, "mlp_eval": _torch_mlp_eval, "rbm_cd": _torch_rbm_cd, "conv": _torch_conv,
-         "pool": _torch_pool, "landscape": _torch_landscape}
+         "pool": _torch_pool, "landscape": _torch_landscape, "cnn_step": _torch_cnn_step}
 
 
 def cuda_rows(quick: bool, only: str | None) -> Iterator[Row]:

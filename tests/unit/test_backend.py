@@ -246,8 +246,11 @@ def test_every_calibration_case_runs_on_both_devices_and_they_agree(cudasim):
                  "rbm_cd": lambda: gpu_cases.rbm_cd(3, n_visible=5, batch=4, batches=2),
                  "conv": lambda: gpu_cases.conv(2, side=4, channels=2, filters=2),
                  "pool": lambda: gpu_cases.pool(2, side=4, channels=2),
-                 "landscape": lambda: gpu_cases.landscape(12, hidden=2, side=2)}
-        assert set(small) == set(gpu_cases.FAMILIES) == set(gpu_cases.CALIBRATION_SIZES)
+                 "landscape": lambda: gpu_cases.landscape(12, hidden=2, side=2),
+                 "cnn_step": lambda: gpu_cases.cnn_step(2, steps=2)}
+        from engine import backend
+        assert set(small) == set(gpu_cases.FAMILIES) == set(gpu_cases.CALIBRATION_SIZES) == set(backend.CROSSOVER) \
+            == set(backend.LABELS)
         for family, make in small.items():
             case = make()
             got, want = case.run("cuda"), case.run("cpu")
@@ -295,6 +298,53 @@ def test_the_network_landscape_kernel_matches_its_cpu_twin(cudasim):
             assert "one hidden layer" in str(err)
         else:
             raise AssertionError("a two-layer network was not refused")
+        print("ok")
+        """, NUMBA_ENABLE_CUDASIM=cudasim)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip().endswith("ok")
+
+
+@needs_numba_cuda
+def test_the_cnn_training_kernel_matches_its_cpu_twin(cudasim):
+    out = _run("""
+        import numpy as np
+        from engine import optimizers
+        from engine.kernels import cnn as k, cuda_cnn
+        rng = np.random.default_rng(0)
+        side, f1, f2, classes, nb = 8, 2, 3, 4, 5
+        # a zero background and positive biases: ties in the pooling windows, ReLUs at their kink
+        x = np.where(rng.random((20, 1, side, side)) < 0.5, 0.0, np.round(rng.random((20, 1, side, side)), 1))
+        y = rng.integers(0, classes, 20)
+        size = f1 * 10 + f2 * f1 * 9 + f2 + f2 * (side // 4) ** 2 * classes + classes
+
+        def both(theta, name, steps, lr=None):
+            cfg = optimizers.default_config(name, **({} if lr is None else {"lr": lr}))
+            batches = rng.integers(0, len(x), (steps, nb))
+            runs = []
+            for train in (cuda_cnn.train_steps, k.train_steps):
+                th, s1, s2, s3, losses = theta.copy(), np.ones(size), np.ones(size), np.zeros(size), np.empty(steps)
+                status = train(x, y, batches, th, s1, s2, s3, 3, cfg.code, cfg.hyper_vector(), f1, f2, classes,
+                               1e6, losses)
+                runs.append((status, th, s1, s2, losses))
+            (gpu, cpu) = runs
+            assert gpu[0] == cpu[0], (name, gpu[0], cpu[0])
+            for g, c in zip(gpu[1:4], cpu[1:4]):
+                np.testing.assert_allclose(g, c, rtol=1e-11, atol=1e-13)
+            done = gpu[0][0]
+            np.testing.assert_allclose(gpu[4][:done], cpu[4][:done], rtol=1e-12)
+            return cpu
+
+        theta = rng.normal(0.0, 0.5, size)
+        theta[f1 * 9:f1 * 10] = 0.1
+        for name in optimizers.OPTIMIZERS:
+            status, th, *_ = both(theta, name, 2)
+            assert status == (2, k.RUNNING) and np.abs(th - theta).max() > 1e-4, name   # it trained
+        status, th, *_ = both(theta, "momentum", 6, lr=3e5)       # an update throws weights beyond the limit
+        assert status[1] == k.THREW and 2 <= status[0] < 6 and np.abs(th).max() > 1e6
+        broken = theta.copy()
+        broken[-classes - 2 * classes:-classes] = 1e308            # logits of inf - inf
+        status, th, *_ = both(broken, "adam", 3)
+        assert status == (0, k.DIVERGED) and np.array_equal(th, broken)
         print("ok")
         """, NUMBA_ENABLE_CUDASIM=cudasim)
     assert out.returncode == 0, out.stderr[-3000:]
