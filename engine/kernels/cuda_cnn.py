@@ -30,17 +30,13 @@ import numpy as np
 from numba import cuda
 
 from engine.kernels.cnn import DIVERGED, RUNNING, THREW
+from engine.kernels.cuda_host import THREADS, blocks, put
 from engine.kernels.optimizers import (ADADELTA, ADAGRAD, ADAM, BETA1, BETA2, EPS, LR, MOMENTUM, MOMENTUM_COEF,
                                        NESTEROV, RHO, RMSPROP, SGD)
 
-THREADS = 128
 # ``stop``: [a loss or gradient was not finite (no update), at which step, 1 + the step whose update
 # threw a weight beyond the limit (0: none)]
 NOT_FINITE, AT, THREW_AFTER = range(3)
-
-
-def _blocks(n: int) -> int:
-    return (n + THREADS - 1) // THREADS
 
 
 @cuda.jit(device=True)
@@ -335,7 +331,6 @@ def train_steps(x, y, batches, theta, s1, s2, s3, t0, code, hyper, f1, f2, class
     o_b2 = o_w2 + f2 * f1 * 9
     o_w3 = o_b2 + f2
     o_b3 = o_w3 + n_flat * classes
-    put = lambda a: cuda.to_device(np.ascontiguousarray(a))  # noqa: E731
     d_x, d_y, d_batches = put(x), put(y), put(batches)
     d_theta, d_s1, d_s2, d_hyper = put(theta), put(s1), put(s2), put(hyper)
     d_grad = cuda.device_array(theta.size)
@@ -347,15 +342,15 @@ def train_steps(x, y, batches, theta, s1, s2, s3, t0, code, hyper, f1, f2, class
     d_losses, d_stop = cuda.device_array(n_steps), put(np.zeros(3, np.int64))
     code, limit = int(code), float(limit)
     for t in range(n_steps):
-        _layer1[_blocks(nb * f1 * h * h), THREADS](d_x, d_batches, t, d_theta, f1, d_p1, d_a1, d_stop)
-        _layer2[_blocks(nb * n_flat), THREADS](d_p1, d_theta, o_w2, o_b2, f2, d_p2, d_a2, t, d_stop)
-        _dense[_blocks(nb), THREADS](d_p2, d_theta, o_w3, o_b3, d_y, d_batches, t, d_prob, d_sample_loss, d_stop)
-        _dense_grad[_blocks(n_flat * classes + classes + nb * n_flat + 1), THREADS](
+        _layer1[blocks(nb * f1 * h * h), THREADS](d_x, d_batches, t, d_theta, f1, d_p1, d_a1, d_stop)
+        _layer2[blocks(nb * n_flat), THREADS](d_p1, d_theta, o_w2, o_b2, f2, d_p2, d_a2, t, d_stop)
+        _dense[blocks(nb), THREADS](d_p2, d_theta, o_w3, o_b3, d_y, d_batches, t, d_prob, d_sample_loss, d_stop)
+        _dense_grad[blocks(n_flat * classes + classes + nb * n_flat + 1), THREADS](
             d_p2, d_prob, d_theta, o_w3, o_b3, d_grad, d_dp2, d_sample_loss, d_losses, t, d_stop)
-        _layer2_grad[_blocks(f2 * f1 * 9 + f2), THREADS](d_dp2, d_a2, d_p1, o_w2, o_b2, f2, d_grad, t, d_stop)
-        _layer1_input_grad[_blocks(nb * f1 * h * h), THREADS](d_dp2, d_a2, d_p1, d_theta, o_w2, f2, d_dp1, t, d_stop)
-        _layer1_grad[_blocks(f1 * 10), THREADS](d_dp1, d_a1, d_x, d_batches, f1, d_grad, t, d_stop)
-        _update[_blocks(theta.size), THREADS](d_theta, d_grad, d_s1, d_s2, code, int(t0) + t + 1, d_hyper, limit,
+        _layer2_grad[blocks(f2 * f1 * 9 + f2), THREADS](d_dp2, d_a2, d_p1, o_w2, o_b2, f2, d_grad, t, d_stop)
+        _layer1_input_grad[blocks(nb * f1 * h * h), THREADS](d_dp2, d_a2, d_p1, d_theta, o_w2, f2, d_dp1, t, d_stop)
+        _layer1_grad[blocks(f1 * 10), THREADS](d_dp1, d_a1, d_x, d_batches, f1, d_grad, t, d_stop)
+        _update[blocks(theta.size), THREADS](d_theta, d_grad, d_s1, d_s2, code, int(t0) + t + 1, d_hyper, limit,
                                              t, d_stop)
     for dev, host in ((d_theta, theta), (d_s1, s1), (d_s2, s2), (d_losses, losses)):
         dev.copy_to_host(host)

@@ -18,13 +18,9 @@ import numpy as np
 from numba import cuda
 
 from engine.kernels.conv import AVERAGE, MAX
+from engine.kernels.cuda_host import THREADS, blocks, put
 
-THREADS = 128
 SLICE = 8   # images per partial sum of the filter gradient: many threads even for few filters
-
-
-def _blocks(n: int) -> int:
-    return (n + THREADS - 1) // THREADS
 
 
 @cuda.jit(device=True)
@@ -160,16 +156,12 @@ def _pool_backward(dout, size, stride, code, arg, dx):
     dx[n, c, r, q] = s
 
 
-def _dev(a: np.ndarray):
-    return cuda.to_device(np.ascontiguousarray(a))
-
-
 def conv_forward(xp: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int, out: np.ndarray) -> None:
     """``engine.kernels.conv.conv_forward`` on the GPU: the same arguments, ``out`` filled."""
     if out.size == 0:
         return
     d_out = cuda.device_array(out.shape, dtype=np.float64)
-    _conv_forward[_blocks(out.size), THREADS](_dev(xp), _dev(w), _dev(b), stride, d_out)
+    _conv_forward[blocks(out.size), THREADS](put(xp), put(w), put(b), stride, d_out)
     d_out.copy_to_host(out)
 
 
@@ -177,18 +169,18 @@ def conv_backward(xp: np.ndarray, w: np.ndarray, dout: np.ndarray, stride: int, 
                   db: np.ndarray, need_dx: bool) -> None:
     """``engine.kernels.conv.conv_backward`` on the GPU: ``dw``, ``db`` and (if ``need_dx``)
     ``dxp`` overwritten."""
-    d_dout = _dev(dout)
-    d_w = _dev(w)
+    d_dout = put(dout)
+    d_w = put(w)
     d_dw = cuda.to_device(np.zeros(w.shape))
     d_db = cuda.to_device(np.zeros(w.shape[0]))
     slices = (dout.shape[0] + SLICE - 1) // SLICE
     if dout.size:
-        _filter_gradient[_blocks(w.size * slices), THREADS](_dev(xp), d_dout, stride, d_dw, d_db)
+        _filter_gradient[blocks(w.size * slices), THREADS](put(xp), d_dout, stride, d_dw, d_db)
     d_dw.copy_to_host(dw)
     d_db.copy_to_host(db)
     if need_dx and dxp.size:
         d_dxp = cuda.device_array(dxp.shape, dtype=np.float64)
-        _input_gradient[_blocks(dxp.size), THREADS](d_w, d_dout, stride, d_dxp)
+        _input_gradient[blocks(dxp.size), THREADS](d_w, d_dout, stride, d_dxp)
         d_dxp.copy_to_host(dxp)
 
 
@@ -198,7 +190,7 @@ def pool_forward(x: np.ndarray, size: int, stride: int, code: int, out: np.ndarr
         return
     d_out = cuda.device_array(out.shape, dtype=np.float64)
     d_arg = cuda.to_device(arg)
-    _pool_forward[_blocks(out.size), THREADS](_dev(x), size, stride, code, d_out, d_arg)
+    _pool_forward[blocks(out.size), THREADS](put(x), size, stride, code, d_out, d_arg)
     d_out.copy_to_host(out)
     if code == MAX:
         d_arg.copy_to_host(arg)
@@ -209,5 +201,5 @@ def pool_backward(dout: np.ndarray, size: int, stride: int, code: int, arg: np.n
     if dx.size == 0:
         return
     d_dx = cuda.device_array(dx.shape, dtype=np.float64)
-    _pool_backward[_blocks(dx.size), THREADS](_dev(dout), size, stride, code, _dev(arg), d_dx)
+    _pool_backward[blocks(dx.size), THREADS](put(dout), size, stride, code, put(arg), d_dx)
     d_dx.copy_to_host(dx)

@@ -22,10 +22,10 @@ from numba import cuda, float64
 
 from engine.kernels.activations import (ELU, GELU, LEAKY_RELU, LINEAR, MISH, RELU, SELU, SELU_ALPHA, SELU_SCALE,
                                         SIGMOID, SILU, SOFTPLUS, TANH)
+from engine.kernels.cuda_host import THREADS, blocks, put
 from engine.kernels.mlp import BINARY, BN_AFTER, BN_BEFORE, BN_EPS, GENERAL, MULTICLASS, OUT_SIGMOID, OUT_SOFTMAX, \
     OUT_TANH, RUN_MEAN, RUN_VAR
 
-THREADS = 128
 PLANE_THREADS = 128    # a plane point's block: its threads share the samples (a power of 2: the sum halves)
 PLANE_PARAMS = 1024    # the most weights a plane's network may have (the block keeps them in shared memory)
 
@@ -132,10 +132,9 @@ def forward_all(xt, theta, sizes, w_off, b_off, u_off, act_codes, alpha, out_kin
     if n == 0:
         return
     d_out = cuda.device_array(out.shape, dtype=np.float64)
-    dev = [cuda.to_device(np.ascontiguousarray(a)) for a in (xt, theta, sizes, w_off, b_off, u_off, act_codes)]
-    rest = [cuda.to_device(np.ascontiguousarray(a)) for a in (skips, scale if scale.size else np.zeros(0), bn, g_off,
-                                                               norm)]
-    _forward_all[(n + THREADS - 1) // THREADS, THREADS](*dev, float(alpha), int(out_kind), d_out, *rest)
+    dev = [put(a) for a in (xt, theta, sizes, w_off, b_off, u_off, act_codes)]
+    rest = [put(a) for a in (skips, scale if scale.size else np.zeros(0), bn, g_off, norm)]
+    _forward_all[blocks(n), THREADS](*dev, float(alpha), int(out_kind), d_out, *rest)
     d_out.copy_to_host(out)
 
 
@@ -192,9 +191,9 @@ def plane_losses(model, center, d1, d2, a, b, out) -> None:
         return
     n_hidden = int(sizes[1])
     d_losses = cuda.device_array(a.size * b.size, dtype=np.float64)
-    put = lambda v: cuda.to_device(np.ascontiguousarray(v, dtype=np.float64))  # noqa: E731
-    _plane_losses[a.size * b.size, PLANE_THREADS](put(model._xt_train), put(model.y_train[:, 0]), put(center),
-                                                  put(d1), put(d2), put(a), put(b), n_hidden,
+    f64 = lambda v: put(v, np.float64)  # noqa: E731
+    _plane_losses[a.size * b.size, PLANE_THREADS](f64(model._xt_train), f64(model.y_train[:, 0]), f64(center),
+                                                  f64(d1), f64(d2), f64(a), f64(b), n_hidden,
                                                   int(model._w_off[1]), int(model._b_off[0]), int(model._b_off[1]),
                                                   int(model._act_codes[0]), float(model._alpha), d_losses)
     out[...] = d_losses.copy_to_host().reshape(b.size, a.size)

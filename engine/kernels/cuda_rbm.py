@@ -23,9 +23,9 @@ anyway), 1.5-27x slower from 64 up (one of the GPU's 132 multiprocessors).
 """
 from __future__ import annotations
 
-import numpy as np
 from numba import cuda, float64, int64
 
+from engine.kernels.cuda_host import put
 from engine.kernels.cuda_mlp import device_sigmoid as _sigmoid
 
 THREADS = 128
@@ -173,7 +173,6 @@ def train_batches(data, order, batch_size, W, b, c, vel_W, vel_b, vel_c, chain_h
     n_batches = order.size // bs
     if n_batches == 0:
         return
-    put = lambda a: cuda.to_device(np.ascontiguousarray(a))  # noqa: E731
     d_data, d_order = put(data), put(order)
     d_uv = put(u_visible) if sample_visible else cuda.device_array((1, 1, 1, 1))
     d_uh = put(u_hidden)

@@ -17,9 +17,8 @@ import numpy as np
 from numba import cuda
 
 from engine.kernels import som as k
+from engine.kernels.cuda_host import THREADS, blocks, put
 from engine.kernels.som import COSINE, EUCLIDEAN
-
-THREADS = 128
 
 
 @cuda.jit
@@ -80,9 +79,7 @@ def two_best(data: np.ndarray, wt: np.ndarray, dist_code: int, first: np.ndarray
     d_first = cuda.device_array(n, dtype=np.int64)
     d_second = cuda.device_array(n, dtype=np.int64)
     d_gap = cuda.device_array(n, dtype=np.float64)
-    _two_best[(n + THREADS - 1) // THREADS, THREADS](cuda.to_device(np.ascontiguousarray(data)),
-                                                     cuda.to_device(np.ascontiguousarray(wt)), dist_code,
-                                                     d_first, d_second, d_gap)
+    _two_best[blocks(n), THREADS](put(data), put(wt), dist_code, d_first, d_second, d_gap)
     d_first.copy_to_host(first)
     d_second.copy_to_host(second)
     d_gap.copy_to_host(gap)
@@ -93,16 +90,16 @@ def train_batch(data: np.ndarray, wt: np.ndarray, height: int, row_height: float
                 neigh_code: int, dist_code: int) -> None:
     """``engine.kernels.som.train_batch`` with the BMU search on the GPU: the same arguments."""
     n = data.shape[0]
-    d_data = cuda.to_device(np.ascontiguousarray(data))
+    d_data = put(data)
     d_first = cuda.device_array(n, dtype=np.int64)
     d_second = cuda.device_array(n, dtype=np.int64)
     d_gap = cuda.device_array(n, dtype=np.float64)
     bmus = np.empty(n, dtype=np.int64)
-    blocks = (n + THREADS - 1) // THREADS
+    grid = blocks(n)
     for it in range(iterations):
         t = t0 + it
         lr = k.decay(lr_code, lr0, t, total, False)
         sigma = k.decay(sigma_code, sigma0, t, total, True)
-        _two_best[blocks, THREADS](d_data, cuda.to_device(wt), dist_code, d_first, d_second, d_gap)
+        _two_best[grid, THREADS](d_data, cuda.to_device(wt), dist_code, d_first, d_second, d_gap)
         d_first.copy_to_host(bmus)
         k.batch_update(data, wt, height, row_height, shift, bmus, lr, sigma, neigh_code)
