@@ -175,7 +175,7 @@ def _warmup_steps(part: str) -> list[tuple[str, Callable[[], object]]]:
                           image.reshape(4, 16)[:2], np.arange(2)).step(1)
         return [("convolution, backward", backward), ("pooling", pooling),
                 ("convolution, forward", lambda: conv.conv2d(image, np.ones((1, 1, 3, 3)), None, 2, 1)),
-                ("the small CNN's training step", train)]
+                ("the small CNN's training and its curves", train)]
     if part == "rnn":  # one signature per kernel serves every cell, task and loss
         from engine import rnn, sequences
 

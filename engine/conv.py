@@ -387,7 +387,14 @@ class SmallCNN:
         """Class probabilities (n, classes) for images ``x``."""
         x = self._images(x)
         checks.budget("predict", float(len(x)) * (self.config.filters1 + self.config.filters2) * self.config.side ** 2)
-        return self.forward(x)["probs"]
+        return self._probs(x)
+
+    def _probs(self, x: np.ndarray) -> np.ndarray:
+        """``forward(x)["probs"]`` in one kernel call, keeping no maps (``x`` checked already)."""
+        c = self.config
+        out = np.empty((len(x), c.classes))
+        kc.forward_probs(x, self.theta, c.filters1, c.filters2, c.classes, out)
+        return out
 
     # ---- training -----------------------------------------------------------------------
     @property
@@ -450,7 +457,7 @@ class SmallCNN:
             y = checks.labels("y", y, self.config.classes, n=len(x))
         if len(x) == 0:
             return float("nan"), float("nan")
-        p = self.forward(x)["probs"]
+        p = self._probs(x)
         loss = float(-np.log(np.maximum(p[np.arange(len(y)), y], 1e-300)).mean())
         if is_test:  # kept for the confusion matrix
             self._test_pred, self._test_pred_at = p.argmax(axis=1), self.steps
@@ -468,7 +475,7 @@ class SmallCNN:
                 raise ValueError("give both images and labels, or neither (the test set)")
             x = self.x_test if x is None else self._images(x)
             y = self.y_test if y is None else checks.labels("y", y, self.config.classes, n=len(x))
-            pred = self.forward(x)["probs"].argmax(axis=1)
+            pred = self._probs(x).argmax(axis=1)
         out = np.zeros((self.config.classes, self.config.classes), dtype=np.int64)
         np.add.at(out, (y, pred), 1)
         return out

@@ -274,6 +274,9 @@ def test_the_fused_training_kernel_takes_the_steps_the_layer_functions_would(nam
         assert fused.step(n, record=False) == _steps_one_batch_at_a_time(reference, n) == "running"
         _same_run(fused, reference)
     assert np.abs(fused.theta - SmallCNN(cfg, x, y).theta).max() > 1e-3   # it trained
+    # the curves' pass (one kernel call, no maps kept) gives the layer functions' probabilities
+    np.testing.assert_allclose(fused.predict(x), fused.forward(x)["probs"], rtol=1e-12, atol=1e-15)
+    assert fused.evaluate(x, y) == pytest.approx(reference.evaluate(x, y), rel=1e-10)
 
 
 @pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning",
