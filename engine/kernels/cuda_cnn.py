@@ -30,7 +30,7 @@ import numpy as np
 from numba import cuda
 
 from engine.kernels.cnn import DIVERGED, RUNNING, THREW
-from engine.kernels.cuda_host import THREADS, blocks, put
+from engine.kernels.cuda_host import THREADS, blocks, cell, put
 from engine.kernels.optimizers import (ADADELTA, ADAGRAD, ADAM, BETA1, BETA2, EPS, LR, MOMENTUM, MOMENTUM_COEF,
                                        NESTEROV, RHO, RMSPROP, SGD)
 
@@ -58,10 +58,7 @@ def _layer1(x, batches, t, theta, f1, p1, a1, stop):
     nb, h, side = p1.shape[0], a1.shape[2], x.shape[2]
     if idx >= nb * f1 * h * h or _halted(stop, t):
         return
-    j = idx % h
-    i = (idx // h) % h
-    f = (idx // (h * h)) % f1
-    n = idx // (h * h * f1)
+    n, f, i, j = cell(idx, a1.shape)
     row = batches[t, n]
     bias = theta[f1 * 9 + f]
     best = 0.0
@@ -93,11 +90,8 @@ def _layer2(p1, theta, o_w2, o_b2, f2, p2, a2, t, stop):
     q = h // 2
     if idx >= nb * f2 * q * q or _halted(stop, t):
         return
-    k = idx % (f2 * q * q)
-    n = idx // (f2 * q * q)
-    j = k % q
-    i = (k // q) % q
-    f = k // (q * q)
+    n, f, i, j = cell(idx, (nb, f2, q, q))
+    k = (f * q + i) * q + j   # the cell's place in the flattened maps
     best = 0.0
     where = 0
     for du in range(2):
@@ -227,10 +221,7 @@ def _layer1_input_grad(d_p2, a2, p1, theta, o_w2, f2, d_p1, t, stop):
     q = h // 2
     if idx >= nb * f1 * h * h or _halted(stop, t):
         return
-    j = idx % h
-    i = (idx // h) % h
-    e = (idx // (h * h)) % f1
-    n = idx // (h * h * f1)
+    n, e, i, j = cell(idx, d_p1.shape)
     s = 0.0
     if p1[n, e, i + 1, j + 1] > 0.0:
         for f in range(f2):

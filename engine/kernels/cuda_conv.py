@@ -18,18 +18,9 @@ import numpy as np
 from numba import cuda
 
 from engine.kernels.conv import AVERAGE, MAX
-from engine.kernels.cuda_host import THREADS, blocks, put
+from engine.kernels.cuda_host import THREADS, blocks, cell, put
 
 SLICE = 8   # images per partial sum of the filter gradient: many threads even for few filters
-
-
-@cuda.jit(device=True)
-def _cell(t, shape):
-    """Flat thread index ``t`` as a cell (a, b, c, d) of an array of ``shape`` (C order)."""
-    d = t % shape[3]
-    c = (t // shape[3]) % shape[2]
-    b = (t // (shape[3] * shape[2])) % shape[1]
-    return t // (shape[3] * shape[2] * shape[1]), b, c, d
 
 
 @cuda.jit
@@ -37,7 +28,7 @@ def _conv_forward(xp, w, b, stride, out):
     t = cuda.grid(1)
     if t >= out.size:
         return
-    n, f, i, j = _cell(t, out.shape)
+    n, f, i, j = cell(t, out.shape)
     s = b[f]
     for c in range(xp.shape[1]):
         for u in range(w.shape[2]):
@@ -83,7 +74,7 @@ def _input_gradient(w, dout, stride, dxp):
     t = cuda.grid(1)
     if t >= dxp.size:
         return
-    n, c, r, q = _cell(t, dxp.shape)
+    n, c, r, q = cell(t, dxp.shape)
     n_f, _, kh, kw = w.shape
     oh, ow = dout.shape[2], dout.shape[3]
     s = 0.0
@@ -108,7 +99,7 @@ def _pool_forward(x, size, stride, code, out, arg):
     t = cuda.grid(1)
     if t >= out.size:
         return
-    n, c, i, j = _cell(t, out.shape)
+    n, c, i, j = cell(t, out.shape)
     wdt = x.shape[3]
     r0 = i * stride
     c0 = j * stride
@@ -137,7 +128,7 @@ def _pool_backward(dout, size, stride, code, arg, dx):
     t = cuda.grid(1)
     if t >= dx.size:
         return
-    n, c, r, q = _cell(t, dx.shape)
+    n, c, r, q = cell(t, dx.shape)
     wdt = dx.shape[3]
     oh, ow = dout.shape[2], dout.shape[3]
     here = r * wdt + q
