@@ -24,6 +24,8 @@ from engine.optimizers import OPTIMIZERS, Optimizer, OptimizerConfig
 MODES = {"image": "Convolve an image", "shapes": "Shape calculator", "train": "Train a small CNN"}
 SPEEDS = (1, 2, 5, 10, 20, 50)
 RECORD_EVERY_S = 0.25  # while playing, the curves get a point at most this often
+MAPS_PER_ROW = 8
+TILES_FRAME, TILES_PAD = 36, 6   # tiles.js: a titled picture's title and bottom margin; the gap under a row
 SPEED_CHOICES = (*map(str, SPEEDS), live.AUTO)
 LEARNING_RATES = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
 TRAIN_SHARE = 1400  # digits for training; the other 397 are the test set
@@ -356,11 +358,14 @@ def draw_training(m: SmallCNN, live_now: bool) -> None:
     digit = m.x_test[idx:idx + 1]
     a = m.forward(digit)
 
-    def maps(view: str, title: str, stack: np.ndarray, cols: int, height: int, alt: str) -> None:
+    def maps(view: str, title: str, stack: np.ndarray, cell: int, alt: str, least: int = 0) -> None:
+        """``stack``'s maps eight a row, each ``cell`` pixels tall however many rows they take (32
+        filters made four rows in one row's height: 8 x 8 maps drawn smaller than the 4 x 4 ones)."""
         peak = np.maximum(np.abs(stack).reshape(len(stack), -1).max(axis=1), 1e-12)[:, None, None]
-        render.show("tiles", view, {"title": title, "side": int(stack.shape[-1]), "n": len(stack), "cols": cols,
+        rows = -(-len(stack) // MAPS_PER_ROW)
+        render.show("tiles", view, {"title": title, "side": int(stack.shape[-1]), "n": len(stack), "cols": MAPS_PER_ROW,
                                     "scale": "signed", "cells": render.u8(stack / peak)},
-                    height=height, live=live_now, alt=alt)
+                    height=max(least, TILES_FRAME + rows * (cell + TILES_PAD)), live=live_now, alt=alt)
 
     left, right = (None, None) if fed else st.columns([1.3, 1])
     with render.within(left):
@@ -370,12 +375,12 @@ def draw_training(m: SmallCNN, live_now: bool) -> None:
                                                "scale": "ink", "cells": render.u8(digit[0, 0], 0.0, 1.0)},
                         height=140, live=live_now, alt="The test digit the maps below are computed from.")
         with render.within(d2):
-            maps("cnn_filters", "layer-1 filters (3 x 3)", m.param("w1")[:, 0], 8, 140,
-                 "The first layer's learned 3 x 3 filters.")
-        maps("cnn_relu1", "layer 1 after ReLU (8 x 8)", a["relu1"][0], 8, 120, "Layer-1 feature maps after ReLU.")
-        maps("cnn_pool1", "layer 1 after max pooling (4 x 4)", a["pool1"][0], 8, 120,
+            maps("cnn_filters", "layer-1 filters (3 x 3)", m.param("w1")[:, 0], 40,
+                 "The first layer's learned 3 x 3 filters.", least=140)   # as tall as the digit beside them
+        maps("cnn_relu1", "layer 1 after ReLU (8 x 8)", a["relu1"][0], 78, "Layer-1 feature maps after ReLU.")
+        maps("cnn_pool1", "layer 1 after max pooling (4 x 4)", a["pool1"][0], 78,
              "Layer-1 feature maps after 2 x 2 max pooling.")
-        maps("cnn_relu2", "layer 2 after ReLU (4 x 4)", a["relu2"][0], 8, 160, "Layer-2 feature maps after ReLU.")
+        maps("cnn_relu2", "layer 2 after ReLU (4 x 4)", a["relu2"][0], 56, "Layer-2 feature maps after ReLU.")
     with render.within(right):
         probs = a["probs"][0]
         render.show("bars", "cnn_softmax", {

@@ -141,3 +141,20 @@ def test_a_custom_kernel_travels_in_the_link(open_page):
     assert at.query_params["cnn_k"] == "1,1,1,1,1,1,1,1,1" and at.query_params["cnn_kernel"] == "custom"
     at = open_page("cnn_lab", cnn_kernel="custom", cnn_k="1,2,nan")
     assert "cnn_k" in at.warning[0].value and not at.exception
+
+
+def test_feature_maps_keep_their_size_however_many_filters(open_page):
+    """Each row of maps gets its own height: 32 filters once made four rows in one row's height,
+    the 8 x 8 maps drawn smaller than the 4 x 4 ones below them."""
+    cells = {}
+    for filters in (8, 32):
+        at = open_page("cnn_lab", cnn_mode="train", cnn_f1=str(filters), cnn_f2=str(filters))
+        views = pictures(at)
+        for view in ("cnn_relu1", "cnn_pool1", "cnn_relu2", "cnn_filters"):
+            v = views[view]
+            rows = -(-v["n"] // v["cols"])
+            cells[filters, view] = (v["height"] - 36) / rows - 6   # tiles.js's cell height
+    for view in ("cnn_relu1", "cnn_pool1", "cnn_relu2"):
+        assert cells[32, view] == cells[8, view] >= 56, view
+    assert cells[32, "cnn_relu1"] > cells[32, "cnn_relu2"]   # the larger maps drawn larger
+    assert cells[32, "cnn_filters"] >= 40
