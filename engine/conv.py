@@ -21,6 +21,7 @@ POOLS = ("max", "average", "sum")
 _POOL_CODES = {"max": k.MAX, "average": k.AVERAGE, "sum": k.SUM}
 LAYER_KINDS = ("conv", "pool", "flatten", "dense", "global_average")
 DIVERGED_BEYOND = 1e6  # a weight this large means the learning rate threw the network off
+STEPS_PER_KERNEL_CALL = 256   # bounds a call's batch table (10,000 steps of 512 rows would be 41 MB)
 
 
 # ---- shape arithmetic ---------------------------------------------------------------------------
@@ -420,34 +421,36 @@ class SmallCNN:
         -log(1e-300), so it alone never says so).
         ``record``: measure loss and accuracy afterwards (for the curves).
 
-        All ``n`` run in one kernel call (``engine.kernels.cnn.train_steps``, or its CUDA twin where
-        ``engine.backend`` picks the GPU: the weights stay on the device for the call); they give
-        what ``loss_and_gradient`` and the optimizer would, one batch at a time."""
+        They run in kernel calls of up to ``STEPS_PER_KERNEL_CALL`` (``engine.kernels.cnn.train_steps``,
+        or its CUDA twin where ``engine.backend`` picks the GPU: the weights stay on the device for
+        the call) and give what ``loss_and_gradient`` and the optimizer would, one batch at a time."""
         n = checks.whole("n", n, 1, CNN_MAX_STEPS_PER_CALL)
         record = checks.flag("record", record)
         if self.diverged:
             return "diverged"
         c, opt = self.config, self.optimizer
-        shuffle = (self.rng.bit_generator.state, getattr(self, "_order", None))
-        batches = self._batches(n)
-        train = backend.kernel("cnn_step", kc.step_work(batches.shape[1], c.side, c.filters1, c.filters2, c.classes),
-                               kc.train_steps, "cuda_cnn.train_steps")
-        done, status = train(self.x_train, self.y_train, batches, self.theta, opt.s1, opt.s2, opt.s3, opt.t,
-                             opt.config.code, opt.config.hyper_vector(), c.filters1, c.filters2, c.classes,
-                             DIVERGED_BEYOND, np.empty(n))
-        opt.t += done
-        if status == kc.RUNNING:
+        for first in range(0, n, STEPS_PER_KERNEL_CALL):
+            count = min(STEPS_PER_KERNEL_CALL, n - first)
+            shuffle = (self.rng.bit_generator.state, getattr(self, "_order", None))
+            batches = self._batches(count)
+            train = backend.kernel("cnn_step", kc.step_work(batches.shape[1], c.side, c.filters1, c.filters2,
+                                                            c.classes), kc.train_steps, "cuda_cnn.train_steps")
+            done, status = train(self.x_train, self.y_train, batches, self.theta, opt.s1, opt.s2, opt.s3, opt.t,
+                                 opt.config.code, opt.config.hyper_vector(), c.filters1, c.filters2, c.classes,
+                                 DIVERGED_BEYOND, np.empty(count))
+            opt.t += done
+            if status != kc.RUNNING:
+                self.rng.bit_generator.state, self._order = shuffle   # the shuffles a step-by-step run drew
+                self._batches(done + (status == kc.DIVERGED))
+                self.steps += done
+                self.diverged = True
+                if status == kc.THREW:   # the update was kept: the curves show where it went
+                    self._record()
+                return "diverged"
             self.steps += done
-            if record:
-                self._record()
-            return "running"
-        self.rng.bit_generator.state, self._order = shuffle   # the shuffles a step-by-step run stopping there drew
-        self._batches(done + (status == kc.DIVERGED))
-        self.steps += done
-        self.diverged = True
-        if status == kc.THREW:   # the update was kept: the curves show where it went
+        if record:
             self._record()
-        return "diverged"
+        return "running"
 
     def evaluate(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         """(mean cross-entropy, accuracy) on images ``x`` with labels ``y``."""

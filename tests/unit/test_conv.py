@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine import conv as conv_module
 from engine import datasets
 from engine.conv import (DIVERGED_BEYOND, CNNConfig, LayerSpec, SmallCNN, conv2d, conv2d_backward, global_average_pool, output_size,
                          pool2d, pool2d_backward, same_padding, shape_chain)
@@ -258,7 +259,9 @@ def _same_run(a: SmallCNN, b: SmallCNN, rtol: float = 1e-11) -> None:
     ("rmsprop", 12, 2, 3, 4, 7, 30),      # another size, a dense layer of 3 x 3 x 3
     ("sgd", 4, 1, 2, 3, 20, 9),           # fewer images than a batch: every batch is all of them
 ])
-def test_the_fused_training_kernel_takes_the_steps_the_layer_functions_would(name, side, f1, f2, classes, batch, rows):
+def test_the_fused_training_kernel_takes_the_steps_the_layer_functions_would(name, side, f1, f2, classes, batch, rows,
+                                                                            monkeypatch):
+    monkeypatch.setattr(conv_module, "STEPS_PER_KERNEL_CALL", 2)   # a call of 3 or 4 steps: two kernel calls
     rng = np.random.default_rng(3)
     # half the pixels a zero background and positive biases, as a trained network has: windows of
     # equal positive values (ties), and maps whose padding differs from their background
@@ -281,7 +284,8 @@ def test_the_fused_training_kernel_takes_the_steps_the_layer_functions_would(nam
 
 @pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning",
                             "ignore:invalid value encountered:RuntimeWarning")   # the reference's NumPy
-def test_the_fused_kernel_stops_where_a_step_by_step_run_would():
+def test_the_fused_kernel_stops_where_a_step_by_step_run_would(monkeypatch):
+    monkeypatch.setattr(conv_module, "STEPS_PER_KERNEL_CALL", 3)   # stopping in a call's later kernel call
     digits = datasets.digits()
     # a learning rate that throws the weights beyond the limit: the update is kept, the curves get a point
     cfg = CNNConfig(optimizer=OptimizerConfig("sgd", lr=1e4), batch_size=8)
