@@ -92,13 +92,14 @@ def _relu_pool(c, n, out, pad, arg):
 def _conv_grad(d_pool, pooled, pad, arg, src, w, gw, gb, d_src, need_d_src):
     """Add to ``gw``, ``gb`` (and ``d_src``, the gradient for the padded input ``src``) what each
     pooled cell's gradient ``d_pool`` gives through its window's winner (``arg``), where the
-    pooled value (``pooled``, offset by ``pad``) is above zero: the ReLU's mask."""
-    cols = 2 * d_pool.shape[3]
-    for n in range(d_pool.shape[0]):
-        for f in range(d_pool.shape[1]):
-            for i in range(d_pool.shape[2]):
-                for j in range(d_pool.shape[3]):
-                    g = d_pool[n, f, i, j]
+    pooled value is above zero: the ReLU's mask. ``pooled`` and ``d_pool`` both hold ``pad`` rows
+    and columns of padding around the cells (layer 1's pooled maps are layer 2's padded input)."""
+    cols = 2 * arg.shape[3]
+    for n in range(arg.shape[0]):
+        for f in range(arg.shape[1]):
+            for i in range(arg.shape[2]):
+                for j in range(arg.shape[3]):
+                    g = d_pool[n, f, i + pad, j + pad]
                     if g == 0.0 or pooled[n, f, i + pad, j + pad] <= 0.0:
                         continue
                     r = arg[n, f, i, j] // cols
@@ -201,7 +202,6 @@ def train_steps(x, y, batches, theta, s1, s2, s3, t0, code, hyper, f1, f2, class
     d_flat = d_p2.reshape((nb, n_flat))
     d_p1 = np.empty((nb, f1, h + 2, h + 2))          # the gradient for layer 2's padded input
     d_p1_flat = d_p1.reshape(d_p1.size)
-    d_p1_in = np.empty((nb, f1, h, h))
     for t in range(n_steps):
         # ---- forward: both convolutions with their ReLU and pooling, the dense layer, softmax
         total = 0.0
@@ -229,12 +229,7 @@ def train_steps(x, y, batches, theta, s1, s2, s3, t0, code, hyper, f1, f2, class
                     s += prob[n, c] * w3[k, c]
                 d_flat[n, k] = s
         _conv_grad(d_p2, p2, 0, a2, p1, w2, g2, gb2, d_p1, True)
-        for n in range(nb):
-            for f in range(f1):
-                for i in range(h):
-                    for j in range(h):
-                        d_p1_in[n, f, i, j] = d_p1[n, f, i + 1, j + 1]
-        _conv_grad(d_p1_in, p1, 1, a1, xp, w1, g1, gb1, d_p1, False)
+        _conv_grad(d_p1, p1, 1, a1, xp, w1, g1, gb1, d_p1, False)
         # ---- update, unless something is no longer a number
         finite = np.isfinite(losses[t])
         for i in range(grad.size):
