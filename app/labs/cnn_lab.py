@@ -25,7 +25,6 @@ MODES = {"image": "Convolve an image", "shapes": "Shape calculator", "train": "T
 SPEEDS = (1, 2, 5, 10, 20, 50)
 RECORD_EVERY_S = 0.25  # while playing, the curves get a point at most this often
 MAPS_PER_ROW = 8
-TILES_FRAME, TILES_PAD = 36, 6   # tiles.js: a titled picture's title and bottom margin; the gap under a row
 SPEED_CHOICES = (*map(str, SPEEDS), live.AUTO)
 LEARNING_RATES = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
 TRAIN_SHARE = 1400  # digits for training; the other 397 are the test set
@@ -362,10 +361,9 @@ def draw_training(m: SmallCNN, live_now: bool) -> None:
         """``stack``'s maps eight a row, each ``cell`` pixels tall however many rows they take (32
         filters made four rows in one row's height: 8 x 8 maps drawn smaller than the 4 x 4 ones)."""
         peak = np.maximum(np.abs(stack).reshape(len(stack), -1).max(axis=1), 1e-12)[:, None, None]
-        rows = -(-len(stack) // MAPS_PER_ROW)
         render.show("tiles", view, {"title": title, "side": int(stack.shape[-1]), "n": len(stack), "cols": MAPS_PER_ROW,
                                     "scale": "signed", "cells": render.u8(stack / peak)},
-                    height=max(least, TILES_FRAME + rows * (cell + TILES_PAD)), live=live_now, alt=alt)
+                    height=max(least, render.tiles_height(len(stack), MAPS_PER_ROW, cell)), live=live_now, alt=alt)
 
     left, right = (None, None) if fed else st.columns([1.3, 1])
     with render.within(left):

@@ -272,6 +272,13 @@ def _release(key: str) -> bool:
 
 
 FITTED = ("somgrid",)  # kinds whose height follows their width
+
+
+def tiles_height(n: int, cols: int, cell: int, *, title: bool = True, note: bool = False) -> int:
+    """The height a "tiles" picture needs to draw ``n`` tiles ``cols`` a row, each ``cell`` pixels
+    tall (tiles.js's layout: 30 px for a title or a 6 px margin above, 22 px for a note or 6 below,
+    6 px under each row), so more rows make a taller picture, not smaller tiles."""
+    return (30 if title else 6) + (22 if note else 6) + -(-n // cols) * (cell + 6)
 KEPT_FIRST = 3  # frames: the rarely-changing parts go with the first few frames of a run, and
 KEPT_EVERY = 25  # then this often. The browser draws only the newest data a picture got while it
 # was still loading its code: a run's first frame alone was often skipped that way, and the lab's

@@ -1,6 +1,7 @@
 // Small square images in a grid (digits, reconstructions, filters, Gibbs chains): ``group``
 // images side by side form one tile (2: an input and its reconstruction), ``cols`` tiles a row.
 // scale "ink": 0 paper .. 1 ink; "signed": each image scaled by its own largest |value|, blue + / orange -.
+// Its margins are mirrored by render.tiles_height (the height a page asks for a given tile size).
 export default function (component) {
   const d = component.data;
   return paint(component, d.height, (ctx, width, height) => {
